@@ -1,0 +1,44 @@
+# gqlbff — the two commands a newcomer needs: `make run` and `make test`.
+GO      ?= go
+PKGS    ?= ./...
+BENCH   ?= .
+
+.PHONY: run build test test-short generate check-generate vet fmt bench-micro clean
+
+## run: start gqlbff with the built-in demo services, ready to query
+run:
+	$(GO) run ./cmd/gqlbff --demo
+
+## build: build the binary into bin/
+build:
+	$(GO) build -o bin/gqlbff ./cmd/gqlbff
+
+## test: every test, with the race detector, in random order
+test: check-generate vet
+	$(GO) test -race -shuffle=on -count=1 -timeout 8m $(PKGS)
+
+## test-short: the tests without the race detector (quicker while editing)
+test-short:
+	$(GO) test -count=1 $(PKGS)
+
+## generate: regenerate graph/ from schema/ (never edit graph/ by hand)
+generate:
+	$(GO) run github.com/99designs/gqlgen generate
+
+## check-generate: fail when graph/ is not what schema/ generates
+check-generate: generate
+	@git diff --exit-code --stat -- graph/ resolvers/ || \
+		(echo "graph/ is out of date with schema/: run make generate and commit"; exit 1)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## bench-micro: the micro-benchmarks (go test -bench)
+bench-micro:
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count 6 $(PKGS)
+
+clean:
+	rm -rf bin/

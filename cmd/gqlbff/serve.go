@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/gqlbff/gqlbff/server"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gqlbff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", getenv("GQLBFF_CONFIG"), "YAML configuration `file` (env GQLBFF_CONFIG)")
+	demoMode := fs.Bool("demo", false, "start the demo REST services in-process and serve them (what make run does)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	env := getenv
+	if *demoMode {
+		env = func(k string) string {
+			if k == "GQLBFF_DEMO" {
+				return "true"
+			}
+			return getenv(k)
+		}
+	}
+	cfg, err := server.LoadConfig(*configPath, env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.Log.Format, cfg.Log.Level)
+	return server.Run(ctx, cfg, log, func(addr string) {
+		base := "http://" + addr
+		fmt.Fprintf(stdout, "gqlbff is serving GraphQL at %s/graphql\n", base)
+		if cfg.GraphQL.Playground {
+			fmt.Fprintf(stdout, "playground: %s/\n", base)
+		}
+		if cfg.Demo {
+			fmt.Fprintf(stdout, "try: curl -s %s/graphql -H 'Content-Type: application/json' -d '{\"query\":\"{ dashboard { summary { orderCount revenue { amount currency } } } }\"}'\n", base)
+		}
+	})
+}

@@ -1,0 +1,150 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/gqlbff/gqlbff/graph/model"
+	"github.com/gqlbff/gqlbff/sources"
+)
+
+// CodeBadUserInput is the extensions.code of an argument the contract refuses.
+const CodeBadUserInput = "BAD_USER_INPUT"
+
+func badInput(format string, args ...any) error {
+	return &gqlerror.Error{
+		Message:    fmt.Sprintf(format, args...),
+		Extensions: map[string]any{"code": CodeBadUserInput},
+	}
+}
+
+// pageSize resolves a `first` argument against its default and the limit.
+func pageSize(first *int, def int) (int, error) {
+	n := def
+	if first != nil {
+		n = *first
+	}
+	if n < 0 || n > MaxPage {
+		return 0, badInput("first must be between 0 and %d, got %d", MaxPage, n)
+	}
+	return n, nil
+}
+
+// position is where an edge stands: the REST cursor of the page it came
+// from and how many items of that page come before the next one. The REST
+// contract only hands out a cursor per page; this makes every edge's cursor
+// usable as `after`.
+type position struct {
+	status string
+	rest   string // the REST cursor of the page; "" for the first page
+	skip   int    // items of that page already seen
+}
+
+const cursorPrefix = "v1|"
+
+// maxPagesPerCall bounds the REST pages one connection field may follow; a
+// well-behaved source needs at most two.
+const maxPagesPerCall = 4
+
+func (p position) encode() string {
+	s := cursorPrefix + p.status + "|" + strconv.Itoa(p.skip) + "|" + p.rest
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+var errBadCursor = errors.New("bad cursor")
+
+func decodePosition(c string) (position, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !strings.HasPrefix(string(raw), cursorPrefix) {
+		return position{}, errBadCursor
+	}
+	parts := strings.SplitN(string(raw)[len(cursorPrefix):], "|", 3)
+	if len(parts) != 3 {
+		return position{}, errBadCursor
+	}
+	skip, err := strconv.Atoi(parts[1])
+	if err != nil || skip < 0 || skip > MaxPage {
+		return position{}, errBadCursor
+	}
+	return position{status: parts[0], skip: skip, rest: parts[2]}, nil
+}
+
+// orderPage answers `first` orders after a cursor, following REST pages as
+// needed: usually one call per page.
+func orderPage(ctx context.Context, src *sources.Orders, status string, first int, after *string) (*model.OrderConnection, error) {
+	pos := position{status: status}
+	if after != nil && *after != "" {
+		p, err := decodePosition(*after)
+		if err != nil {
+			return nil, badInput("after is not a cursor of this connection")
+		}
+		if p.status != status {
+			return nil, badInput("after was issued for another status filter")
+		}
+		pos = p
+	}
+	conn := &model.OrderConnection{Edges: make([]model.OrderEdge, 0, first), PageInfo: &model.PageInfo{}}
+	need := first
+	for pages := 0; ; pages++ {
+		if pages == maxPagesPerCall {
+			return nil, &sources.Error{Source: sources.OrdersSource, Op: "orders.list", Kind: sources.ErrBadResponse,
+				Err: errors.New("pages keep coming without items")}
+		}
+		limit := min(MaxPage, pos.skip+max(need, 1))
+		page, err := src.List(ctx, status, limit, pos.rest)
+		if err != nil {
+			return nil, err
+		}
+		items := page.Items
+		rest := items[min(pos.skip, len(items)):]
+		take := min(need, len(rest))
+		prefetchForOrders(ctx, nodeSelection(ctx), rest[:take])
+		for j := range take {
+			idx := pos.skip + j
+			next := position{status: status, rest: pos.rest, skip: idx + 1}
+			if idx == len(items)-1 && page.NextCursor != nil {
+				// After the last item of a page is where the next page starts.
+				next = position{status: status, rest: *page.NextCursor}
+			}
+			node := toOrder(rest[j])
+			conn.Edges = append(conn.Edges, model.OrderEdge{Cursor: next.encode(), Node: &node})
+		}
+		need -= take
+		if take < len(rest) {
+			conn.PageInfo.HasNextPage = true
+			break
+		}
+		if page.NextCursor == nil {
+			break
+		}
+		if need == 0 {
+			conn.PageInfo.HasNextPage = true
+			break
+		}
+		pos = position{status: status, rest: *page.NextCursor}
+	}
+	if n := len(conn.Edges); n > 0 {
+		end := conn.Edges[n-1].Cursor
+		conn.PageInfo.EndCursor = &end
+	}
+	return conn, nil
+}
+
+// nodeSelection is the selection on the nodes of the connection being
+// resolved: edges { node { … } }.
+func nodeSelection(ctx context.Context) ast.SelectionSet {
+	var set ast.SelectionSet
+	for _, e := range childFields(ctx, ownSelection(ctx), "OrderConnection", "edges") {
+		for _, n := range childFields(ctx, e.Selections, "OrderEdge", "node") {
+			set = append(set, n.Selections...)
+		}
+	}
+	return set
+}

@@ -1,0 +1,14 @@
+// Package resolvers holds the hand-written resolvers: they read the request's
+// loaders from the context and map source DTOs to GraphQL models. They never
+// call a source per item.
+package resolvers
+
+//go:generate go run github.com/99designs/gqlgen generate
+
+// MaxPage is the largest page size (`first`) and the most `ids` one field
+// may ask for.
+const MaxPage = 100
+
+// Resolver is the wiring root of the resolvers. It holds nothing per
+// request: the request's loaders come from the context (sources.For).
+type Resolver struct{}

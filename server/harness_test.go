@@ -1,0 +1,195 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/gqlbff/gqlbff/internal/testkit"
+	"github.com/gqlbff/gqlbff/server"
+	"github.com/gqlbff/gqlbff/sources/demo"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var (
+	dataOnce sync.Once
+	data     *demo.Dataset
+)
+
+// defaultData is the default seeded data set, built once for the package.
+func defaultData() *demo.Dataset {
+	dataOnce.Do(func() {
+		data = demo.NewDataset(demo.DefaultSeed, demo.DefaultCustomers, demo.DefaultOrders)
+	})
+	return data
+}
+
+// harness is gqlbff over real sockets in front of the real demo services.
+type harness struct {
+	t    *testing.T
+	svcs *demo.Services
+	srv  *httptest.Server
+	cfg  server.Config
+	http *http.Client
+}
+
+type option func(*harnessOptions)
+
+type harnessOptions struct {
+	data   *demo.Dataset
+	config func(*server.Config)
+}
+
+func withData(d *demo.Dataset) option { return func(o *harnessOptions) { o.data = d } }
+
+func withConfig(f func(*server.Config)) option { return func(o *harnessOptions) { o.config = f } }
+
+func newHarness(t *testing.T, opts ...option) *harness {
+	t.Helper()
+	o := harnessOptions{data: defaultData()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	svcs, err := demo.Start(demo.Options{Data: o.data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := server.Default()
+	cfg.Sources.Orders.URL = svcs.Orders.URL()
+	cfg.Sources.Customers.URL = svcs.Customers.URL()
+	cfg.Sources.Analytics.URL = svcs.Analytics.URL()
+	if o.config != nil {
+		o.config(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	src := server.NewSources(cfg)
+	h, err := server.New(cfg, server.Deps{Sources: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	hc := srv.Client()
+	t.Cleanup(func() {
+		hc.CloseIdleConnections()
+		srv.Close()
+		src.Close()
+		_ = svcs.Close()
+	})
+	return &harness{t: t, svcs: svcs, srv: srv, cfg: cfg, http: hc}
+}
+
+// calls is the number of calls the three sources received so far.
+func (h *harness) calls() int {
+	return h.svcs.Orders.Calls() + h.svcs.Customers.Calls() + h.svcs.Analytics.Calls()
+}
+
+// reset clears every fault knob and counter of the sources.
+func (h *harness) reset() { h.svcs.Reset() }
+
+// answer is one HTTP answer of gqlbff.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// response checks the nothing-lost invariant and decodes the body.
+func (a answer) response(t *testing.T, allowedNulls ...string) testkit.Response {
+	t.Helper()
+	return testkit.AssertNothingLost(t, a.body, allowedNulls...)
+}
+
+// do sends one request to gqlbff.
+func (h *harness) do(ctx context.Context, method, path, contentType string, body io.Reader, header ...string) answer {
+	h.t.Helper()
+	req, err := http.NewRequestWithContext(ctx, method, h.srv.URL+path, body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := h.http.Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return answer{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// query posts a GraphQL operation with variables.
+func (h *harness) query(q string, vars map[string]any, header ...string) answer {
+	h.t.Helper()
+	b, err := json.Marshal(map[string]any{"query": q, "variables": vars})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return h.do(context.Background(), http.MethodPost, "/graphql", "application/json", bytes.NewReader(b), header...)
+}
+
+// operation reads one of the project's client operations.
+func operation(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/operations/" + name + ".graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// decodeData unmarshals a response's data into v.
+func decodeData(t *testing.T, r testkit.Response, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("data: %v: %s", err, r.Data)
+	}
+}
+
+// eventually polls cond for up to two seconds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// cents renders cents as the contract's decimal string.
+func cents(c int64) string {
+	s := strings.Builder{}
+	if c < 0 {
+		s.WriteByte('-')
+		c = -c
+	}
+	s.WriteString(strconv.FormatInt(c/100, 10))
+	s.WriteByte('.')
+	if c%100 < 10 {
+		s.WriteByte('0')
+	}
+	s.WriteString(strconv.FormatInt(c%100, 10))
+	return s.String()
+}

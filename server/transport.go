@@ -1,0 +1,203 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// transport is gqlbff's only GraphQL transport: POST with a JSON body and
+// GET with query parameters (queries only). It takes every method so that
+// each wrong request gets the right status and a coded error: 405, 413, 415,
+// 400, instead of gqlgen's generic "transport not supported".
+type transport struct{}
+
+var _ graphql.Transport = transport{}
+
+func (transport) Supports(*http.Request) bool { return true }
+
+// params is the body of a POST and the query of a GET.
+type params struct {
+	Query         string         `json:"query"`
+	OperationName string         `json:"operationName"`
+	Variables     map[string]any `json:"variables"`
+	Extensions    map[string]any `json:"extensions"`
+	DocumentID    string         `json:"documentId"`
+}
+
+func (transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	start := graphql.Now()
+	var (
+		p   params
+		err *gqlerror.Error
+		st  int
+	)
+	switch r.Method {
+	case http.MethodPost:
+		st, err = readPost(r, &p)
+	case http.MethodGet:
+		st, err = readGet(r, &p)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		st, err = http.StatusMethodNotAllowed, newError(CodeBadUserInput, "method %s is not allowed; use GET or POST", r.Method)
+	}
+	if err != nil {
+		writeErrors(w, st, err)
+		return
+	}
+	if p.Query == "" && p.DocumentID == "" && p.Extensions["persistedQuery"] == nil {
+		writeErrors(w, http.StatusBadRequest, newError(CodeBadUserInput, "no query in the request"))
+		return
+	}
+
+	raw := &graphql.RawParams{
+		Query:         p.Query,
+		OperationName: p.OperationName,
+		Variables:     p.Variables,
+		Extensions:    p.Extensions,
+		Headers:       r.Header,
+		ReadTime:      graphql.TraceTiming{Start: start, End: graphql.Now()},
+	}
+	if p.DocumentID != "" {
+		if raw.Extensions == nil {
+			raw.Extensions = map[string]any{}
+		}
+		raw.Extensions["documentId"] = p.DocumentID
+	}
+
+	ctx := r.Context()
+	w.Header().Set("Content-Type", responseType(r))
+	opCtx, errs := exec.CreateOperationContext(ctx, raw)
+	if errs != nil {
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		writeResponse(w, statusFor(resp.Errors), resp)
+		return
+	}
+	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", "POST")
+		writeErrors(w, http.StatusMethodNotAllowed,
+			newError(CodeBadUserInput, "a %s cannot be sent with GET; use POST", opCtx.Operation.Operation))
+		return
+	}
+	handler, ctx := exec.DispatchOperation(ctx, opCtx)
+	resp := handler(ctx)
+	if resp == nil {
+		// The client went away; nobody reads an answer.
+		return
+	}
+	writeResponse(w, http.StatusOK, resp)
+}
+
+func readPost(r *http.Request, p *params) (int, *gqlerror.Error) {
+	if enc := r.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		return http.StatusUnsupportedMediaType, newError(CodeBadUserInput, "compressed request bodies are not accepted")
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return http.StatusUnsupportedMediaType, newError(CodeBadUserInput, "Content-Type must be application/json")
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return http.StatusRequestEntityTooLarge, newError(CodeBadUserInput, "the request body is over the limit")
+		}
+		return http.StatusBadRequest, newError(CodeBadUserInput, "the request body could not be read")
+	}
+	body = bytes.TrimSpace(body)
+	switch {
+	case len(body) == 0:
+		return http.StatusBadRequest, newError(CodeBadUserInput, "the request body is empty")
+	case body[0] == '[':
+		return http.StatusBadRequest, newError(CodeBadUserInput, "batched requests (a JSON array) are not supported")
+	case body[0] != '{':
+		return http.StatusBadRequest, newError(CodeBadUserInput, "the request body must be a JSON object")
+	}
+	if err := decodeJSON(body, p); err != nil {
+		return http.StatusBadRequest, newError(CodeBadUserInput, "the request body is not valid JSON: %s", jsonProblem(err))
+	}
+	return 0, nil
+}
+
+func readGet(r *http.Request, p *params) (int, *gqlerror.Error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return http.StatusBadRequest, newError(CodeBadUserInput, "the query string could not be parsed")
+	}
+	p.Query = q.Get("query")
+	p.OperationName = q.Get("operationName")
+	p.DocumentID = q.Get("documentId")
+	for name, into := range map[string]*map[string]any{"variables": &p.Variables, "extensions": &p.Extensions} {
+		if v := q.Get(name); v != "" {
+			if err := decodeJSON([]byte(v), into); err != nil {
+				return http.StatusBadRequest, newError(CodeBadUserInput, "%s is not a JSON object", name)
+			}
+		}
+	}
+	return 0, nil
+}
+
+func decodeJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("data after the JSON value")
+	}
+	return nil
+}
+
+// jsonProblem names what was wrong without echoing the body back.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
+	case errors.As(err, &te):
+		return "field " + te.Field + " has the wrong type"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "unexpected end"
+	default:
+		return "malformed"
+	}
+}
+
+func responseType(r *http.Request) string {
+	if strings.Contains(r.Header.Get("Accept"), "application/graphql-response+json") {
+		return "application/graphql-response+json; charset=utf-8"
+	}
+	return "application/json; charset=utf-8"
+}
+
+// errorsOnly is an answer that never reached execution: per the GraphQL
+// spec it has no data entry.
+type errorsOnly struct {
+	Errors     gqlerror.List  `json:"errors"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
+	var v any = resp
+	if resp.Data == nil {
+		v = errorsOnly{Errors: resp.Errors, Extensions: resp.Extensions}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeErrors(w, http.StatusInternalServerError, newError(CodeInternal, "internal error"))
+		return
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

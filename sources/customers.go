@@ -1,0 +1,29 @@
+package sources
+
+import (
+	"context"
+	"net/url"
+	"strings"
+)
+
+// Customers is the customers service's client.
+type Customers struct{ c *client }
+
+// NewCustomers returns a client of the customers service.
+func NewCustomers(cfg ClientConfig) *Customers {
+	return &Customers{c: newClient(CustomersSource, cfg)}
+}
+
+// ByID answers one customer; ErrNotFound when the service does not know it.
+func (s *Customers) ByID(ctx context.Context, id string) (Customer, error) {
+	var out Customer
+	err := s.c.get(ctx, "customers.byID", "/customers/"+url.PathEscape(id), nil, &out)
+	return out, err
+}
+
+// ByIDs answers the customers that exist among ids, in no particular order.
+func (s *Customers) ByIDs(ctx context.Context, ids []string) ([]Customer, error) {
+	var out Page[Customer]
+	err := s.c.get(ctx, "customers.byIDs", "/customers", url.Values{"ids": {strings.Join(ids, ",")}}, &out)
+	return out.Items, err
+}

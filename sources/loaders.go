@@ -1,0 +1,224 @@
+package sources
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/graph-gophers/dataloader/v7"
+)
+
+// Loaders batch and de-duplicate the by-id and by-customer lookups of one
+// request. Make a new set per request (NewLoaders): its cache lives as long
+// as the request, so an answer is never shared between callers.
+type Loaders struct {
+	src      *Sources
+	order    *dataloader.Loader[string, Order]
+	customer *dataloader.Loader[string, Customer]
+	stats    *dataloader.Loader[string, CustomerStats]
+
+	mu       sync.Mutex
+	ordersOf map[int]*dataloader.Loader[string, []Order] // by perCustomer
+}
+
+// NewLoaders returns a fresh set of loaders over s for one request.
+func (s *Sources) NewLoaders() *Loaders {
+	return &Loaders{
+		src:      s,
+		order:    newLoader(s, s.orderBatch),
+		customer: newLoader(s, s.customerBatch),
+		stats:    newLoader(s, s.statsBatch),
+		ordersOf: make(map[int]*dataloader.Loader[string, []Order]),
+	}
+}
+
+func newLoader[V any](s *Sources, fn dataloader.BatchFunc[string, V]) *dataloader.Loader[string, V] {
+	return dataloader.NewBatchedLoader(fn,
+		dataloader.WithWait[string, V](s.batchWait),
+		dataloader.WithBatchCapacity[string, V](s.maxBatch),
+	)
+}
+
+// Sources returns the clients, for the calls that are not batched.
+func (l *Loaders) Sources() *Sources { return l.src }
+
+// Order answers one order by id; ErrNotFound when it does not exist.
+func (l *Loaders) Order(ctx context.Context, id string) (Order, error) {
+	return l.order.Load(ctx, id)()
+}
+
+// Customer answers one customer by id; ErrNotFound when it does not exist.
+func (l *Loaders) Customer(ctx context.Context, id string) (Customer, error) {
+	return l.customer.Load(ctx, id)()
+}
+
+// Customers answers customers by id, one result and one error per id, in
+// the order of ids.
+func (l *Loaders) Customers(ctx context.Context, ids []string) ([]Customer, []error) {
+	// Load queues every key before the first thunk waits, so all of them
+	// share batches, without LoadMany's goroutine per key.
+	thunks := make([]dataloader.Thunk[Customer], len(ids))
+	for i, id := range ids {
+		thunks[i] = l.customer.Load(ctx, id)
+	}
+	out := make([]Customer, len(ids))
+	errs := make([]error, len(ids))
+	for i, th := range thunks {
+		out[i], errs[i] = th()
+	}
+	return out, errs
+}
+
+// Stats answers a customer's analytics; ErrNotFound when the service does
+// not know the customer.
+func (l *Loaders) Stats(ctx context.Context, customerID string) (CustomerStats, error) {
+	return l.stats.Load(ctx, customerID)()
+}
+
+// OrdersOf answers up to n newest orders of a customer, newest first.
+func (l *Loaders) OrdersOf(ctx context.Context, customerID string, n int) ([]Order, error) {
+	return l.ordersOfLoader(n).Load(ctx, customerID)()
+}
+
+// Prefetch queues lookups without waiting for them, so that keys known
+// together land in one batch whatever the goroutine scheduling; the later
+// Order, Customer, Stats and OrdersOf calls find them in the cache.
+type Prefetch struct{ l *Loaders }
+
+// Prefetch returns the request's prefetcher.
+func (l *Loaders) Prefetch() Prefetch { return Prefetch{l} }
+
+// Customers queues customer lookups.
+func (p Prefetch) Customers(ctx context.Context, ids []string) { queue(ctx, p.l.customer, ids) }
+
+// Stats queues customer stats lookups.
+func (p Prefetch) Stats(ctx context.Context, customerIDs []string) {
+	queue(ctx, p.l.stats, customerIDs)
+}
+
+// OrdersOf queues lookups of the n newest orders of customers.
+func (p Prefetch) OrdersOf(ctx context.Context, customerIDs []string, n int) {
+	queue(ctx, p.l.ordersOfLoader(n), customerIDs)
+}
+
+func queue[V any](ctx context.Context, ld *dataloader.Loader[string, V], keys []string) {
+	for _, k := range keys {
+		ld.Load(ctx, k)
+	}
+}
+
+func (l *Loaders) ordersOfLoader(n int) *dataloader.Loader[string, []Order] {
+	l.mu.Lock()
+	ld, ok := l.ordersOf[n]
+	if !ok {
+		ld = newLoader(l.src, func(ctx context.Context, ids []string) []*dataloader.Result[[]Order] {
+			return l.src.ordersOfBatch(ctx, ids, n)
+		})
+		l.ordersOf[n] = ld
+	}
+	l.mu.Unlock()
+	return ld
+}
+
+func (s *Sources) orderBatch(ctx context.Context, ids []string) []*dataloader.Result[Order] {
+	items, err := s.Orders.ByIDs(ctx, ids)
+	return matchByID(ids, items, err, func(o *Order) string { return o.ID })
+}
+
+func (s *Sources) customerBatch(ctx context.Context, ids []string) []*dataloader.Result[Customer] {
+	items, err := s.Customers.ByIDs(ctx, ids)
+	return matchByID(ids, items, err, func(c *Customer) string { return c.ID })
+}
+
+func (s *Sources) statsBatch(ctx context.Context, ids []string) []*dataloader.Result[CustomerStats] {
+	items, err := s.Analytics.CustomerStats(ctx, ids)
+	return matchByID(ids, items, err, func(c *CustomerStats) string { return c.CustomerID })
+}
+
+func (s *Sources) ordersOfBatch(ctx context.Context, ids []string, n int) []*dataloader.Result[[]Order] {
+	items, err := s.Orders.ByCustomers(ctx, ids, n)
+	results := make([]*dataloader.Result[[]Order], len(ids))
+	if err != nil {
+		for i := range results {
+			results[i] = &dataloader.Result[[]Order]{Error: err}
+		}
+		return results
+	}
+	// Match by customer id, never by position; drop repeats the answer holds.
+	byCustomer := make(map[string][]Order, len(ids))
+	seen := make(map[string]bool, len(items))
+	for _, o := range items {
+		if seen[o.ID] {
+			continue
+		}
+		seen[o.ID] = true
+		byCustomer[o.CustomerID] = append(byCustomer[o.CustomerID], o)
+	}
+	for i, id := range ids {
+		list := byCustomer[id]
+		slices.SortFunc(list, NewestFirst)
+		if len(list) > n {
+			list = list[:n]
+		}
+		if list == nil {
+			list = []Order{}
+		}
+		results[i] = &dataloader.Result[[]Order]{Data: list}
+	}
+	return results
+}
+
+// NewestFirst orders orders as the orders service does: newest first, then
+// by id, descending.
+func NewestFirst(a, b Order) int {
+	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.ID, a.ID)
+}
+
+// matchByID answers each key with the item of that id: a batch answer may
+// reorder, repeat or leave out ids. A missing id is ErrNotFound; a failed call
+// fails every key with the same error.
+func matchByID[V any](keys []string, items []V, err error, id func(*V) string) []*dataloader.Result[V] {
+	results := make([]*dataloader.Result[V], len(keys))
+	if err != nil {
+		for i := range results {
+			results[i] = &dataloader.Result[V]{Error: err}
+		}
+		return results
+	}
+	index := make(map[string]int, len(items))
+	for i := range items {
+		k := id(&items[i])
+		if _, dup := index[k]; !dup {
+			index[k] = i
+		}
+	}
+	for i, k := range keys {
+		if j, ok := index[k]; ok {
+			results[i] = &dataloader.Result[V]{Data: items[j]}
+		} else {
+			results[i] = &dataloader.Result[V]{Error: ErrNotFound}
+		}
+	}
+	return results
+}
+
+type loadersKey struct{}
+
+// WithLoaders returns a context that carries l for the resolvers.
+func WithLoaders(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, loadersKey{}, l)
+}
+
+// For returns the request's loaders. It panics when the server did not
+// install them: that is a wiring bug, not a runtime condition.
+func For(ctx context.Context) *Loaders {
+	l, ok := ctx.Value(loadersKey{}).(*Loaders)
+	if !ok {
+		panic("sources: no loaders in context; wrap the handler with the loaders middleware")
+	}
+	return l
+}

@@ -1,0 +1,91 @@
+package sources
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Config configures the three sources and their loaders.
+type Config struct {
+	Orders    ClientConfig
+	Customers ClientConfig
+	Analytics ClientConfig
+	// MaxBatch caps the ids of one batch call; a larger batch is split.
+	MaxBatch int
+	// BatchWait is how long a loader collects keys before it calls.
+	BatchWait time.Duration
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxBatch = 100
+	// DefaultBatchWait was chosen by measurement: see BENCHMARKS.md.
+	DefaultBatchWait = time.Millisecond
+)
+
+// Sources is the set of source clients one gqlbff process shares between
+// requests. Loaders are made from it per request.
+type Sources struct {
+	Orders    *Orders
+	Customers *Customers
+	Analytics *Analytics
+	maxBatch  int
+	batchWait time.Duration
+}
+
+// New returns the clients of the three sources.
+func New(cfg Config) *Sources {
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = DefaultMaxBatch
+	}
+	if cfg.BatchWait <= 0 {
+		cfg.BatchWait = DefaultBatchWait
+	}
+	return &Sources{
+		Orders:    NewOrders(cfg.Orders),
+		Customers: NewCustomers(cfg.Customers),
+		Analytics: NewAnalytics(cfg.Analytics),
+		maxBatch:  cfg.MaxBatch,
+		batchWait: cfg.BatchWait,
+	}
+}
+
+// Close releases the clients' idle connections.
+func (s *Sources) Close() {
+	s.Orders.c.close()
+	s.Customers.c.close()
+	s.Analytics.c.close()
+}
+
+// Probe calls each source once, cheaply, and answers each one's error (nil
+// when it answered). The three calls run at once.
+func (s *Sources) Probe(ctx context.Context) map[string]error {
+	probes := map[string]func(context.Context) error{
+		OrdersSource: func(ctx context.Context) error {
+			_, err := s.Orders.List(ctx, "", 1, "")
+			return err
+		},
+		CustomersSource: func(ctx context.Context) error {
+			_, err := s.Customers.ByIDs(ctx, []string{"readyz-probe"})
+			return err
+		},
+		AnalyticsSource: func(ctx context.Context) error {
+			_, err := s.Analytics.TopCustomers(ctx, 1)
+			return err
+		},
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	out := make(map[string]error, len(probes))
+	for name, probe := range probes {
+		wg.Go(func() {
+			err := probe(ctx)
+			mu.Lock()
+			out[name] = err
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
+}
