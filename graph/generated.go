@@ -516,27 +516,68 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/directives.graphqls", Input: `# Directives of gqlbff's policy layer. They are part of the schema's source of
+# truth, not of the public contract: _service { sdl } leaves them out.
+
+"The field needs an authenticated caller."
+directive @authenticated on FIELD_DEFINITION
+
+"""
+The field needs the caller's token to hold scopes: any one of the inner lists
+(outer list OR), with every scope of that list (inner list AND).
+"""
+directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION
+
+"""
+IBM GraphQL Cost Directive: the weight of a field, argument, type or scalar.
+Defaults: object 1, scalar and enum 0.
+"""
+directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+
+"""
+IBM GraphQL Cost Directive: how many items a list field returns, from a
+slicing argument (an Int, or a list whose length counts) or an assumed size.
+"""
+directive @listSize(
+  assumedSize: Int
+  slicingArguments: [String!]
+  sizedFields: [String!]
+  requireOneSlicingArgument: Boolean = true
+) on FIELD_DEFINITION
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `# The public GraphQL contract of gqlbff (DESIGN.md). Changes are breaking for
 # clients: make them only through an issue.
 
 type Query {
   "The JWT subject's own customer record; null for an anonymous caller."
-  me: Customer
-  order(id: ID!): Order
+  me: Customer @authenticated @cost(weight: 2)
+  order(id: ID!): Order @requiresScopes(scopes: [["orders:read"]]) @cost(weight: 2)
   orders(status: OrderStatus, first: Int = 20, after: String): OrderConnection
-  customer(id: ID!): Customer
+    @requiresScopes(scopes: [["orders:read"]])
+    @cost(weight: 5)
+    @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
+  customer(id: ID!): Customer @requiresScopes(scopes: [["customers:read"]]) @cost(weight: 2)
   "One entry per requested id, in request order, duplicates kept, null for unknown ids."
   customers(ids: [ID!]!): [Customer]
+    @requiresScopes(scopes: [["customers:read"]])
+    @cost(weight: 5)
+    @listSize(slicingArguments: ["ids"])
   dashboard: Dashboard!
 }
 
 type Dashboard {
   "Newest orders first (orders source)."
   recentOrders(first: Int = 10): [Order!]
+    @requiresScopes(scopes: [["orders:read"]])
+    @cost(weight: 5)
+    @listSize(slicingArguments: ["first"])
   "Best customers by lifetime value (analytics, then customers)."
   topCustomers(first: Int = 5): [Customer!]
+    @requiresScopes(scopes: [["customers:read", "analytics:read"]])
+    @cost(weight: 10)
+    @listSize(slicingArguments: ["first"])
   "Analytics summary since the given time (inclusive), all time when absent."
-  summary(since: Time): AnalyticsSummary
+  summary(since: Time): AnalyticsSummary @requiresScopes(scopes: [["analytics:read"]]) @cost(weight: 10)
 }
 
 type OrderConnection {
@@ -561,7 +602,7 @@ type Order {
   createdAt: Time!
   items: [OrderItem!]!
   "The customer who placed the order (customers source, batched)."
-  customer: Customer
+  customer: Customer @requiresScopes(scopes: [["customers:read"]]) @cost(weight: 2)
 }
 
 type OrderItem {
@@ -578,8 +619,11 @@ type Customer {
   tier: CustomerTier!
   "The customer's newest orders (orders source, batched by customer)."
   orders(first: Int = 10): [Order!]
+    @requiresScopes(scopes: [["orders:read"]])
+    @cost(weight: 3)
+    @listSize(slicingArguments: ["first"])
   "Lifetime figures (analytics source, batched)."
-  stats: CustomerStats
+  stats: CustomerStats @requiresScopes(scopes: [["analytics:read"]]) @cost(weight: 2)
 }
 
 type CustomerStats {
@@ -4536,6 +4580,64 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNString2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2ᚕstringᚄ(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -4840,6 +4942,41 @@ func (ec *executionContext) marshalOOrderStatus2ᚖgithubᚗcomᚋgqlbffᚋgqlbf
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -32,6 +32,69 @@ type Config struct {
 	GraphQL GraphQLConfig `yaml:"graphql" env:"GRAPHQL"`
 	// Log configures the logs.
 	Log LogConfig `yaml:"log" env:"LOG"`
+	// Profiles holds each client profile's limits; the profile comes from
+	// the token's client claim, never from a header a caller can forge.
+	Profiles ProfilesConfig `yaml:"profiles" env:"PROFILE"`
+}
+
+// ProfilesConfig holds the three client profiles of DESIGN.md.
+type ProfilesConfig struct {
+	// Default is the profile of a caller whose token names none, and of an
+	// anonymous caller.
+	Default string `yaml:"default" env:"DEFAULT"`
+	// Web is the first-party web app.
+	Web ProfileConfig `yaml:"web" env:"WEB"`
+	// Mobile is the first-party mobile app.
+	Mobile ProfileConfig `yaml:"mobile" env:"MOBILE"`
+	// Partner is a partner: persisted operations only.
+	Partner ProfileConfig `yaml:"partner" env:"PARTNER"`
+}
+
+// Profile returns the settings of the named profile, and whether it exists.
+func (p ProfilesConfig) Profile(name string) (ProfileConfig, bool) {
+	switch name {
+	case ProfileWeb:
+		return p.Web, true
+	case ProfileMobile:
+		return p.Mobile, true
+	case ProfilePartner:
+		return p.Partner, true
+	default:
+		return ProfileConfig{}, false
+	}
+}
+
+// The client profiles.
+const (
+	ProfileWeb     = "web"
+	ProfileMobile  = "mobile"
+	ProfilePartner = "partner"
+)
+
+// ProfileConfig is one client profile's policy.
+type ProfileConfig struct {
+	// AllowAnonymous lets callers without a token run operations.
+	AllowAnonymous bool `yaml:"allowAnonymous" env:"ALLOW_ANONYMOUS"`
+	// Introspection allows __schema and __type.
+	Introspection bool `yaml:"introspection" env:"INTROSPECTION"`
+	// PersistedQueries is off, log_unknown, safelist or require_id.
+	PersistedQueries string `yaml:"persistedQueries" env:"PERSISTED_QUERIES"`
+	// MaxCost is the most one operation may cost (0: no limit).
+	MaxCost int `yaml:"maxCost" env:"MAX_COST"`
+	// CostMode is enforce (refuse) or measure (log and count only).
+	CostMode string `yaml:"costMode" env:"COST_MODE"`
+	// CostExplain allows the GQLBFF-Cost-Explain header.
+	CostExplain bool `yaml:"costExplain" env:"COST_EXPLAIN"`
+	// Budget is the per-client token bucket of cost points.
+	Budget BudgetConfig `yaml:"budget" env:"BUDGET"`
+}
+
+// BudgetConfig is a token bucket of cost points per client.
+type BudgetConfig struct {
+	// Capacity is the bucket's size in cost points (0: no budget).
+	Capacity float64 `yaml:"capacity" env:"CAPACITY"`
+	// RestoreRate is how many points come back per second.
+	RestoreRate float64 `yaml:"restoreRate" env:"RESTORE_RATE"`
 }
 
 // SourcesConfig configures the REST services behind the graph.
@@ -129,6 +192,21 @@ func Default() Config {
 			QueryCacheSize:   1000,
 		},
 		Log: LogConfig{Format: "json", Level: "info"},
+		Profiles: ProfilesConfig{
+			Default: ProfileWeb,
+			Web: ProfileConfig{
+				PersistedQueries: "off", MaxCost: 5000, CostMode: "enforce", CostExplain: true,
+				Budget: BudgetConfig{Capacity: 20000, RestoreRate: 1000},
+			},
+			Mobile: ProfileConfig{
+				PersistedQueries: "off", MaxCost: 5000, CostMode: "enforce",
+				Budget: BudgetConfig{Capacity: 20000, RestoreRate: 1000},
+			},
+			Partner: ProfileConfig{
+				PersistedQueries: "require_id", MaxCost: 2000, CostMode: "enforce",
+				Budget: BudgetConfig{Capacity: 10000, RestoreRate: 200},
+			},
+		},
 	}
 }
 
@@ -170,7 +248,20 @@ func decodeYAML(b []byte, cfg *Config) error {
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
-	return nil
+	// Refuse a second document that is not empty rather than ignore its
+	// keys silently.
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return err
+		case len(next.Content) > 0 && next.Content[0].Tag != "!!null":
+			return errors.New("more than one YAML document")
+		}
+	}
 }
 
 // Validate reports every problem at once, each naming its key.
@@ -237,6 +328,28 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
+	}
+	if _, ok := c.Profiles.Profile(c.Profiles.Default); !ok {
+		bad("profiles.default", "want web, mobile or partner, got %q", c.Profiles.Default)
+	}
+	for _, name := range []string{ProfileWeb, ProfileMobile, ProfilePartner} {
+		p, _ := c.Profiles.Profile(name)
+		key := "profiles." + name
+		switch p.PersistedQueries {
+		case "off", "log_unknown", "safelist", "require_id":
+		default:
+			bad(key+".persistedQueries", "want off, log_unknown, safelist or require_id, got %q", p.PersistedQueries)
+		}
+		if p.CostMode != "enforce" && p.CostMode != "measure" {
+			bad(key+".costMode", "want enforce or measure, got %q", p.CostMode)
+		}
+		if p.MaxCost < 0 {
+			bad(key+".maxCost", "must not be negative, got %d", p.MaxCost)
+		}
+		if p.Budget.Capacity < 0 || p.Budget.RestoreRate < 0 || (p.Budget.Capacity > 0 && p.Budget.RestoreRate == 0) {
+			bad(key+".budget", "want capacity >= 0 and, with a capacity, a positive restoreRate; got %v/%v",
+				p.Budget.Capacity, p.Budget.RestoreRate)
+		}
 	}
 	return errors.Join(errs...)
 }
