@@ -5,6 +5,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -35,6 +36,8 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	Authenticated  func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	RequiresScopes func(ctx context.Context, obj any, next graphql.Resolver, scopes [][]string) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -913,6 +916,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) dir_requiresScopes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scopes",
+		func(ctx context.Context, v any) ([][]string, error) {
+			return ec.unmarshalNString2ᚕᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scopes"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1343,7 +1360,25 @@ func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Customer().Orders(ctx, obj, fc.Args["first"].(*int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalNString2ᚕᚕstringᚄ(ctx, []any{[]any{"orders:read"}})
+				if err != nil {
+					var zeroVal []model.Order
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScopes == nil {
+					var zeroVal []model.Order
+					return zeroVal, errors.New("directive requiresScopes is not implemented")
+				}
+				return ec.Directives.RequiresScopes(ctx, obj, directive0, scopes)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Order) graphql.Marshaler {
 			return ec.marshalOOrder2ᚕgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐOrderᚄ(ctx, selections, v)
 		},
@@ -1386,7 +1421,25 @@ func (ec *executionContext) _Customer_stats(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Customer().Stats(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalNString2ᚕᚕstringᚄ(ctx, []any{[]any{"analytics:read"}})
+				if err != nil {
+					var zeroVal *model.CustomerStats
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScopes == nil {
+					var zeroVal *model.CustomerStats
+					return zeroVal, errors.New("directive requiresScopes is not implemented")
+				}
+				return ec.Directives.RequiresScopes(ctx, obj, directive0, scopes)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerStats) graphql.Marshaler {
 			return ec.marshalOCustomerStats2ᚖgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐCustomerStats(ctx, selections, v)
 		},
@@ -1497,7 +1550,25 @@ func (ec *executionContext) _Dashboard_recentOrders(ctx context.Context, field g
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Dashboard().RecentOrders(ctx, obj, fc.Args["first"].(*int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalNString2ᚕᚕstringᚄ(ctx, []any{[]any{"orders:read"}})
+				if err != nil {
+					var zeroVal []model.Order
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScopes == nil {
+					var zeroVal []model.Order
+					return zeroVal, errors.New("directive requiresScopes is not implemented")
+				}
+				return ec.Directives.RequiresScopes(ctx, obj, directive0, scopes)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Order) graphql.Marshaler {
 			return ec.marshalOOrder2ᚕgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐOrderᚄ(ctx, selections, v)
 		},
@@ -1541,7 +1612,25 @@ func (ec *executionContext) _Dashboard_topCustomers(ctx context.Context, field g
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Dashboard().TopCustomers(ctx, obj, fc.Args["first"].(*int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalNString2ᚕᚕstringᚄ(ctx, []any{[]any{"customers:read", "analytics:read"}})
+				if err != nil {
+					var zeroVal []model.Customer
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScopes == nil {
+					var zeroVal []model.Customer
+					return zeroVal, errors.New("directive requiresScopes is not implemented")
+				}
+				return ec.Directives.RequiresScopes(ctx, obj, directive0, scopes)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Customer) graphql.Marshaler {
 			return ec.marshalOCustomer2ᚕgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐCustomerᚄ(ctx, selections, v)
 		},
@@ -1585,7 +1674,25 @@ func (ec *executionContext) _Dashboard_summary(ctx context.Context, field graphq
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Dashboard().Summary(ctx, obj, fc.Args["since"].(*time.Time))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalNString2ᚕᚕstringᚄ(ctx, []any{[]any{"analytics:read"}})
+				if err != nil {
+					var zeroVal *model.AnalyticsSummary
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScopes == nil {
+					var zeroVal *model.AnalyticsSummary
+					return zeroVal, errors.New("directive requiresScopes is not implemented")
+				}
+				return ec.Directives.RequiresScopes(ctx, obj, directive0, scopes)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AnalyticsSummary) graphql.Marshaler {
 			return ec.marshalOAnalyticsSummary2ᚖgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐAnalyticsSummary(ctx, selections, v)
 		},
@@ -1807,7 +1914,25 @@ func (ec *executionContext) _Order_customer(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Order().Customer(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalNString2ᚕᚕstringᚄ(ctx, []any{[]any{"customers:read"}})
+				if err != nil {
+					var zeroVal *model.Customer
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScopes == nil {
+					var zeroVal *model.Customer
+					return zeroVal, errors.New("directive requiresScopes is not implemented")
+				}
+				return ec.Directives.RequiresScopes(ctx, obj, directive0, scopes)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
 			return ec.marshalOCustomer2ᚖgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
 		},
@@ -2105,7 +2230,20 @@ func (ec *executionContext) _Query_me(ctx context.Context, field graphql.Collect
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Query().Me(ctx)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Authenticated == nil {
+					var zeroVal *model.Customer
+					return zeroVal, errors.New("directive authenticated is not implemented")
+				}
+				return ec.Directives.Authenticated(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
 			return ec.marshalOCustomer2ᚖgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
 		},
@@ -2138,7 +2276,25 @@ func (ec *executionContext) _Query_order(ctx context.Context, field graphql.Coll
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Order(ctx, fc.Args["id"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalNString2ᚕᚕstringᚄ(ctx, []any{[]any{"orders:read"}})
+				if err != nil {
+					var zeroVal *model.Order
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScopes == nil {
+					var zeroVal *model.Order
+					return zeroVal, errors.New("directive requiresScopes is not implemented")
+				}
+				return ec.Directives.RequiresScopes(ctx, nil, directive0, scopes)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
 			return ec.marshalOOrder2ᚖgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐOrder(ctx, selections, v)
 		},
@@ -2182,7 +2338,25 @@ func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.Col
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Orders(ctx, fc.Args["status"].(*model.OrderStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalNString2ᚕᚕstringᚄ(ctx, []any{[]any{"orders:read"}})
+				if err != nil {
+					var zeroVal *model.OrderConnection
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScopes == nil {
+					var zeroVal *model.OrderConnection
+					return zeroVal, errors.New("directive requiresScopes is not implemented")
+				}
+				return ec.Directives.RequiresScopes(ctx, nil, directive0, scopes)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
 			return ec.marshalOOrderConnection2ᚖgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐOrderConnection(ctx, selections, v)
 		},
@@ -2226,7 +2400,25 @@ func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.C
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Customer(ctx, fc.Args["id"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalNString2ᚕᚕstringᚄ(ctx, []any{[]any{"customers:read"}})
+				if err != nil {
+					var zeroVal *model.Customer
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScopes == nil {
+					var zeroVal *model.Customer
+					return zeroVal, errors.New("directive requiresScopes is not implemented")
+				}
+				return ec.Directives.RequiresScopes(ctx, nil, directive0, scopes)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
 			return ec.marshalOCustomer2ᚖgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
 		},
@@ -2270,7 +2462,25 @@ func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Customers(ctx, fc.Args["ids"].([]string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalNString2ᚕᚕstringᚄ(ctx, []any{[]any{"customers:read"}})
+				if err != nil {
+					var zeroVal []*model.Customer
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScopes == nil {
+					var zeroVal []*model.Customer
+					return zeroVal, errors.New("directive requiresScopes is not implemented")
+				}
+				return ec.Directives.RequiresScopes(ctx, nil, directive0, scopes)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Customer) graphql.Marshaler {
 			return ec.marshalOCustomer2ᚕᚖgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
 		},

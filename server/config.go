@@ -32,10 +32,35 @@ type Config struct {
 	GraphQL GraphQLConfig `yaml:"graphql" env:"GRAPHQL"`
 	// Log configures the logs.
 	Log LogConfig `yaml:"log" env:"LOG"`
+	// JWT configures how callers are authenticated.
+	JWT JWTConfig `yaml:"jwt" env:""`
 	// Profiles holds each client profile's limits; the profile comes from
 	// the token's client claim, never from a header a caller can forge.
 	Profiles ProfilesConfig `yaml:"profiles" env:"PROFILE"`
 }
+
+// JWTConfig configures bearer-token authentication (HARDENING.md, JWT).
+type JWTConfig struct {
+	// Secret is the HS256 key, raw text; empty disables HS256.
+	Secret string `yaml:"secret" env:"JWT_SECRET"`
+	// Issuer, when set, must equal the token's iss.
+	Issuer string `yaml:"issuer" env:"JWT_ISSUER"`
+	// Audience, when set, must be among the token's aud.
+	Audience string `yaml:"audience" env:"JWT_AUDIENCE"`
+	// JWKSURL is where the issuer publishes its public keys.
+	JWKSURL string `yaml:"jwksURL" env:"JWKS_URL"`
+	// Leeway is the clock skew allowed on exp, nbf and iat.
+	Leeway time.Duration `yaml:"leeway" env:"JWT_LEEWAY"`
+	// ScopeClaim names the claim holding the scopes: scope (a
+	// space-separated string), scp or roles (arrays).
+	ScopeClaim string `yaml:"scopeClaim" env:"JWT_SCOPE_CLAIM"`
+	// ClientClaim names the claim holding the client profile.
+	ClientClaim string `yaml:"clientClaim" env:"JWT_CLIENT_CLAIM"`
+}
+
+// DemoJWTSecret signs the demo mode's dev tokens when no secret is set. It
+// is public, so demo mode must never face a network.
+const DemoJWTSecret = "gqlbff-demo-secret-do-not-use-in-production"
 
 // ProfilesConfig holds the three client profiles of DESIGN.md.
 type ProfilesConfig struct {
@@ -192,6 +217,7 @@ func Default() Config {
 			QueryCacheSize:   1000,
 		},
 		Log: LogConfig{Format: "json", Level: "info"},
+		JWT: JWTConfig{Leeway: 30 * time.Second, ScopeClaim: "scope", ClientClaim: "client"},
 		Profiles: ProfilesConfig{
 			Default: ProfileWeb,
 			Web: ProfileConfig{
@@ -237,6 +263,9 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		}
 		if getenv("GQLBFF_GRAPHQL_INTROSPECTION") == "" && !cfg.GraphQL.Introspection {
 			cfg.GraphQL.Introspection = true
+		}
+		if cfg.JWT.Secret == "" && cfg.JWT.JWKSURL == "" {
+			cfg.JWT.Secret = DemoJWTSecret
 		}
 	}
 	return cfg, cfg.Validate()
@@ -328,6 +357,20 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
+	}
+	if c.JWT.Secret != "" && len(c.JWT.Secret) < 32 {
+		bad("jwt.secret", "an HS256 key needs at least 32 bytes, got %d", len(c.JWT.Secret))
+	}
+	if c.JWT.Leeway < 0 || c.JWT.Leeway > 5*time.Minute {
+		bad("jwt.leeway", "must be between 0 and 5m, got %s", c.JWT.Leeway)
+	}
+	switch c.JWT.ScopeClaim {
+	case "scope", "scp", "roles":
+	default:
+		bad("jwt.scopeClaim", "want scope, scp or roles, got %q", c.JWT.ScopeClaim)
+	}
+	if c.JWT.ClientClaim == "" {
+		bad("jwt.clientClaim", "must not be empty")
 	}
 	if _, ok := c.Profiles.Profile(c.Profiles.Default); !ok {
 		bad("profiles.default", "want web, mobile or partner, got %q", c.Profiles.Default)

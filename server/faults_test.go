@@ -168,6 +168,7 @@ func TestClientDisconnectCancelsSourceCalls(t *testing.T) {
 		defer close(done)
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, h.srv.URL+"/graphql", strings.NewReader(`{"query":"{ order(id: \"o1\") { id } }"}`))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", bearer(defaultToken))
 		if resp, err := h.http.Do(req); err == nil {
 			resp.Body.Close()
 		}
@@ -226,8 +227,9 @@ func TestSourceCallsCarryRequestHeaders(t *testing.T) {
 				} else if tc.keepTrace != (tp[3:35] == trace[3:35]) {
 					t.Errorf("%s traceparent %q: continues the caller's trace %v, want %v", s, tp, !tc.keepTrace, tc.keepTrace)
 				}
-				if hd.Get("X-User-Id") != "" || hd.Get("X-User-Scopes") != "" {
-					t.Errorf("%s received forged identity headers: %q %q", s, hd.Get("X-User-Id"), hd.Get("X-User-Scopes"))
+				// The caller forged X-User-Id "forged"; the sources see the token's.
+				if hd.Get("X-User-Id") != "tester" || hd.Get("X-User-Scopes") != strings.Join(allScopes, " ") {
+					t.Errorf("%s identity headers: got %q %q, want the token's tester %q", s, hd.Get("X-User-Id"), hd.Get("X-User-Scopes"), allScopes)
 				}
 			}
 		})

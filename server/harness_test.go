@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"go.uber.org/goleak"
 
 	"github.com/gqlbff/gqlbff/internal/testkit"
@@ -67,6 +68,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 		t.Fatal(err)
 	}
 	cfg := server.Default()
+	cfg.JWT.Secret = testSecret
 	cfg.Sources.Orders.URL = svcs.Orders.URL()
 	cfg.Sources.Customers.URL = svcs.Customers.URL()
 	cfg.Sources.Analytics.URL = svcs.Analytics.URL()
@@ -123,7 +125,14 @@ func (h *harness) do(ctx context.Context, method, path, contentType string, body
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	// Every request carries a full-scope web token unless the test sends
+	// its own Authorization header ("" sends none: an anonymous caller).
+	req.Header.Set("Authorization", "Bearer "+defaultToken)
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := h.http.Do(req)
@@ -193,3 +202,36 @@ func cents(c int64) string {
 	s.WriteString(strconv.FormatInt(c%100, 10))
 	return s.String()
 }
+
+// testSecret is the harness's HS256 key.
+const testSecret = "harness-secret-0123456789abcdef-0123456789"
+
+// allScopes are the scopes the default token holds.
+var allScopes = []string{"orders:read", "customers:read", "analytics:read"}
+
+// defaultToken is a web token of subject "tester" (no customer record) with
+// every read scope.
+var defaultToken = mint(jwt.MapClaims{"sub": "tester", "client": "web", "scope": strings.Join(allScopes, " ")})
+
+// token mints an HS256 token for sub with the harness's key, valid for an hour.
+func token(sub, client string, scopes ...string) string {
+	return mint(jwt.MapClaims{"sub": sub, "client": client, "scope": strings.Join(scopes, " ")})
+}
+
+// mint signs claims with the harness's key; exp and iat default to now+1h and now.
+func mint(claims jwt.MapClaims) string {
+	if _, ok := claims["exp"]; !ok {
+		claims["exp"] = time.Now().Add(time.Hour).Unix()
+	}
+	if _, ok := claims["iat"]; !ok {
+		claims["iat"] = time.Now().Unix()
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(testSecret))
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// bearer is the Authorization header value of a token.
+func bearer(tok string) string { return "Bearer " + tok }

@@ -67,6 +67,7 @@ func TestOrderDetail(t *testing.T) {
 
 func TestNotFoundIsNullWithoutError(t *testing.T) {
 	h := newHarness(t)
+	// The default token's subject, "tester", has no customer record.
 	a := h.query(`{ order(id: "o999999") { id } customer(id: "nobody") { id } me { id } }`, nil)
 	r := a.response(t, "order", "customer", "me")
 	if len(r.Errors) != 0 || string(r.Data) != `{"order":null,"customer":null,"me":null}` {

@@ -49,6 +49,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", chain(gql,
 		requestMeta,
+		authenticate(NewVerifier(cfg.JWT), cfg.Profiles),
 		deadline(cfg.HTTP.RequestTimeout),
 		bodyLimit(cfg.HTTP.MaxBodyBytes),
 		withLoaders(deps.Sources),
@@ -56,13 +57,23 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", &readiness{src: deps.Sources, timeout: 2 * time.Second, ttl: time.Second})
 	if cfg.GraphQL.Playground {
-		mux.Handle("GET /{$}", playground.Handler("gqlbff", "/graphql"))
+		var opts []playground.GraphiqlConfigOption
+		if h := DevHeaders(cfg); h != nil {
+			opts = append(opts, playground.WithGraphiqlUiHeaders(h))
+		}
+		mux.Handle("GET /{$}", playground.Handler("gqlbff", "/graphql", opts...))
 	}
 	return mux, nil
 }
 
 func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
-	es := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}})
+	es := graph.NewExecutableSchema(graph.Config{
+		Resolvers: &resolvers.Resolver{},
+		Directives: graph.DirectiveRoot{
+			Authenticated:  authenticatedDirective,
+			RequiresScopes: requiresScopesDirective,
+		},
+	})
 	srv := handler.New(es)
 	srv.AddTransport(transport{})
 	if cfg.GraphQL.QueryCacheSize > 0 {
@@ -185,4 +196,20 @@ func startDemo(cfg *Config) (*demo.Services, error) {
 		}
 	}
 	return svcs, nil
+}
+
+// DevScopes are every read scope of the schema's default policy.
+var DevScopes = []string{"orders:read", "customers:read", "analytics:read"}
+
+// DevHeaders are the headers the playground sends by default: in demo mode,
+// a dev token for customer c1 with every read scope; nil otherwise.
+func DevHeaders(cfg Config) map[string]string {
+	if !cfg.Demo || cfg.JWT.Secret == "" {
+		return nil
+	}
+	tok, err := MintToken(cfg.JWT.Secret, "c1", ProfileWeb, DevScopes, 24*time.Hour)
+	if err != nil {
+		return nil
+	}
+	return map[string]string{"Authorization": "Bearer " + tok}
 }

@@ -2,6 +2,7 @@
 //
 //	gqlbff [--config FILE] [--demo]     serve the graph
 //	gqlbff demo-sources [flags]         run the demo REST services alone
+//	gqlbff token [flags]                mint a dev token
 package main
 
 import (
@@ -35,6 +36,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		switch args[0] {
 		case "demo-sources":
 			return runDemoSources(ctx, args[1:], stdout, stderr)
+		case "token":
+			return runToken(ctx, args[1:], getenv, stdout, stderr)
 		case "serve":
 			args = args[1:]
 		}

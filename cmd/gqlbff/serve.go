@@ -41,7 +41,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			fmt.Fprintf(stdout, "playground: %s/\n", base)
 		}
 		if cfg.Demo {
-			fmt.Fprintf(stdout, "try: curl -s %s/graphql -H 'Content-Type: application/json' -d '{\"query\":\"{ dashboard { summary { orderCount revenue { amount currency } } } }\"}'\n", base)
+			auth := server.DevHeaders(cfg)["Authorization"]
+			fmt.Fprintf(stdout, "dev token (customer c1, web, every read scope, 24h; the playground sends it):\nAuthorization: %s\n", auth)
+			fmt.Fprintf(stdout, "try: curl -s %s/graphql -H 'Content-Type: application/json' -H 'Authorization: %s' -d '{\"query\":\"{ me { name } dashboard { summary { orderCount revenue { amount currency } } } }\"}'\n", base, auth)
 		}
 	})
 }

@@ -1,0 +1,56 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gqlbff/gqlbff/sources"
+)
+
+// authenticate decides who is calling, once, at the edge: it verifies the
+// bearer token, puts the Identity in the context and hands the sources the
+// caller's id and scopes. A missing token is 401 unless the default
+// profile allows anonymous callers; a bad token is always 401. Nothing
+// downstream parses tokens.
+func authenticate(v *Verifier, profiles ProfilesConfig) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			header := r.Header.Get("Authorization")
+			token, err := BearerToken(header)
+			var id Identity
+			switch {
+			case errors.Is(err, ErrNoToken):
+				id = Identity{Client: profiles.Default}
+				if p, _ := profiles.Profile(id.Client); !p.AllowAnonymous {
+					unauthenticated(w, `Bearer`, "this operation needs a bearer token")
+					return
+				}
+			case err != nil:
+				unauthenticated(w, `Bearer error="invalid_token"`, "the bearer token is invalid")
+				return
+			default:
+				id, err = v.Verify(token, profiles)
+				if err != nil {
+					unauthenticated(w, `Bearer error="invalid_token"`, "the bearer token is invalid")
+					return
+				}
+			}
+			ctx := WithIdentity(r.Context(), id)
+			m := sources.MetaFrom(ctx)
+			m.UserID, m.Scopes = id.Subject, id.Scopes
+			if !id.Anonymous() {
+				m.Authorization = header
+			}
+			next.ServeHTTP(w, r.WithContext(sources.WithMeta(ctx, m)))
+		})
+	}
+}
+
+func unauthenticated(w http.ResponseWriter, challenge, msg string) {
+	w.Header().Set("WWW-Authenticate", challenge)
+	writeErrors(w, http.StatusUnauthorized, newError(CodeUnauthenticated, "%s", msg))
+}
+
+// ScopeString renders scopes as the X-User-Scopes header does.
+func ScopeString(scopes []string) string { return strings.Join(scopes, " ") }
