@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    ?= ./...
 BENCH   ?= .
 
-.PHONY: run build test test-short generate check-generate vet fmt bench-micro clean
+.PHONY: run build test test-deps test-short generate check-generate vet fmt bench-micro clean
 
 ## run: start gqlbff with the built-in demo services, ready to query
 run:
@@ -14,8 +14,17 @@ build:
 	$(GO) build -o bin/gqlbff ./cmd/gqlbff
 
 ## test: every test, with the race detector, in random order
-test: check-generate vet
+test: check-generate vet test-deps
 	$(GO) test -race -shuffle=on -count=1 -timeout 8m $(PKGS)
+
+## test-deps: what the tests need beyond Go: a redis-server binary
+test-deps:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "installing Debian's redis-server (the Redis tests start their own)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null || \
+		{ echo "could not install redis-server: install it (apt-get install redis-server) and run make test again"; exit 1; }; \
+		$$SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true; }
 
 ## test-short: the tests without the race detector (quicker while editing)
 test-short:
