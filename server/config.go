@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -389,10 +390,15 @@ func (c Config) Validate() error {
 		if p.MaxCost < 0 {
 			bad(key+".maxCost", "must not be negative, got %d", p.MaxCost)
 		}
-		if p.Budget.Capacity < 0 || p.Budget.RestoreRate < 0 || (p.Budget.Capacity > 0 && p.Budget.RestoreRate == 0) {
-			bad(key+".budget", "want capacity >= 0 and, with a capacity, a positive restoreRate; got %v/%v",
+		if !finite(p.Budget.Capacity) || !finite(p.Budget.RestoreRate) ||
+			p.Budget.Capacity < 0 || p.Budget.RestoreRate < 0 || (p.Budget.Capacity > 0 && p.Budget.RestoreRate == 0) {
+			bad(key+".budget", "want a finite capacity >= 0 and, with a capacity, a finite positive restoreRate; got %v/%v",
 				p.Budget.Capacity, p.Budget.RestoreRate)
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// finite reports whether f is a number other than NaN and ±Inf, which YAML
+// (.nan, .inf) and the environment (NaN, Inf) both accept.
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

@@ -107,6 +107,9 @@ func chain(h http.Handler, mw ...func(http.Handler) http.Handler) http.Handler {
 // requests finish (up to the shutdown timeout) while new ones are refused.
 // ready, if not nil, is called with the listening address once it serves.
 func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr string)) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if cfg.Demo {
 		svcs, err := startDemo(&cfg)
 		if err != nil {
@@ -150,6 +153,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(sctx)
+	if err != nil {
+		// Past the shutdown timeout: cut the requests still running rather
+		// than answer them after the sources are closed.
+		_ = srv.Close()
+	}
 	<-served
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)

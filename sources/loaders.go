@@ -14,12 +14,21 @@ import (
 // as the request, so an answer is never shared between callers.
 type Loaders struct {
 	src      *Sources
-	order    *dataloader.Loader[string, Order]
-	customer *dataloader.Loader[string, Customer]
-	stats    *dataloader.Loader[string, CustomerStats]
+	order    *loader[Order]
+	customer *loader[Customer]
+	stats    *loader[CustomerStats]
 
 	mu       sync.Mutex
-	ordersOf map[int]*dataloader.Loader[string, []Order] // by perCustomer
+	ordersOf map[int]*loader[[]Order] // by perCustomer
+}
+
+// loader is a dataloader with its cache in reach, so that a prefetch can
+// put a whole list of keys into one batch of its own.
+type loader[V any] struct {
+	*dataloader.Loader[string, V]
+	cache    *dataloader.InMemoryCache[string, V]
+	batch    dataloader.BatchFunc[string, V]
+	maxBatch int
 }
 
 // NewLoaders returns a fresh set of loaders over s for one request.
@@ -29,15 +38,51 @@ func (s *Sources) NewLoaders() *Loaders {
 		order:    newLoader(s, s.orderBatch),
 		customer: newLoader(s, s.customerBatch),
 		stats:    newLoader(s, s.statsBatch),
-		ordersOf: make(map[int]*dataloader.Loader[string, []Order]),
+		ordersOf: make(map[int]*loader[[]Order]),
 	}
 }
 
-func newLoader[V any](s *Sources, fn dataloader.BatchFunc[string, V]) *dataloader.Loader[string, V] {
-	return dataloader.NewBatchedLoader(fn,
-		dataloader.WithWait[string, V](s.batchWait),
-		dataloader.WithBatchCapacity[string, V](s.maxBatch),
-	)
+func newLoader[V any](s *Sources, fn dataloader.BatchFunc[string, V]) *loader[V] {
+	cache := dataloader.NewCache[string, V]()
+	return &loader[V]{
+		Loader: dataloader.NewBatchedLoader(fn,
+			dataloader.WithWait[string, V](s.batchWait),
+			dataloader.WithBatchCapacity[string, V](s.maxBatch),
+			dataloader.WithCache[string, V](cache),
+		),
+		cache:    cache,
+		batch:    fn,
+		maxBatch: s.maxBatch,
+	}
+}
+
+// prefetch starts the batch calls for the keys not yet in the cache at
+// once, without a window, and caches a thunk per key that waits for them:
+// keys known together land in one batch (per maxBatch) whatever the
+// goroutine scheduling, and the items' own Loads find them in the cache.
+func (l *loader[V]) prefetch(ctx context.Context, keys []string) {
+	missing := make([]string, 0, len(keys))
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if _, ok := l.cache.Get(ctx, k); !ok && !seen[k] {
+			seen[k] = true
+			missing = append(missing, k)
+		}
+	}
+	for chunk := range slices.Chunk(missing, l.maxBatch) {
+		done := make(chan struct{})
+		var results []*dataloader.Result[V]
+		for i, k := range chunk {
+			l.cache.Set(ctx, k, func() (V, error) {
+				<-done
+				return results[i].Data, results[i].Error
+			})
+		}
+		go func() {
+			defer close(done)
+			results = l.batch(ctx, chunk)
+		}()
+	}
 }
 
 // Sources returns the clients, for the calls that are not batched.
@@ -81,7 +126,7 @@ func (l *Loaders) OrdersOf(ctx context.Context, customerID string, n int) ([]Ord
 	return l.ordersOfLoader(n).Load(ctx, customerID)()
 }
 
-// Prefetch queues lookups without waiting for them, so that keys known
+// Prefetch starts lookups without waiting for them, so that keys known
 // together land in one batch whatever the goroutine scheduling; the later
 // Order, Customer, Stats and OrdersOf calls find them in the cache.
 type Prefetch struct{ l *Loaders }
@@ -89,26 +134,20 @@ type Prefetch struct{ l *Loaders }
 // Prefetch returns the request's prefetcher.
 func (l *Loaders) Prefetch() Prefetch { return Prefetch{l} }
 
-// Customers queues customer lookups.
-func (p Prefetch) Customers(ctx context.Context, ids []string) { queue(ctx, p.l.customer, ids) }
+// Customers starts the customer lookups of ids.
+func (p Prefetch) Customers(ctx context.Context, ids []string) { p.l.customer.prefetch(ctx, ids) }
 
-// Stats queues customer stats lookups.
+// Stats starts the stats lookups of customers.
 func (p Prefetch) Stats(ctx context.Context, customerIDs []string) {
-	queue(ctx, p.l.stats, customerIDs)
+	p.l.stats.prefetch(ctx, customerIDs)
 }
 
-// OrdersOf queues lookups of the n newest orders of customers.
+// OrdersOf starts the lookups of the n newest orders of customers.
 func (p Prefetch) OrdersOf(ctx context.Context, customerIDs []string, n int) {
-	queue(ctx, p.l.ordersOfLoader(n), customerIDs)
+	p.l.ordersOfLoader(n).prefetch(ctx, customerIDs)
 }
 
-func queue[V any](ctx context.Context, ld *dataloader.Loader[string, V], keys []string) {
-	for _, k := range keys {
-		ld.Load(ctx, k)
-	}
-}
-
-func (l *Loaders) ordersOfLoader(n int) *dataloader.Loader[string, []Order] {
+func (l *Loaders) ordersOfLoader(n int) *loader[[]Order] {
 	l.mu.Lock()
 	ld, ok := l.ordersOf[n]
 	if !ok {

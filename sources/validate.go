@@ -8,6 +8,11 @@ import (
 var errMissingID = errors.New("item without id")
 
 func (p *Page[T]) validate() error {
+	// A list answer always has items, [] when empty: null, {} or a bare
+	// null would otherwise turn every key into a silent "not found".
+	if p.Items == nil {
+		return errors.New("list answer without items")
+	}
 	for i := range p.Items {
 		if v, ok := any(&p.Items[i]).(validator); ok {
 			if err := v.validate(); err != nil {
