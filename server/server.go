@@ -62,7 +62,12 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 }
 
 func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
-	es := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}})
+	gen := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}})
+	schema := gen.Schema()
+	if !cfg.GraphQL.Federation {
+		schema = withoutFederation(schema)
+	}
+	es := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}, Schema: schema})
 	srv := handler.New(es)
 	srv.AddTransport(transport{})
 	if cfg.GraphQL.QueryCacheSize > 0 {
@@ -79,6 +84,13 @@ func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
 		return nil, err
 	}
 	srv.Use(limit)
+	if cfg.GraphQL.Federation {
+		sdl, err := SubgraphSDL(schema)
+		if err != nil {
+			return nil, err
+		}
+		srv.AroundFields(serviceSDL(sdl))
+	}
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
 	return srv, nil

@@ -56,18 +56,30 @@ func (l *Loaders) Customer(ctx context.Context, id string) (Customer, error) {
 // Customers answers customers by id, one result and one error per id, in
 // the order of ids.
 func (l *Loaders) Customers(ctx context.Context, ids []string) ([]Customer, []error) {
+	return loadAll(ctx, l.customer, ids)
+}
+
+// loadAll answers keys through ld, one result and one error per key, in the
+// order of keys.
+func loadAll[V any](ctx context.Context, ld *dataloader.Loader[string, V], keys []string) ([]V, []error) {
 	// Load queues every key before the first thunk waits, so all of them
 	// share batches, without LoadMany's goroutine per key.
-	thunks := make([]dataloader.Thunk[Customer], len(ids))
-	for i, id := range ids {
-		thunks[i] = l.customer.Load(ctx, id)
+	thunks := make([]dataloader.Thunk[V], len(keys))
+	for i, k := range keys {
+		thunks[i] = ld.Load(ctx, k)
 	}
-	out := make([]Customer, len(ids))
-	errs := make([]error, len(ids))
+	out := make([]V, len(keys))
+	errs := make([]error, len(keys))
 	for i, th := range thunks {
 		out[i], errs[i] = th()
 	}
 	return out, errs
+}
+
+// Orders answers orders by id, one result and one error per id, in the
+// order of ids.
+func (l *Loaders) Orders(ctx context.Context, ids []string) ([]Order, []error) {
+	return loadAll(ctx, l.order, ids)
 }
 
 // Stats answers a customer's analytics; ErrNotFound when the service does
