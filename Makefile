@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    ?= ./...
 BENCH   ?= .
 
-.PHONY: run build test test-short generate check-generate vet fmt bench-micro clean
+.PHONY: run build test test-federation test-short generate check-generate vet fmt bench-micro clean
 
 ## run: start gqlbff with the built-in demo services, ready to query
 run:
@@ -16,6 +16,15 @@ build:
 ## test: every test, with the race detector, in random order
 test: check-generate vet
 	$(GO) test -race -shuffle=on -count=1 -timeout 8m $(PKGS)
+
+## test-federation: gqlbff as a subgraph under a real Apollo Gateway (Node 20+,
+## npm): installs test/federation's locked packages, then runs its checks
+FEDERATION_DIR := test/federation
+test-federation: build
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+		(echo "test-federation needs Node.js 20 or later and npm"; exit 1)
+	cd $(FEDERATION_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	cd $(FEDERATION_DIR) && NODE_ENV=production node run.mjs ../../bin/gqlbff
 
 ## test-short: the tests without the race detector (quicker while editing)
 test-short:
