@@ -14,6 +14,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/gqlbff/gqlbff/graph"
 )
 
 // Subgraph mode (graphql.federation). gqlgen's federation plugin always
@@ -108,11 +110,17 @@ func namedType(t *ast.Type) string {
 	return t.NamedType
 }
 
-// SubgraphSDL returns the SDL a gateway composes: gqlbff's schema files as
-// generated into s (Federation v2 @link and @key included), without the
-// internal directives and without what the federation plugin adds itself
-// (_service, _entities, _Any, _Entity), as @apollo/subgraph prints it.
-func SubgraphSDL(s *ast.Schema) (string, error) {
+// SubgraphSDL returns the SDL a gateway composes, what _service { sdl }
+// answers in subgraph mode: gqlbff's schema files (Federation v2 @link and
+// @key included), without the internal directives and without what the
+// federation plugin adds itself (_service, _entities, _Any, _Entity), as
+// @apollo/subgraph prints it.
+func SubgraphSDL() (string, error) {
+	return subgraphSDL(graph.NewExecutableSchema(graph.Config{}).Schema())
+}
+
+// subgraphSDL is SubgraphSDL for the schema generated into s.
+func subgraphSDL(s *ast.Schema) (string, error) {
 	var all ast.SchemaDocument
 	for _, src := range schemaSources(s) {
 		doc, err := parser.ParseSchema(src)

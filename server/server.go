@@ -85,7 +85,7 @@ func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
 	}
 	srv.Use(limit)
 	if cfg.GraphQL.Federation {
-		sdl, err := SubgraphSDL(schema)
+		sdl, err := subgraphSDL(schema)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@
 //
 //	gqlbff [--config FILE] [--demo]     serve the graph
 //	gqlbff demo-sources [flags]         run the demo REST services alone
+//	gqlbff subgraph-sdl                 print the Federation v2 subgraph SDL
 package main
 
 import (
@@ -35,6 +36,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		switch args[0] {
 		case "demo-sources":
 			return runDemoSources(ctx, args[1:], stdout, stderr)
+		case "subgraph-sdl":
+			return printSubgraphSDL(args[1:], stdout)
 		case "serve":
 			args = args[1:]
 		}
