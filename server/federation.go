@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
@@ -211,15 +213,61 @@ func stripDirectives(doc *ast.SchemaDocument, names []string) {
 	})
 }
 
-// serviceSDL answers Query._service with sdl. gqlgen's own resolver would
-// serve the raw schema files, internal directives included, and refuse when
-// introspection is off.
-func serviceSDL(sdl string) graphql.FieldMiddleware {
+// subgraphFields answers Query._service with sdl, and refuses an _entities
+// call with a malformed representation as the caller's mistake
+// (BAD_USER_INPUT) before any source call. gqlgen's own _service resolver
+// would serve the raw schema files, internal directives included, and
+// refuse when introspection is off; its _entities would report a bad
+// representation as an internal error.
+func subgraphFields(sdl string, s *ast.Schema) graphql.FieldMiddleware {
+	keys := entityKeys(s)
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
-		if fc != nil && fc.Object == "Query" && fc.Field.Name == "_service" {
+		if fc == nil || fc.Object != s.Query.Name {
+			return next(ctx)
+		}
+		switch fc.Field.Name {
+		case "_service":
 			return fedruntime.Service{SDL: sdl}, nil
+		case "_entities":
+			reps, _ := fc.Args["representations"].([]map[string]any)
+			if err := checkRepresentations(reps, keys); err != nil {
+				return nil, err
+			}
 		}
 		return next(ctx)
 	}
+}
+
+// entityKeys maps each entity type to the fields of its @key.
+func entityKeys(s *ast.Schema) map[string][]string {
+	out := map[string][]string{}
+	for _, def := range s.PossibleTypes["_Entity"] {
+		if key := def.Directives.ForName("key"); key != nil {
+			if f := key.Arguments.ForName("fields"); f != nil && f.Value != nil {
+				out[def.Name] = strings.Fields(f.Value.Raw)
+			}
+		}
+	}
+	return out
+}
+
+// checkRepresentations reports the first representation that names no
+// entity type or lacks a key field.
+func checkRepresentations(reps []map[string]any, keys map[string][]string) error {
+	for i, rep := range reps {
+		typ, _ := rep["__typename"].(string)
+		fields, ok := keys[typ]
+		if !ok {
+			return newError(CodeBadUserInput, "representations[%d]: __typename must name an entity type", i)
+		}
+		for _, f := range fields {
+			switch rep[f].(type) {
+			case string, json.Number, int64, float64:
+			default:
+				return newError(CodeBadUserInput, "representations[%d]: %s needs its key field %q", i, typ, f)
+			}
+		}
+	}
+	return nil
 }

@@ -268,3 +268,48 @@ func introspect(t *testing.T, h *harness) []string {
 	}
 	return names
 }
+
+func TestEntitiesBadRepresentations(t *testing.T) {
+	cases := []struct {
+		name string
+		rep  map[string]any
+	}{
+		{"no __typename", map[string]any{"id": "c1"}},
+		{"__typename not a string", map[string]any{"__typename": 7, "id": "c1"}},
+		{"not an entity type", map[string]any{"__typename": "Money", "id": "c1"}},
+		{"unknown type", map[string]any{"__typename": "Nope", "id": "c1"}},
+		{"no key field", map[string]any{"__typename": "Customer"}},
+		{"null key field", map[string]any{"__typename": "Order", "id": nil}},
+		{"key field an object", map[string]any{"__typename": "Order", "id": map[string]any{"x": 1}}},
+	}
+	h := subgraph(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h.reset()
+			r := []map[string]any{{"__typename": "Customer", "id": "c1"}, c.rep}
+			a := h.query(entitiesQuery, map[string]any{"r": r})
+			resp := a.response(t)
+			if a.status != http.StatusOK || len(resp.Errors) != 1 ||
+				resp.Errors[0].Code() != server.CodeBadUserInput || resp.Errors[0].PathString() != "_entities" {
+				t.Errorf("got %d %s, want 200 with one %s at _entities", a.status, a.body, server.CodeBadUserInput)
+			}
+			if n := h.calls(); n != 0 {
+				t.Errorf("source calls: got %d, want 0", n)
+			}
+		})
+	}
+}
+
+func TestSubgraphSDLIsWhatServiceAnswers(t *testing.T) {
+	want, err := server.SubgraphSDL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Service struct{ SDL string } `json:"_service"`
+	}
+	decodeData(t, subgraph(t).query(`{ _service { sdl } }`, nil).response(t), &got)
+	if got.Service.SDL != want {
+		t.Errorf("_service { sdl } and SubgraphSDL differ:\n%s\n---\n%s", got.Service.SDL, want)
+	}
+}

@@ -89,7 +89,7 @@ func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		srv.AroundFields(serviceSDL(sdl))
+		srv.AroundFields(subgraphFields(sdl, schema))
 	}
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
