@@ -31,6 +31,15 @@ func (r *entityResolver) FindManyOrderByIDs(ctx context.Context, reps []*model.O
 			found = append(found, o)
 		}
 	}
+	if len(childFields(ctx, ownSelection(ctx), "Order", "customer")) > 0 {
+		// The orders' customers, fetched together now: the customer fields
+		// find them in the cache.
+		customerIDs := make([]string, len(found))
+		for i, o := range found {
+			customerIDs[i] = o.CustomerID
+		}
+		sources.For(ctx).Customers(ctx, customerIDs)
+	}
 	prefetchForOrders(ctx, ownSelection(ctx), found)
 	return entities(orders, errs, func(o sources.Order) *model.Order { m := toOrder(o); return &m })
 }

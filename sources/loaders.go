@@ -14,8 +14,8 @@ import (
 // as the request, so an answer is never shared between callers.
 type Loaders struct {
 	src      *Sources
-	order    *dataloader.Loader[string, Order]
-	customer *dataloader.Loader[string, Customer]
+	order    byID[Order]
+	customer byID[Customer]
 	stats    *dataloader.Loader[string, CustomerStats]
 
 	mu       sync.Mutex
@@ -26,8 +26,8 @@ type Loaders struct {
 func (s *Sources) NewLoaders() *Loaders {
 	return &Loaders{
 		src:      s,
-		order:    newLoader(s, s.orderBatch),
-		customer: newLoader(s, s.customerBatch),
+		order:    newByID(s, s.orderBatch),
+		customer: newByID(s, s.customerBatch),
 		stats:    newLoader(s, s.statsBatch),
 		ordersOf: make(map[int]*dataloader.Loader[string, []Order]),
 	}
@@ -45,18 +45,19 @@ func (l *Loaders) Sources() *Sources { return l.src }
 
 // Order answers one order by id; ErrNotFound when it does not exist.
 func (l *Loaders) Order(ctx context.Context, id string) (Order, error) {
-	return l.order.Load(ctx, id)()
+	return l.order.ld.Load(ctx, id)()
 }
 
 // Customer answers one customer by id; ErrNotFound when it does not exist.
 func (l *Loaders) Customer(ctx context.Context, id string) (Customer, error) {
-	return l.customer.Load(ctx, id)()
+	return l.customer.ld.Load(ctx, id)()
 }
 
 // Customers answers customers by id, one result and one error per id, in
-// the order of ids.
+// the order of ids: one batch call per maxBatch ids the request has not
+// looked up yet.
 func (l *Loaders) Customers(ctx context.Context, ids []string) ([]Customer, []error) {
-	return loadAll(ctx, l.customer, ids)
+	return l.customer.fetchAll(ctx, ids)
 }
 
 // loadAll answers keys through ld, one result and one error per key, in the
@@ -77,9 +78,10 @@ func loadAll[V any](ctx context.Context, ld *dataloader.Loader[string, V], keys 
 }
 
 // Orders answers orders by id, one result and one error per id, in the
-// order of ids.
+// order of ids: one batch call per maxBatch ids the request has not looked
+// up yet.
 func (l *Loaders) Orders(ctx context.Context, ids []string) ([]Order, []error) {
-	return loadAll(ctx, l.order, ids)
+	return l.order.fetchAll(ctx, ids)
 }
 
 // Stats answers a customer's analytics; ErrNotFound when the service does
@@ -102,7 +104,7 @@ type Prefetch struct{ l *Loaders }
 func (l *Loaders) Prefetch() Prefetch { return Prefetch{l} }
 
 // Customers queues customer lookups.
-func (p Prefetch) Customers(ctx context.Context, ids []string) { queue(ctx, p.l.customer, ids) }
+func (p Prefetch) Customers(ctx context.Context, ids []string) { queue(ctx, p.l.customer.ld, ids) }
 
 // Stats queues customer stats lookups.
 func (p Prefetch) Stats(ctx context.Context, customerIDs []string) {
