@@ -162,7 +162,6 @@ export async function countingProxy(target) {
     url: `http://127.0.0.1:${server.address().port}/graphql`,
     seen,
     reset: () => seen.splice(0),
-    closeIdle: () => server.closeAllConnections(),
   };
 }
 
