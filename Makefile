@@ -32,7 +32,7 @@ test-short:
 
 ## generate: regenerate graph/ from schema/ (never edit graph/ by hand)
 generate:
-	$(GO) run github.com/99designs/gqlgen generate
+	$(GO) run ./internal/gqlgen
 
 ## check-generate: fail when graph/ is not what schema/ generates
 check-generate: generate
