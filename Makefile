@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    ?= ./...
 BENCH   ?= .
 
-.PHONY: run build test test-deps test-short generate check-generate vet fmt bench-micro clean
+.PHONY: run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean
 
 ## run: start gqlbff with the built-in demo services, ready to query
 run:
@@ -26,13 +26,22 @@ test-deps:
 		{ echo "could not install redis-server: install it (apt-get install redis-server) and run make test again"; exit 1; }; \
 		$$SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true; }
 
+## test-federation: gqlbff as a subgraph under a real Apollo Gateway (Node 20+,
+## npm): installs test/federation's locked packages, then runs its checks
+FEDERATION_DIR := test/federation
+test-federation: build
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+		(echo "test-federation needs Node.js 20 or later and npm"; exit 1)
+	cd $(FEDERATION_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	cd $(FEDERATION_DIR) && NODE_ENV=production node run.mjs ../../bin/gqlbff
+
 ## test-short: the tests without the race detector (quicker while editing)
 test-short:
 	$(GO) test -count=1 $(PKGS)
 
 ## generate: regenerate graph/ from schema/ (never edit graph/ by hand)
 generate:
-	$(GO) run github.com/99designs/gqlgen generate
+	$(GO) run ./internal/gqlgen
 
 ## check-generate: fail when graph/ is not what schema/ generates
 check-generate: generate

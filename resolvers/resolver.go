@@ -3,7 +3,7 @@
 // call a source per item.
 package resolvers
 
-//go:generate go run github.com/99designs/gqlgen generate
+//go:generate go run ../internal/gqlgen
 
 // MaxPage is the largest page size (`first`) and the most `ids` one field
 // may ask for.

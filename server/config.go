@@ -182,6 +182,9 @@ type GraphQLConfig struct {
 	Playground bool `yaml:"playground" env:"PLAYGROUND"`
 	// QueryCacheSize is how many parsed, validated documents are kept.
 	QueryCacheSize int `yaml:"queryCacheSize" env:"QUERY_CACHE_SIZE"`
+	// Federation serves gqlbff as an Apollo Federation v2 subgraph: the
+	// _service and _entities fields exist only when it is on.
+	Federation bool `yaml:"federation" env:"FEDERATION"`
 }
 
 // LogConfig configures the logs.

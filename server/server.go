@@ -67,8 +67,14 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 }
 
 func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
+	gen := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}})
+	schema := gen.Schema()
+	if !cfg.GraphQL.Federation {
+		schema = withoutFederation(schema)
+	}
 	es := graph.NewExecutableSchema(graph.Config{
 		Resolvers: &resolvers.Resolver{},
+		Schema:    schema,
 		Directives: graph.DirectiveRoot{
 			Authenticated:  authenticatedDirective,
 			RequiresScopes: requiresScopesDirective,
@@ -90,6 +96,13 @@ func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
 		return nil, err
 	}
 	srv.Use(limit)
+	if cfg.GraphQL.Federation {
+		sdl, err := subgraphSDL(schema)
+		if err != nil {
+			return nil, err
+		}
+		srv.AroundFields(subgraphFields(sdl, schema))
+	}
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
 	return srv, nil

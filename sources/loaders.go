@@ -3,6 +3,7 @@ package sources
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 
@@ -80,7 +81,7 @@ func (l *loader[V]) prefetch(ctx context.Context, keys []string) {
 		}
 		go func() {
 			defer close(done)
-			results = l.batch(ctx, chunk)
+			results = safeBatch(ctx, l.batch, chunk)
 		}()
 	}
 }
@@ -99,16 +100,28 @@ func (l *Loaders) Customer(ctx context.Context, id string) (Customer, error) {
 }
 
 // Customers answers customers by id, one result and one error per id, in
-// the order of ids.
+// the order of ids: one batch call per MaxBatch ids known together.
 func (l *Loaders) Customers(ctx context.Context, ids []string) ([]Customer, []error) {
-	// Load queues every key before the first thunk waits, so all of them
-	// share batches, without LoadMany's goroutine per key.
-	thunks := make([]dataloader.Thunk[Customer], len(ids))
-	for i, id := range ids {
-		thunks[i] = l.customer.Load(ctx, id)
+	l.customer.prefetch(ctx, ids)
+	return loadAll(ctx, l.customer, ids)
+}
+
+// Orders answers orders by id, one result and one error per id, in the
+// order of ids: one batch call per MaxBatch ids known together.
+func (l *Loaders) Orders(ctx context.Context, ids []string) ([]Order, []error) {
+	l.order.prefetch(ctx, ids)
+	return loadAll(ctx, l.order, ids)
+}
+
+// loadAll loads every key: Load queues them all before the first thunk
+// waits, without LoadMany's goroutine per key.
+func loadAll[V any](ctx context.Context, ld *loader[V], keys []string) ([]V, []error) {
+	thunks := make([]dataloader.Thunk[V], len(keys))
+	for i, k := range keys {
+		thunks[i] = ld.Load(ctx, k)
 	}
-	out := make([]Customer, len(ids))
-	errs := make([]error, len(ids))
+	out := make([]V, len(keys))
+	errs := make([]error, len(keys))
 	for i, th := range thunks {
 		out[i], errs[i] = th()
 	}
@@ -260,4 +273,28 @@ func For(ctx context.Context) *Loaders {
 		panic("sources: no loaders in context; wrap the handler with the loaders middleware")
 	}
 	return l
+}
+
+// safeBatch keeps the loader's own guarantees for a batch run outside it: a
+// panic fails every key instead of the process, and so does an answer of
+// the wrong length.
+func safeBatch[V any](ctx context.Context, fn dataloader.BatchFunc[string, V], keys []string) (results []*dataloader.Result[V]) {
+	defer func() {
+		if p := recover(); p != nil {
+			results = failAll[V](len(keys), fmt.Errorf("panic in batch: %v", p))
+		}
+	}()
+	results = fn(ctx, keys)
+	if len(results) != len(keys) {
+		return failAll[V](len(keys), fmt.Errorf("batch answered %d results for %d keys", len(results), len(keys)))
+	}
+	return results
+}
+
+func failAll[V any](n int, err error) []*dataloader.Result[V] {
+	out := make([]*dataloader.Result[V], n)
+	for i := range out {
+		out[i] = &dataloader.Result[V]{Error: err}
+	}
+	return out
 }

@@ -3,6 +3,7 @@
 //	gqlbff [--config FILE] [--demo]     serve the graph
 //	gqlbff demo-sources [flags]         run the demo REST services alone
 //	gqlbff token [flags]                mint a dev token
+//	gqlbff subgraph-sdl                 print the Federation v2 subgraph SDL
 package main
 
 import (
@@ -38,6 +39,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runDemoSources(ctx, args[1:], stdout, stderr)
 		case "token":
 			return runToken(ctx, args[1:], getenv, stdout, stderr)
+		case "subgraph-sdl":
+			return printSubgraphSDL(args[1:], stdout)
 		case "serve":
 			args = args[1:]
 		}

@@ -28,6 +28,12 @@ type Customer struct {
 	Stats *CustomerStats `json:"stats,omitempty"`
 }
 
+func (Customer) IsEntity() {}
+
+type CustomerByIDsInput struct {
+	ID string `json:"ID"`
+}
+
 type CustomerStats struct {
 	LifetimeValue *Money     `json:"lifetimeValue"`
 	OrderCount    int        `json:"orderCount"`
@@ -59,6 +65,12 @@ type Order struct {
 	Customer *Customer `json:"customer,omitempty"`
 	// the customer's id, for the customer resolver
 	CustomerID string `json:"-"`
+}
+
+func (Order) IsEntity() {}
+
+type OrderByIDsInput struct {
+	ID string `json:"ID"`
 }
 
 type OrderConnection struct {
