@@ -36,18 +36,17 @@ func BenchmarkOperations(b *testing.B) {
 }
 
 func benchOperation(b *testing.B, par int, op string, config func(*server.Config)) {
-	t := &testing.T{}
 	var opts []option
 	if config != nil {
 		opts = append(opts, withConfig(config))
 	}
-	h := newHarness(t, opts...)
-	b.Cleanup(func() {}) // the harness cleans up through t when the process ends
+	h := newHarness(b, opts...)
 	q := aliasesOp
 	if op != "aliases" {
-		q = operation(t, op)
+		q = operation(b, op)
 	}
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": "o42", "ids": []string{"c1", "c2", "c3"}}})
+	tok := token("c7", "web", allScopes...) // me is c7's record
 	h.reset()
 	b.SetParallelism(par)
 	b.ReportAllocs()
@@ -56,6 +55,7 @@ func benchOperation(b *testing.B, par int, op string, config func(*server.Config
 		for pb.Next() {
 			req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, h.srv.URL+"/graphql", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", bearer(tok))
 			resp, err := h.http.Do(req)
 			if err != nil {
 				b.Error(err)
