@@ -217,3 +217,35 @@ func TestBadTokensAre401WithoutSourceCalls(t *testing.T) {
 		t.Errorf("fetches of the attacker's JWKS: got %d, want 0", n)
 	}
 }
+
+func TestScopeClaims(t *testing.T) {
+	cases := []struct {
+		name, claim string
+		value       any
+	}{
+		{"scope, a space-separated string", "scope", "customers:read orders:read"},
+		{"scp, an array", "scp", []string{"customers:read", "orders:read"}},
+		{"roles, an array", "roles", []string{"customers:read", "orders:read"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, withConfig(func(c *server.Config) { c.JWT.ScopeClaim = tc.claim }))
+			claims := jwt.MapClaims{"sub": "c7", "client": "web", tc.claim: tc.value}
+			if tc.claim != "scope" {
+				claims["scope"] = "analytics:read" // a decoy: read, it would allow stats
+			}
+			tok := mint(claims)
+			a := h.query(`{ me { id } customer(id: "c1") { id stats { orderCount } } }`, nil, "Authorization", bearer(tok))
+			r := a.response(t)
+			if _, ok := r.ErrorAt("customer"); ok || !strings.Contains(string(r.Data), `"id":"c1"`) {
+				t.Errorf("customer needs customers:read from %s: got %s", tc.claim, a.body)
+			}
+			if e, ok := r.ErrorAt("customer.stats"); !ok || e.Code() != "FORBIDDEN" {
+				t.Errorf("customer.stats needs analytics:read, not held: got %s", a.body)
+			}
+			if got := h.svcs.Customers.Requests()[0].Header.Get("X-User-Scopes"); got != "customers:read orders:read" {
+				t.Errorf("X-User-Scopes: got %q, want the %s claim's scopes", got, tc.claim)
+			}
+		})
+	}
+}

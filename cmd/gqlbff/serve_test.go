@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is an io.Writer the server goroutine writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestDemoPrintsATokenThePlaygroundSends(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--demo"}, func(k string) string {
+			return map[string]string{"GQLBFF_LISTEN": "127.0.0.1:0", "GQLBFF_LOG_LEVEL": "error"}[k]
+		}, &out, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	addr := regexp.MustCompile(`serving GraphQL at (http://[^ ]+)/graphql`)
+	auth := regexp.MustCompile(`(?m)^Authorization: (Bearer \S+)$`)
+	deadline := time.Now().Add(10 * time.Second)
+	for !(addr.MatchString(out.String()) && auth.MatchString(out.String())) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no address and token printed: %q", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	base := addr.FindStringSubmatch(out.String())[1]
+	header := auth.FindStringSubmatch(out.String())[1]
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}
+	defer c.CloseIdleConnections()
+
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(`{"query":"{ me { id } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", header)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `{"me":{"id":"c1"}}`) {
+		t.Errorf("me with the printed token: got %d %s, want c1's record", resp.StatusCode, body)
+	}
+
+	resp, err = c.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), strings.TrimPrefix(header, "Bearer ")) {
+		t.Errorf("the playground page does not carry the printed token")
+	}
+}
