@@ -34,6 +34,7 @@ func TestCSRFPrevention(t *testing.T) {
 		{"POST multipart", http.MethodPost, "/graphql", "multipart/form-data; boundary=x", nil, http.StatusBadRequest},
 		{"POST text/plain with X-Requested-With: past CSRF, then 415", http.MethodPost, "/graphql", "text/plain", []string{"X-Requested-With", "x"}, http.StatusUnsupportedMediaType},
 		{"POST application/json", http.MethodPost, "/graphql", "application/json", nil, http.StatusOK},
+		{"PUT, preflighted by any browser: past CSRF, then 405", http.MethodPut, "/graphql", "text/plain", nil, http.StatusMethodNotAllowed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -60,7 +60,7 @@ func NewVerifier(cfg JWTConfig, log *slog.Logger) (*Verifier, error) {
 		}
 		keys = append(keys, k)
 	}
-	var methods []string
+	methods := []string{} // not nil: with no key, no method is valid
 	for _, k := range keys {
 		if k.kid == "" {
 			v.noKID[k.alg] = append(v.noKID[k.alg], k)
@@ -125,19 +125,17 @@ func (v *Verifier) key(ctx context.Context, t *jwt.Token) (any, error) {
 	if _, ok := t.Header["crit"]; ok {
 		return nil, errors.New("crit header: no extension is understood")
 	}
-	var candidates []verificationKey
-	switch kid, ok := t.Header["kid"]; {
-	case !ok:
-		candidates = v.noKID[alg]
-	default:
-		s, isStr := kid.(string)
-		if !isStr || s == "" {
-			return nil, errors.New("kid is not a string")
+	candidates := v.noKID[alg]
+	if raw, ok := t.Header["kid"]; ok {
+		kid, isStr := raw.(string)
+		if !isStr || kid == "" {
+			return nil, errors.New("kid is not a non-empty string")
 		}
-		if k, found := v.byKID[s]; found {
+		candidates = nil
+		if k, found := v.byKID[kid]; found {
 			candidates = []verificationKey{k}
 		} else if v.jwks != nil {
-			if k, found := v.jwks.lookup(ctx, s); found {
+			if k, found := v.jwks.lookup(ctx, kid); found {
 				candidates = []verificationKey{k}
 			}
 		}
@@ -176,7 +174,9 @@ func BearerToken(header string) (string, error) {
 
 // Verify checks a token and answers the identity it carries. A client claim
 // that names no profile makes the token invalid; a missing one means the
-// default profile.
+// default profile. A kid the JWKS cache does not know may wait for a fetch
+// (at most the JWKS timeout), or until ctx is done. Every error wraps
+// ErrBadToken or is ErrTokenTooLarge.
 func (v *Verifier) Verify(ctx context.Context, token string, profiles ProfilesConfig) (Identity, error) {
 	if len(token) > maxTokenBytes {
 		return Identity{}, ErrTokenTooLarge
