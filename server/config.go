@@ -300,7 +300,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	if cfg.Demo {
-		if cfg, err = load(DemoDefaults()); err != nil {
+		if cfg, err = load(demoDefaults()); err != nil {
 			return cfg, err
 		}
 		if cfg.JWT.Secret == "" && cfg.JWT.JWKSURL == "" && len(cfg.JWT.Keys) == 0 {
@@ -310,10 +310,10 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	return cfg, cfg.Validate()
 }
 
-// DemoDefaults are the defaults of demo mode, for people trying gqlbff:
+// demoDefaults are the defaults of demo mode, for people trying gqlbff:
 // readable logs, the playground, and introspection for the web profile to
 // explore the schema with.
-func DemoDefaults() Config {
+func demoDefaults() Config {
 	cfg := Default()
 	cfg.Demo = true
 	cfg.Log.Format = "text"
