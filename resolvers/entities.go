@@ -1,7 +1,10 @@
 package resolvers
 
 import (
+	"context"
+
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // A gateway resolves references to Order and Customer through _entities.
@@ -45,4 +48,23 @@ func entities[S, M any](items []S, errs []error, to func(S) *M) ([]*M, error) {
 		return out, failed
 	}
 	return out, nil
+}
+
+// rootAllowed applies the policy of a root lookup (Query.order for an Order
+// reference, Query.customer for a Customer one) to the entity references a
+// gateway sends: a reference must not read what the root field would refuse.
+func (r *Resolver) rootAllowed(ctx context.Context, field string) bool {
+	return r.Allow == nil || r.Allow(ctx, "Query", field)
+}
+
+// forbiddenAll refuses every one of n references, each at its own path.
+func forbiddenAll[M any](n int) ([]*M, error) {
+	errs := make(graphql.BatchErrorList, n)
+	for i := range errs {
+		errs[i] = &gqlerror.Error{
+			Message:    "this reference needs scopes the caller does not hold",
+			Extensions: map[string]any{"code": "FORBIDDEN"},
+		}
+	}
+	return make([]*M, n), errs
 }

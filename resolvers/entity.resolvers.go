@@ -15,14 +15,20 @@ import (
 
 // FindManyCustomerByIDs is the resolver for the findManyCustomerByIDs field.
 func (r *entityResolver) FindManyCustomerByIDs(ctx context.Context, reps []*model.CustomerByIDsInput) ([]*model.Customer, error) {
+	if !r.rootAllowed(ctx, "customer") {
+		return forbiddenAll[model.Customer](len(reps))
+	}
 	ids := entityIDs(reps, func(r *model.CustomerByIDsInput) string { return r.ID })
-	prefetchForCustomers(ctx, ownSelection(ctx), ids)
+	r.prefetchForCustomers(ctx, ownSelection(ctx), ids)
 	customers, errs := sources.For(ctx).Customers(ctx, ids)
 	return entities(customers, errs, func(c sources.Customer) *model.Customer { return toCustomer(c) })
 }
 
 // FindManyOrderByIDs is the resolver for the findManyOrderByIDs field.
 func (r *entityResolver) FindManyOrderByIDs(ctx context.Context, reps []*model.OrderByIDsInput) ([]*model.Order, error) {
+	if !r.rootAllowed(ctx, "order") {
+		return forbiddenAll[model.Order](len(reps))
+	}
 	ids := entityIDs(reps, func(r *model.OrderByIDsInput) string { return r.ID })
 	orders, errs := sources.For(ctx).Orders(ctx, ids)
 	found := make([]sources.Order, 0, len(orders))
@@ -31,16 +37,7 @@ func (r *entityResolver) FindManyOrderByIDs(ctx context.Context, reps []*model.O
 			found = append(found, o)
 		}
 	}
-	if len(childFields(ctx, ownSelection(ctx), "Order", "customer")) > 0 {
-		// The orders' customers, fetched together now: the customer fields
-		// find them in the cache.
-		customerIDs := make([]string, len(found))
-		for i, o := range found {
-			customerIDs[i] = o.CustomerID
-		}
-		sources.For(ctx).Customers(ctx, customerIDs)
-	}
-	prefetchForOrders(ctx, ownSelection(ctx), found)
+	r.prefetchForOrders(ctx, ownSelection(ctx), found)
 	return entities(orders, errs, func(o sources.Order) *model.Order { m := toOrder(o); return &m })
 }
 

@@ -78,7 +78,7 @@ func decodePosition(c string) (position, error) {
 
 // orderPage answers `first` orders after a cursor, following REST pages as
 // needed: usually one call per page.
-func orderPage(ctx context.Context, src *sources.Orders, status string, first int, after *string) (*model.OrderConnection, error) {
+func (r *Resolver) orderPage(ctx context.Context, src *sources.Orders, status string, first int, after *string) (*model.OrderConnection, error) {
 	pos := position{status: status}
 	if after != nil && *after != "" {
 		p, err := decodePosition(*after)
@@ -105,7 +105,7 @@ func orderPage(ctx context.Context, src *sources.Orders, status string, first in
 		items := page.Items
 		rest := items[min(pos.skip, len(items)):]
 		take := min(need, len(rest))
-		prefetchForOrders(ctx, nodeSelection(ctx), rest[:take])
+		r.prefetchForOrders(ctx, r.nodeSelection(ctx), rest[:take])
 		for j := range take {
 			idx := pos.skip + j
 			next := position{status: status, rest: pos.rest, skip: idx + 1}
@@ -139,10 +139,10 @@ func orderPage(ctx context.Context, src *sources.Orders, status string, first in
 
 // nodeSelection is the selection on the nodes of the connection being
 // resolved: edges { node { … } }.
-func nodeSelection(ctx context.Context) ast.SelectionSet {
+func (r *Resolver) nodeSelection(ctx context.Context) ast.SelectionSet {
 	var set ast.SelectionSet
-	for _, e := range childFields(ctx, ownSelection(ctx), "OrderConnection", "edges") {
-		for _, n := range childFields(ctx, e.Selections, "OrderEdge", "node") {
+	for _, e := range r.childFields(ctx, ownSelection(ctx), "OrderConnection", "edges") {
+		for _, n := range r.childFields(ctx, e.Selections, "OrderEdge", "node") {
 			set = append(set, n.Selections...)
 		}
 	}

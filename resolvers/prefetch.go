@@ -17,8 +17,12 @@ import (
 // all at once. The items' own resolvers then find them in the cache.
 
 // childFields returns the fields named name selected in set on typeName,
-// with fragments and aliases resolved.
-func childFields(ctx context.Context, set ast.SelectionSet, typeName, name string) []graphql.CollectedField {
+// with fragments and aliases resolved; none when the caller may not
+// resolve that field.
+func (r *Resolver) childFields(ctx context.Context, set ast.SelectionSet, typeName, name string) []graphql.CollectedField {
+	if r.Allow != nil && !r.Allow(ctx, typeName, name) {
+		return nil
+	}
 	var out []graphql.CollectedField
 	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), set, []string{typeName}) {
 		if f.Name == name {
@@ -37,8 +41,8 @@ func ownSelection(ctx context.Context) ast.SelectionSet {
 }
 
 // prefetchForOrders queues what the selection on a list of orders will load.
-func prefetchForOrders(ctx context.Context, set ast.SelectionSet, orders []sources.Order) {
-	fields := childFields(ctx, set, "Order", "customer")
+func (r *Resolver) prefetchForOrders(ctx context.Context, set ast.SelectionSet, orders []sources.Order) {
+	fields := r.childFields(ctx, set, "Order", "customer")
 	if len(fields) == 0 || len(orders) == 0 {
 		return
 	}
@@ -52,22 +56,22 @@ func prefetchForOrders(ctx context.Context, set ast.SelectionSet, orders []sourc
 	}
 	sources.For(ctx).Prefetch().Customers(ctx, ids)
 	for _, f := range fields {
-		prefetchForCustomers(ctx, f.Selections, ids)
+		r.prefetchForCustomers(ctx, f.Selections, ids)
 	}
 }
 
 // prefetchForCustomers queues what the selection on a list of customers
 // will load.
-func prefetchForCustomers(ctx context.Context, set ast.SelectionSet, ids []string) {
+func (r *Resolver) prefetchForCustomers(ctx context.Context, set ast.SelectionSet, ids []string) {
 	if len(ids) == 0 {
 		return
 	}
 	p := sources.For(ctx).Prefetch()
-	if len(childFields(ctx, set, "Customer", "stats")) > 0 {
+	if len(r.childFields(ctx, set, "Customer", "stats")) > 0 {
 		p.Stats(ctx, ids)
 	}
 	vars := graphql.GetOperationContext(ctx).Variables
-	for _, f := range childFields(ctx, set, "Customer", "orders") {
+	for _, f := range r.childFields(ctx, set, "Customer", "orders") {
 		first, ok := intArg(f.ArgumentMap(vars)["first"])
 		if ok && first > 0 && first <= MaxPage {
 			p.OrdersOf(ctx, ids, first)

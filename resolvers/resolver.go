@@ -3,6 +3,8 @@
 // call a source per item.
 package resolvers
 
+import "context"
+
 //go:generate go run ../internal/gqlgen
 
 // MaxPage is the largest page size (`first`) and the most `ids` one field
@@ -11,4 +13,10 @@ const MaxPage = 100
 
 // Resolver is the wiring root of the resolvers. It holds nothing per
 // request: the request's loaders come from the context (sources.For).
-type Resolver struct{}
+type Resolver struct {
+	// Allow reports whether the caller may resolve the field typeName.field
+	// (the schema's authorization directives). The lookahead prefetch asks
+	// it before it queues a field's lookups, so that a field the caller may
+	// not see costs no source call. Nil allows every field.
+	Allow func(ctx context.Context, typeName, field string) bool
+}

@@ -46,7 +46,7 @@ func (r *dashboardResolver) RecentOrders(ctx context.Context, obj *model.Dashboa
 	if err != nil {
 		return nil, err
 	}
-	prefetchForOrders(ctx, ownSelection(ctx), page.Items)
+	r.prefetchForOrders(ctx, ownSelection(ctx), page.Items)
 	return toOrders(page.Items), nil
 }
 
@@ -65,7 +65,7 @@ func (r *dashboardResolver) TopCustomers(ctx context.Context, obj *model.Dashboa
 	for i, t := range top {
 		ids[i] = t.CustomerID
 	}
-	prefetchForCustomers(ctx, ownSelection(ctx), ids)
+	r.prefetchForCustomers(ctx, ownSelection(ctx), ids)
 	customers, errs := l.Customers(ctx, ids)
 	out := make([]model.Customer, 0, len(ids))
 	for i, c := range customers {
@@ -122,7 +122,7 @@ func (r *queryResolver) Orders(ctx context.Context, status *model.OrderStatus, f
 	if status != nil {
 		s = string(*status)
 	}
-	return orderPage(ctx, sources.For(ctx).Sources().Orders, s, n, after)
+	return r.orderPage(ctx, sources.For(ctx).Sources().Orders, s, n, after)
 }
 
 // Customer is the resolver for the customer field.
@@ -135,7 +135,7 @@ func (r *queryResolver) Customers(ctx context.Context, ids []string) ([]*model.C
 	if len(ids) > MaxPage {
 		return nil, badInput("ids holds at most %d ids, got %d", MaxPage, len(ids))
 	}
-	prefetchForCustomers(ctx, ownSelection(ctx), ids)
+	r.prefetchForCustomers(ctx, ownSelection(ctx), ids)
 	customers, errs := sources.For(ctx).Customers(ctx, ids)
 	out := make([]*model.Customer, len(ids))
 	for i, c := range customers {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -10,10 +11,11 @@ import (
 
 // authenticate decides who is calling, once, at the edge: it verifies the
 // bearer token, puts the Identity in the context and hands the sources the
-// caller's id and scopes. A missing token is 401 unless the default
-// profile allows anonymous callers; a bad token is always 401. Nothing
-// downstream parses tokens.
-func authenticate(v *Verifier, profiles ProfilesConfig) func(http.Handler) http.Handler {
+// caller's id and scopes, and, through signer (nil: none), an identity
+// token for the sources that want one. A missing token is 401 unless the
+// default profile allows anonymous callers; a bad token is always 401, its
+// reason logged with the request id. Nothing downstream parses tokens.
+func authenticate(v *Verifier, profiles ProfilesConfig, signer *identitySigner, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			header := r.Header.Get("Authorization")
@@ -26,15 +28,13 @@ func authenticate(v *Verifier, profiles ProfilesConfig) func(http.Handler) http.
 					unauthenticated(w, `Bearer`, "this operation needs a bearer token")
 					return
 				}
-			case err != nil:
+			case err == nil:
+				id, err = v.Verify(r.Context(), token, profiles)
+			}
+			if err != nil && !errors.Is(err, ErrNoToken) {
+				log.InfoContext(r.Context(), "bearer token refused", "request_id", RequestID(r.Context()), "reason", err.Error())
 				unauthenticated(w, `Bearer error="invalid_token"`, "the bearer token is invalid")
 				return
-			default:
-				id, err = v.Verify(token, profiles)
-				if err != nil {
-					unauthenticated(w, `Bearer error="invalid_token"`, "the bearer token is invalid")
-					return
-				}
 			}
 			ctx := WithIdentity(r.Context(), id)
 			m := sources.MetaFrom(ctx)
@@ -42,7 +42,8 @@ func authenticate(v *Verifier, profiles ProfilesConfig) func(http.Handler) http.
 			if !id.Anonymous() {
 				m.Authorization = header
 			}
-			next.ServeHTTP(w, r.WithContext(sources.WithMeta(ctx, m)))
+			ctx = withIdentityTokens(sources.WithMeta(ctx, m), signer, id)
+			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
 }

@@ -41,8 +41,10 @@ func opPost(query, operationName string, vars map[string]any) rawRequest {
 }
 
 // rawGet sends a GET with the query parameters q.
+// rawGet is a GET with a CSRF-preflight header, as a browser app sends it.
 func rawGet(q url.Values) rawRequest {
-	return rawRequest{method: http.MethodGet, target: "/graphql?" + q.Encode(), body: func() io.Reader { return nil }}
+	return rawRequest{method: http.MethodGet, target: "/graphql?" + q.Encode(), header: []string{"GraphQL-Preflight", "1"},
+		body: func() io.Reader { return nil }}
 }
 
 // with returns r with its method, content type or headers changed.
@@ -277,7 +279,7 @@ func TestGetQuery(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			a := h.do(ctx, http.MethodGet, tc.target, "", nil)
+			a := h.do(ctx, http.MethodGet, tc.target, "", nil, "GraphQL-Preflight", "1")
 			r := a.response(t)
 			if a.status != http.StatusOK || string(r.Data) != tc.want {
 				t.Errorf("got %d %s, want 200 %s", a.status, a.body, tc.want)

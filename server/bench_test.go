@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -35,17 +37,37 @@ func BenchmarkOperations(b *testing.B) {
 	}
 }
 
+// BenchmarkOrderDetailByAlg is order_detail end to end with a valid HS256
+// and a valid RS256 token: the whole whose part BenchmarkPolicyChain is.
+func BenchmarkOrderDetailByAlg(b *testing.B) {
+	config := func(c *server.Config) {
+		c.JWT.Keys = []server.JWTKeyConfig{{PEM: publicPEM(b, &rsaKey(b, "rsa-a").PublicKey), KID: "rsa-a"}}
+	}
+	claims := func() jwt.MapClaims {
+		return jwt.MapClaims{"sub": "c7", "client": "web", "scope": strings.Join(allScopes, " "), "exp": time.Now().Add(time.Hour).Unix()}
+	}
+	tokens := map[string]string{
+		"HS256": sign(b, jwt.SigningMethodHS256, []byte(testSecret), nil, claims()),
+		"RS256": sign(b, jwt.SigningMethodRS256, rsaKey(b, "rsa-a"), map[string]any{"kid": "rsa-a"}, claims()),
+	}
+	for _, alg := range []string{"HS256", "RS256"} {
+		b.Run(alg, func(b *testing.B) { benchOperationWith(b, 1, "order_detail", config, tokens[alg]) })
+	}
+}
+
 func benchOperation(b *testing.B, par int, op string, config func(*server.Config)) {
-	t := &testing.T{}
+	benchOperationWith(b, par, op, config, token("c7", "web", allScopes...)) // me is c7's record
+}
+
+func benchOperationWith(b *testing.B, par int, op string, config func(*server.Config), tok string) {
 	var opts []option
 	if config != nil {
 		opts = append(opts, withConfig(config))
 	}
-	h := newHarness(t, opts...)
-	b.Cleanup(func() {}) // the harness cleans up through t when the process ends
+	h := newHarness(b, opts...)
 	q := aliasesOp
 	if op != "aliases" {
-		q = operation(t, op)
+		q = operation(b, op)
 	}
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": "o42", "ids": []string{"c1", "c2", "c3"}}})
 	h.reset()
@@ -56,6 +78,7 @@ func benchOperation(b *testing.B, par int, op string, config func(*server.Config
 		for pb.Next() {
 			req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, h.srv.URL+"/graphql", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", bearer(tok))
 			resp, err := h.http.Do(req)
 			if err != nil {
 				b.Error(err)

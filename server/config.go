@@ -38,6 +38,12 @@ type Config struct {
 	// Profiles holds each client profile's limits; the profile comes from
 	// the token's client claim, never from a header a caller can forge.
 	Profiles ProfilesConfig `yaml:"profiles" env:"PROFILE"`
+	// Identity configures the identity tokens gqlbff signs for sources.
+	Identity IdentityConfig `yaml:"identity" env:"IDENTITY"`
+	// CORS says which browser origins may call the graph.
+	CORS CORSConfig `yaml:"cors" env:"CORS"`
+	// CSRF configures the CSRF prevention of GET and simple requests.
+	CSRF CSRFConfig `yaml:"csrf" env:"CSRF"`
 }
 
 // JWTConfig configures bearer-token authentication (HARDENING.md, JWT).
@@ -48,8 +54,23 @@ type JWTConfig struct {
 	Issuer string `yaml:"issuer" env:"JWT_ISSUER"`
 	// Audience, when set, must be among the token's aud.
 	Audience string `yaml:"audience" env:"JWT_AUDIENCE"`
+	// Keys are trusted public keys (PEM), each pinned to one algorithm.
+	Keys []JWTKeyConfig `yaml:"keys" env:"JWT_KEYS"`
 	// JWKSURL is where the issuer publishes its public keys.
 	JWKSURL string `yaml:"jwksURL" env:"JWKS_URL"`
+	// JWKSAlgorithms are the algorithms accepted from the JWKS; a key
+	// whose alg (or, without one, whose type's default) is not listed is
+	// ignored.
+	JWKSAlgorithms []string `yaml:"jwksAlgorithms" env:"JWKS_ALGORITHMS"`
+	// JWKSRefresh is how often the JWKS is fetched in the background.
+	JWKSRefresh time.Duration `yaml:"jwksRefresh" env:"JWKS_REFRESH"`
+	// JWKSMinRefetch is how long an unknown kid waits after the last fetch
+	// it caused before it may cause another.
+	JWKSMinRefetch time.Duration `yaml:"jwksMinRefetch" env:"JWKS_MIN_REFETCH"`
+	// JWKSTimeout bounds one JWKS fetch.
+	JWKSTimeout time.Duration `yaml:"jwksTimeout" env:"JWKS_TIMEOUT"`
+	// JWKSMaxBytes caps the JWKS document.
+	JWKSMaxBytes int64 `yaml:"jwksMaxBytes" env:"JWKS_MAX_BYTES"`
 	// Leeway is the clock skew allowed on exp, nbf and iat.
 	Leeway time.Duration `yaml:"leeway" env:"JWT_LEEWAY"`
 	// ScopeClaim names the claim holding the scopes: scope (a
@@ -147,6 +168,9 @@ type SourceConfig struct {
 	URL string `yaml:"url" env:"URL"`
 	// ForwardAuthorization sends the caller's Authorization header to it.
 	ForwardAuthorization bool `yaml:"forwardAuthorization" env:"FORWARD_AUTHORIZATION"`
+	// SendIdentity sends it a short-lived identity token signed by gqlbff
+	// (X-Gqlbff-Identity) naming the caller, with the source as audience.
+	SendIdentity bool `yaml:"sendIdentity" env:"SEND_IDENTITY"`
 }
 
 // HTTPConfig holds the HTTP server's limits (HARDENING.md).
@@ -176,8 +200,6 @@ type GraphQLConfig struct {
 	ParserTokenLimit int `yaml:"parserTokenLimit" env:"PARSER_TOKEN_LIMIT"`
 	// MaxPage caps `first` and the length of `ids`.
 	MaxPage int `yaml:"maxPage" env:"MAX_PAGE"`
-	// Introspection allows __schema and __type queries.
-	Introspection bool `yaml:"introspection" env:"INTROSPECTION"`
 	// Playground serves GraphiQL at /.
 	Playground bool `yaml:"playground" env:"PLAYGROUND"`
 	// QueryCacheSize is how many parsed, validated documents are kept.
@@ -221,7 +243,23 @@ func Default() Config {
 			QueryCacheSize:   1000,
 		},
 		Log: LogConfig{Format: "json", Level: "info"},
-		JWT: JWTConfig{Leeway: 30 * time.Second, ScopeClaim: "scope", ClientClaim: "client"},
+		JWT: JWTConfig{
+			Leeway: 30 * time.Second, ScopeClaim: "scope", ClientClaim: "client",
+			JWKSAlgorithms: []string{"RS256", "ES256", "EdDSA"},
+			JWKSRefresh:    5 * time.Minute, JWKSMinRefetch: time.Minute,
+			JWKSTimeout: 2 * time.Second, JWKSMaxBytes: 64 << 10,
+		},
+		Identity: IdentityConfig{Issuer: "gqlbff", TTL: time.Minute},
+		CORS: CORSConfig{
+			AllowedHeaders: []string{"Authorization", "Content-Type", "Accept", "X-Requested-With", "GraphQL-Preflight",
+				"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "X-Request-Id", "Traceparent"},
+			ExposedHeaders: []string{"X-Request-Id", "WWW-Authenticate", "Retry-After"},
+			MaxAge:         10 * time.Minute,
+		},
+		CSRF: CSRFConfig{
+			Prevention: true,
+			Headers:    []string{"X-Requested-With", "GraphQL-Preflight", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"},
+		},
 		Profiles: ProfilesConfig{
 			Default: ProfileWeb,
 			Web: ProfileConfig{
@@ -241,38 +279,51 @@ func Default() Config {
 }
 
 // LoadConfig reads the defaults, then the YAML file at path (if not empty),
-// then the environment through getenv, and validates the result.
+// then the environment through getenv, and validates the result. Demo mode
+// (demo: true, from the file or the environment) changes only defaults:
+// the file and the environment still win over them.
 func LoadConfig(path string, getenv func(string) string) (Config, error) {
-	cfg := Default()
+	var file []byte
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return cfg, fmt.Errorf("config: %w", err)
+			return Default(), fmt.Errorf("config: %w", err)
 		}
-		if err := decodeYAML(b, &cfg); err != nil {
-			return cfg, fmt.Errorf("config %s: %w", path, err)
-		}
+		file = b
 	}
-	if err := applyEnv(&cfg, getenv); err != nil {
+	load := func(cfg Config) (Config, error) {
+		if file != nil {
+			if err := decodeYAML(file, &cfg); err != nil {
+				return cfg, fmt.Errorf("config %s: %w", path, err)
+			}
+		}
+		return cfg, applyEnv(&cfg, getenv)
+	}
+	cfg, err := load(Default())
+	if err != nil {
 		return cfg, err
 	}
 	if cfg.Demo {
-		// The demo is for people trying gqlbff: readable logs, and the
-		// playground with the schema to explore.
-		if path == "" && getenv("GQLBFF_LOG_FORMAT") == "" {
-			cfg.Log.Format = "text"
+		if cfg, err = load(demoDefaults()); err != nil {
+			return cfg, err
 		}
-		if getenv("GQLBFF_GRAPHQL_PLAYGROUND") == "" && !cfg.GraphQL.Playground {
-			cfg.GraphQL.Playground = true
-		}
-		if getenv("GQLBFF_GRAPHQL_INTROSPECTION") == "" && !cfg.GraphQL.Introspection {
-			cfg.GraphQL.Introspection = true
-		}
-		if cfg.JWT.Secret == "" && cfg.JWT.JWKSURL == "" {
+		if cfg.JWT.Secret == "" && cfg.JWT.JWKSURL == "" && len(cfg.JWT.Keys) == 0 {
 			cfg.JWT.Secret = DemoJWTSecret
 		}
 	}
 	return cfg, cfg.Validate()
+}
+
+// demoDefaults are the defaults of demo mode, for people trying gqlbff:
+// readable logs, the playground, and introspection for the web profile to
+// explore the schema with.
+func demoDefaults() Config {
+	cfg := Default()
+	cfg.Demo = true
+	cfg.Log.Format = "text"
+	cfg.GraphQL.Playground = true
+	cfg.Profiles.Web.Introspection = true
+	return cfg
 }
 
 func decodeYAML(b []byte, cfg *Config) error {
@@ -362,20 +413,7 @@ func (c Config) Validate() error {
 	default:
 		bad("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
 	}
-	if c.JWT.Secret != "" && len(c.JWT.Secret) < 32 {
-		bad("jwt.secret", "an HS256 key needs at least 32 bytes, got %d", len(c.JWT.Secret))
-	}
-	if c.JWT.Leeway < 0 || c.JWT.Leeway > 5*time.Minute {
-		bad("jwt.leeway", "must be between 0 and 5m, got %s", c.JWT.Leeway)
-	}
-	switch c.JWT.ScopeClaim {
-	case "scope", "scp", "roles":
-	default:
-		bad("jwt.scopeClaim", "want scope, scp or roles, got %q", c.JWT.ScopeClaim)
-	}
-	if c.JWT.ClientClaim == "" {
-		bad("jwt.clientClaim", "must not be empty")
-	}
+	errs = append(errs, c.validatePolicy()...)
 	if _, ok := c.Profiles.Profile(c.Profiles.Default); !ok {
 		bad("profiles.default", "want web, mobile or partner, got %q", c.Profiles.Default)
 	}

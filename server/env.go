@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // envPrefix starts every environment override.
@@ -98,6 +100,16 @@ func setField(v reflect.Value, raw string) error {
 			return fmt.Errorf("want a number, got %q", raw)
 		}
 		v.SetFloat(f)
+	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct:
+		// A list of entries (jwt.keys) is written as in the file: YAML,
+		// or JSON, which YAML reads too.
+		dec := yaml.NewDecoder(strings.NewReader(raw))
+		dec.KnownFields(true)
+		out := reflect.New(v.Type())
+		if err := dec.Decode(out.Interface()); err != nil {
+			return fmt.Errorf("want a YAML or JSON list: %v", err)
+		}
+		v.Set(out.Elem())
 	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
 		parts := strings.Split(raw, ",")
 		for i := range parts {

@@ -114,7 +114,7 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 }
 
 var sourceMessages = map[string]string{
-	CodeSourceUnavailable: "unavailable",
+	CodeSourceUnavailable: "is unavailable",
 	CodeSourceTimeout:     "timed out",
 	CodeSourceBadResponse: "answered badly",
 }

@@ -205,7 +205,7 @@ func TestServiceSDL(t *testing.T) {
 }
 
 func TestSubgraphModeOff(t *testing.T) {
-	h := newHarness(t, withConfig(func(c *server.Config) { c.GraphQL.Introspection = true }))
+	h := newHarness(t, withConfig(func(c *server.Config) { c.Profiles.Web.Introspection = true }))
 	for _, q := range []string{
 		`{ _entities(representations: []) { __typename } }`,
 		`{ _service { sdl } }`,
@@ -232,7 +232,7 @@ func TestSubgraphModeOff(t *testing.T) {
 }
 
 func TestSubgraphModeOnIntrospection(t *testing.T) {
-	h := subgraph(t, func(c *server.Config) { c.GraphQL.Introspection = true })
+	h := subgraph(t, func(c *server.Config) { c.Profiles.Web.Introspection = true })
 	names := introspect(t, h)
 	for _, present := range []string{"_entities", "_service", "_Entity", "_Any", "@key"} {
 		if !slices.Contains(names, present) {
@@ -311,5 +311,26 @@ func TestSubgraphSDLIsWhatServiceAnswers(t *testing.T) {
 	decodeData(t, subgraph(t).query(`{ _service { sdl } }`, nil).response(t), &got)
 	if got.Service.SDL != want {
 		t.Errorf("_service { sdl } and SubgraphSDL differ:\n%s\n---\n%s", got.Service.SDL, want)
+	}
+}
+
+// TestEntitiesKeepTheRootPolicy: a reference must not read what the root
+// lookup would refuse. Without orders:read an Order reference is FORBIDDEN
+// and no orders call is made; the Customer references still resolve.
+func TestEntitiesKeepTheRootPolicy(t *testing.T) {
+	h := subgraph(t)
+	r := append(reps("Order", "o1", "o2"), reps("Customer", "c1")...)
+	a := h.query(entitiesQuery, map[string]any{"r": r}, "Authorization", bearer(token("p", "web", "customers:read")))
+	resp := a.response(t)
+	for _, p := range []string{"_entities.0", "_entities.1"} {
+		if e, ok := resp.ErrorAt(p); !ok || e.Code() != "FORBIDDEN" {
+			t.Errorf("at %s: got %+v, want FORBIDDEN", p, e)
+		}
+	}
+	if got := decodeEntities(t, resp); len(got) != 3 || got[2] == nil || got[2].ID != "c1" {
+		t.Errorf("customer reference: got %+v, want c1", got)
+	}
+	if n := h.svcs.Orders.Calls(); n != 0 {
+		t.Errorf("orders calls: got %d, want 0", n)
 	}
 }

@@ -39,7 +39,7 @@ func defaultData() *demo.Dataset {
 
 // harness is gqlbff over real sockets in front of the real demo services.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	svcs *demo.Services
 	srv  *httptest.Server
 	cfg  server.Config
@@ -57,7 +57,7 @@ func withData(d *demo.Dataset) option { return func(o *harnessOptions) { o.data 
 
 func withConfig(f func(*server.Config)) option { return func(o *harnessOptions) { o.config = f } }
 
-func newHarness(t *testing.T, opts ...option) *harness {
+func newHarness(t testing.TB, opts ...option) *harness {
 	t.Helper()
 	o := harnessOptions{data: defaultData()}
 	for _, opt := range opts {
@@ -88,6 +88,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	t.Cleanup(func() {
 		hc.CloseIdleConnections()
 		srv.Close()
+		_ = h.Close()
 		src.Close()
 		_ = svcs.Close()
 	})
@@ -158,7 +159,7 @@ func (h *harness) query(q string, vars map[string]any, header ...string) answer 
 }
 
 // operation reads one of the project's client operations.
-func operation(t *testing.T, name string) string {
+func operation(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile("../testdata/operations/" + name + ".graphql")
 	if err != nil {

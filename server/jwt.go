@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -15,12 +17,16 @@ import (
 const maxTokenBytes = 8 << 10
 
 // Verifier checks bearer tokens and reads the caller's identity from them.
-// The accepted algorithms are pinned per key: an HS256 secret only ever
-// verifies HS256, so alg:none and RS/HS confusion cannot happen.
+// Its keys are the HS256 secret, the configured public keys and the
+// issuer's JWKS; each verifies exactly one algorithm (keys.go).
 type Verifier struct {
 	cfg    JWTConfig
 	parser *jwt.Parser
-	keys   jwt.Keyfunc
+	// byKID holds the configured keys that have a kid; noKID those that do
+	// not, by algorithm: a token without a kid may use only these.
+	byKID map[string]verificationKey
+	noKID map[string][]verificationKey
+	jwks  *jwksCache
 }
 
 // Errors of Verify; match them with errors.Is.
@@ -28,13 +34,50 @@ var (
 	ErrNoToken       = errors.New("no bearer token")
 	ErrTokenTooLarge = errors.New("bearer token over 8 KiB")
 	ErrBadToken      = errors.New("invalid token")
+	errUnknownKey    = errors.New("no key for this token")
 )
 
-// NewVerifier returns a verifier for cfg; with no key configured it refuses
-// every token.
-func NewVerifier(cfg JWTConfig) *Verifier {
+// accessTokenTypes are the typ headers of an access token (RFC 7519, RFC
+// 9068), compared in lower case; a token may also have none. Any other
+// typ, gqlbff's own identity tokens' included, is refused.
+var accessTokenTypes = []string{"jwt", "at+jwt", "application/at+jwt"}
+
+// NewVerifier returns a verifier for cfg. With a JWKS URL it starts a
+// refresher that Close stops. With no key at all it refuses every token.
+func NewVerifier(cfg JWTConfig, log *slog.Logger) (*Verifier, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	v := &Verifier{cfg: cfg, byKID: map[string]verificationKey{}, noKID: map[string][]verificationKey{}}
+	var keys []verificationKey
+	if cfg.Secret != "" {
+		keys = append(keys, verificationKey{alg: "HS256", pub: []byte(cfg.Secret)})
+	}
+	for i, kc := range cfg.Keys {
+		k, err := loadKey(kc)
+		if err != nil {
+			return nil, fmt.Errorf("jwt.keys[%d]: %w", i, err)
+		}
+		keys = append(keys, k)
+	}
+	methods := []string{} // not nil: with no key, no method is valid
+	for _, k := range keys {
+		if k.kid == "" {
+			v.noKID[k.alg] = append(v.noKID[k.alg], k)
+		} else if _, dup := v.byKID[k.kid]; dup {
+			return nil, fmt.Errorf("jwt.keys: kid %q is not unique", k.kid)
+		} else {
+			v.byKID[k.kid] = k
+		}
+		methods = appendNew(methods, k.alg)
+	}
+	if cfg.JWKSURL != "" {
+		for _, alg := range cfg.JWKSAlgorithms {
+			methods = appendNew(methods, alg)
+		}
+	}
 	opts := []jwt.ParserOption{
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithValidMethods(methods),
 		jwt.WithExpirationRequired(),
 		jwt.WithLeeway(cfg.Leeway),
 		jwt.WithStrictDecoding(),
@@ -46,14 +89,67 @@ func NewVerifier(cfg JWTConfig) *Verifier {
 	if cfg.Audience != "" {
 		opts = append(opts, jwt.WithAudience(cfg.Audience))
 	}
-	secret := []byte(cfg.Secret)
-	keys := func(t *jwt.Token) (any, error) {
-		if _, ok := t.Method.(*jwt.SigningMethodHMAC); !ok || len(secret) == 0 {
-			return nil, fmt.Errorf("no key for %v", t.Header["alg"])
-		}
-		return secret, nil
+	v.parser = jwt.NewParser(opts...)
+	if cfg.JWKSURL != "" {
+		v.jwks = newJWKSCache(cfg, log)
 	}
-	return &Verifier{cfg: cfg, parser: jwt.NewParser(opts...), keys: keys}
+	return v, nil
+}
+
+// Close stops the JWKS refresher, if any.
+func (v *Verifier) Close() {
+	if v.jwks != nil {
+		v.jwks.close()
+	}
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// key is the key function: it picks the token's key by kid (a configured
+// key, else the cached JWKS) or, without a kid, among the configured keys
+// without one, and hands it over only when the key's algorithm is the
+// token's and its type fits the method. Headers that name other keys
+// (jku, x5u, jwk, x5c) are never read.
+func (v *Verifier) key(ctx context.Context, t *jwt.Token) (any, error) {
+	alg := t.Method.Alg()
+	if typ, present := t.Header["typ"]; present {
+		if s, ok := typ.(string); !ok || !slices.Contains(accessTokenTypes, strings.ToLower(s)) {
+			return nil, fmt.Errorf("typ %v is not an access token", typ)
+		}
+	}
+	if _, ok := t.Header["crit"]; ok {
+		return nil, errors.New("crit header: no extension is understood")
+	}
+	candidates := v.noKID[alg]
+	if raw, ok := t.Header["kid"]; ok {
+		kid, isStr := raw.(string)
+		if !isStr || kid == "" {
+			return nil, errors.New("kid is not a non-empty string")
+		}
+		candidates = nil
+		if k, found := v.byKID[kid]; found {
+			candidates = []verificationKey{k}
+		} else if v.jwks != nil {
+			if k, found := v.jwks.lookup(ctx, kid); found {
+				candidates = []verificationKey{k}
+			}
+		}
+	}
+	var set jwt.VerificationKeySet
+	for _, k := range candidates {
+		if k.alg == alg && methodFits(t.Method, k.pub) {
+			set.Keys = append(set.Keys, k.pub)
+		}
+	}
+	if len(set.Keys) == 0 {
+		return nil, fmt.Errorf("%w (alg %s)", errUnknownKey, alg)
+	}
+	return set, nil
 }
 
 // BearerToken extracts the token of an Authorization header: Bearer only,
@@ -78,10 +174,16 @@ func BearerToken(header string) (string, error) {
 
 // Verify checks a token and answers the identity it carries. A client claim
 // that names no profile makes the token invalid; a missing one means the
-// default profile.
-func (v *Verifier) Verify(token string, profiles ProfilesConfig) (Identity, error) {
+// default profile. A kid the JWKS cache does not know may wait for a fetch
+// (at most the JWKS timeout), or until ctx is done. Every error wraps
+// ErrBadToken or is ErrTokenTooLarge.
+func (v *Verifier) Verify(ctx context.Context, token string, profiles ProfilesConfig) (Identity, error) {
+	if len(token) > maxTokenBytes {
+		return Identity{}, ErrTokenTooLarge
+	}
 	claims := jwt.MapClaims{}
-	if _, err := v.parser.ParseWithClaims(token, claims, v.keys); err != nil {
+	keyfunc := func(t *jwt.Token) (any, error) { return v.key(ctx, t) }
+	if _, err := v.parser.ParseWithClaims(token, claims, keyfunc); err != nil {
 		return Identity{}, fmt.Errorf("%w: %w", ErrBadToken, err)
 	}
 	sub, err := claims.GetSubject()

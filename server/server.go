@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -32,9 +31,22 @@ type Deps struct {
 	Logger *slog.Logger
 }
 
+// Handler is gqlbff's http.Handler. Close stops its background work (the
+// JWKS refresher); call it once the server has stopped serving.
+type Handler struct {
+	http.Handler
+	verifier *Verifier
+}
+
+// Close stops the handler's background work.
+func (h *Handler) Close() error {
+	h.verifier.Close()
+	return nil
+}
+
 // New returns gqlbff's http.Handler for cfg. It holds no global state, so a
-// process (or a test) may build as many as it likes.
-func New(cfg Config, deps Deps) (http.Handler, error) {
+// process (or a test) may build as many as it likes; each must be closed.
+func New(cfg Config, deps Deps) (*Handler, error) {
 	log := deps.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -47,13 +59,22 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", chain(gql,
-		requestMeta,
-		authenticate(NewVerifier(cfg.JWT), cfg.Profiles),
+	var signer *identitySigner
+	if sendsIdentity(cfg.Sources) {
+		if signer, err = newIdentitySigner(cfg.Identity); err != nil {
+			return nil, err
+		}
+		mux.Handle("GET "+JWKSPath, signer)
+	}
+	v, err := NewVerifier(cfg.JWT, log)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/graphql", chain(gql, append(policy(cfg, v, signer, log),
 		deadline(cfg.HTTP.RequestTimeout),
 		bodyLimit(cfg.HTTP.MaxBodyBytes),
 		withLoaders(deps.Sources),
-	))
+	)...))
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", &readiness{src: deps.Sources, timeout: 2 * time.Second, ttl: time.Second})
 	if cfg.GraphQL.Playground {
@@ -63,7 +84,23 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		}
 		mux.Handle("GET /{$}", playground.Handler("gqlbff", "/graphql", opts...))
 	}
-	return mux, nil
+	return &Handler{Handler: mux, verifier: v}, nil
+}
+
+// policy is the part of the chain that decides, from the HTTP request
+// alone, whether and as whom a request runs: CORS, request id and trace
+// context, CSRF prevention, authentication. Its cost is measured against
+// a whole operation's in BENCHMARKS.md.
+func policy(cfg Config, v *Verifier, signer *identitySigner, log *slog.Logger) []func(http.Handler) http.Handler {
+	mw := []func(http.Handler) http.Handler{corsPolicy(cfg.CORS), requestMeta}
+	if cfg.CSRF.Prevention {
+		mw = append(mw, csrfPrevention(cfg.CSRF.Headers))
+	}
+	return append(mw, authenticate(v, cfg.Profiles, signer, log))
+}
+
+func sendsIdentity(s SourcesConfig) bool {
+	return s.Orders.SendIdentity || s.Customers.SendIdentity || s.Analytics.SendIdentity
 }
 
 func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
@@ -72,23 +109,24 @@ func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
 	if !cfg.GraphQL.Federation {
 		schema = withoutFederation(schema)
 	}
+	res := &resolvers.Resolver{}
 	es := graph.NewExecutableSchema(graph.Config{
-		Resolvers: &resolvers.Resolver{},
+		Resolvers: res,
 		Schema:    schema,
 		Directives: graph.DirectiveRoot{
 			Authenticated:  authenticatedDirective,
 			RequiresScopes: requiresScopesDirective,
 		},
 	})
+	res.Allow = fieldGate(es.Schema())
 	srv := handler.New(es)
 	srv.AddTransport(transport{})
 	if cfg.GraphQL.QueryCacheSize > 0 {
 		srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.GraphQL.QueryCacheSize))
 	}
 	srv.SetParserTokenLimit(cfg.GraphQL.ParserTokenLimit)
-	if cfg.GraphQL.Introspection {
-		srv.Use(extension.Introspection{})
-	} else {
+	srv.Use(IntrospectionPolicy{Profiles: cfg.Profiles})
+	if p := cfg.Profiles; !p.Web.Introspection && !p.Mobile.Introspection && !p.Partner.Introspection {
 		srv.SetDisableSuggestion(true)
 	}
 	limit := AmountLimit{Max: cfg.GraphQL.MaxPage}
@@ -136,6 +174,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 	if err != nil {
 		return err
 	}
+	defer h.Close()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -180,18 +219,22 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 
 // NewSources returns the source clients cfg describes.
 func NewSources(cfg Config) *sources.Sources {
-	one := func(s SourceConfig) sources.ClientConfig {
-		return sources.ClientConfig{
+	one := func(name string, s SourceConfig) sources.ClientConfig {
+		c := sources.ClientConfig{
 			URL:                  s.URL,
 			Timeout:              cfg.Sources.Timeout,
 			MaxResponseBytes:     cfg.Sources.MaxResponseBytes,
 			ForwardAuthorization: s.ForwardAuthorization,
 		}
+		if s.SendIdentity {
+			c.Headers = identityHeader(name)
+		}
+		return c
 	}
 	return sources.New(sources.Config{
-		Orders:    one(cfg.Sources.Orders),
-		Customers: one(cfg.Sources.Customers),
-		Analytics: one(cfg.Sources.Analytics),
+		Orders:    one(sources.OrdersSource, cfg.Sources.Orders),
+		Customers: one(sources.CustomersSource, cfg.Sources.Customers),
+		Analytics: one(sources.AnalyticsSource, cfg.Sources.Analytics),
 		MaxBatch:  cfg.Sources.MaxBatch,
 		BatchWait: cfg.Sources.BatchWait,
 	})

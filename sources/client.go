@@ -30,6 +30,10 @@ type ClientConfig struct {
 	MaxResponseBytes int64
 	// ForwardAuthorization sends the caller's Authorization header along.
 	ForwardAuthorization bool
+	// Headers, when set, adds headers to every call after the contract's
+	// own: the server's hook for what it alone decides (an identity token
+	// signed for this source), so that sources need know nothing of it.
+	Headers func(ctx context.Context, h http.Header)
 	// Transport is the round tripper to use; nil means a tuned default.
 	Transport http.RoundTripper
 }
@@ -56,10 +60,11 @@ func newClient(name string, cfg ClientConfig) *client {
 		rt = newTransport()
 	}
 	return &client{
-		name:  name,
-		base:  strings.TrimRight(cfg.URL, "/"),
-		cfg:   cfg,
-		httpc: &http.Client{Transport: rt, CheckRedirect: noRedirects},
+		name:    name,
+		base:    strings.TrimRight(cfg.URL, "/"),
+		cfg:     cfg,
+		httpc:   &http.Client{Transport: rt, CheckRedirect: noRedirects},
+		headers: cfg.Headers,
 	}
 }
 

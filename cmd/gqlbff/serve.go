@@ -40,10 +40,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if cfg.GraphQL.Playground {
 			fmt.Fprintf(stdout, "playground: %s/\n", base)
 		}
-		if cfg.Demo {
-			auth := server.DevHeaders(cfg)["Authorization"]
+		if auth := server.DevHeaders(cfg)["Authorization"]; auth != "" {
 			fmt.Fprintf(stdout, "dev token (customer c1, web, every read scope, 24h; the playground sends it):\nAuthorization: %s\n", auth)
 			fmt.Fprintf(stdout, "try: curl -s %s/graphql -H 'Content-Type: application/json' -H 'Authorization: %s' -d '{\"query\":\"{ me { name } dashboard { summary { orderCount revenue { amount currency } } } }\"}'\n", base, auth)
+		} else if cfg.Demo {
+			fmt.Fprintln(stdout, "no dev token: demo mode mints one with jwt.secret only, and public keys are configured instead")
 		}
 	})
 }

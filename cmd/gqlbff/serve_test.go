@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDemoPrintsATokenThePlaygroundSends(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--demo"}, func(k string) string {
+			return map[string]string{"GQLBFF_LISTEN": "127.0.0.1:0", "GQLBFF_LOG_LEVEL": "error"}[k]
+		}, &out, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	addr := regexp.MustCompile(`serving GraphQL at (http://[^ ]+)/graphql`)
+	auth := regexp.MustCompile(`(?m)^Authorization: (Bearer \S+)$`)
+	deadline := time.Now().Add(10 * time.Second)
+	for !(addr.MatchString(out.String()) && auth.MatchString(out.String())) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no address and token printed: %q", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	base := addr.FindStringSubmatch(out.String())[1]
+	header := auth.FindStringSubmatch(out.String())[1]
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}
+	defer c.CloseIdleConnections()
+
+	me := func(header string) string {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(`{"query":"{ me { id } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", header)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return fmt.Sprintf("%d %s", resp.StatusCode, body)
+	}
+	if got, want := me(header), `200 {"data":{"me":{"id":"c1"}}}`; got != want {
+		t.Errorf("me with the printed token: got %s, want %s", got, want)
+	}
+
+	resp, err := c.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	// The page's token is minted when the handler is built, the printed one
+	// a moment later: the same claims, maybe another second.
+	sent := regexp.MustCompile(`Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`).FindString(string(page))
+	if got, want := me(sent), `200 {"data":{"me":{"id":"c1"}}}`; sent == "" || got != want {
+		t.Errorf("me with the playground's token %q: got %s, want %s", sent, got, want)
+	}
+}
