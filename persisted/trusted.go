@@ -40,6 +40,7 @@ type Trusted struct {
 	mu       sync.Mutex // serializes reloads
 	seen     fileState
 	lastErr  string // the last refusal logged, not repeated every check
+	refused  string // the SHA-256 of the last content refused
 	failures atomic.Uint64
 	reloads  atomic.Uint64
 }
@@ -148,12 +149,17 @@ func (t *Trusted) reload(force bool) (bool, error) {
 	st.racy = time.Since(st.mod) < racyWindow
 	t.seen = st
 	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) == t.Current().Digest() {
+	digest := hex.EncodeToString(sum[:])
+	switch {
+	case digest == t.Current().Digest():
 		t.lastErr = ""
 		return false, nil
+	case digest == t.refused && !force:
+		return false, nil // refused already; nothing new to say
 	}
 	m, err := Parse(data, t.schema, t.pricer)
 	if err != nil {
+		t.refused = digest
 		return false, t.refuse(fmt.Errorf("manifest %s: %w", t.path, err), force)
 	}
 	first := t.Current().Digest() == ""

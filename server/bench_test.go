@@ -36,18 +36,26 @@ func BenchmarkOperations(b *testing.B) {
 }
 
 func benchOperation(b *testing.B, par int, op string, config func(*server.Config)) {
-	t := &testing.T{}
 	var opts []option
 	if config != nil {
 		opts = append(opts, withConfig(config))
 	}
-	h := newHarness(t, opts...)
-	b.Cleanup(func() {}) // the harness cleans up through t when the process ends
 	q := aliasesOp
 	if op != "aliases" {
-		q = operation(t, op)
+		q = operation(b, op)
 	}
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": "o42", "ids": []string{"c1", "c2", "c3"}}})
+	benchBody(b, par, body, nil, opts...)
+}
+
+// benchBody posts body to a fresh harness b.N times from par clients per
+// core, after warm (if any), and reports source calls per operation.
+func benchBody(b *testing.B, par int, body []byte, warm func(*harness), opts ...option) {
+	h := newHarness(b, opts...)
+	if warm != nil {
+		warm(h)
+	}
+	auth := bearer(token("c1", "web", allScopes...))
 	h.reset()
 	b.SetParallelism(par)
 	b.ReportAllocs()
@@ -56,6 +64,7 @@ func benchOperation(b *testing.B, par int, op string, config func(*server.Config
 		for pb.Next() {
 			req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, h.srv.URL+"/graphql", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", auth)
 			resp, err := h.http.Do(req)
 			if err != nil {
 				b.Error(err)
@@ -72,6 +81,37 @@ func benchOperation(b *testing.B, par int, op string, config func(*server.Config
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(h.calls())/float64(b.N), "calls/op")
+}
+
+// BenchmarkPersisted compares a trusted document sent by id with the same
+// operation sent as text (with and without gqlgen's query cache) and by
+// APQ hash, end to end over loopback (BENCHMARKS.md).
+func BenchmarkPersisted(b *testing.B) {
+	text := operation(b, "order_detail")
+	vars := map[string]any{"id": "o42"}
+	id := demoIDs(b)["OrderDetail"]
+	manifest := withManifest(demoManifest)
+	noCache := withConfig(func(c *server.Config) { c.GraphQL.QueryCacheSize = 0 })
+	register := func(h *harness) {
+		h.postJSON(map[string]any{"query": text, "variables": vars, "extensions": apq(text)})
+	}
+	cases := []struct {
+		name string
+		body map[string]any
+		warm func(*harness)
+		opts []option
+	}{
+		{"text/no_query_cache", map[string]any{"query": text, "variables": vars}, nil, []option{manifest, noCache}},
+		{"text/query_cache", map[string]any{"query": text, "variables": vars}, nil, []option{manifest}},
+		{"apq_hash/query_cache", map[string]any{"extensions": apq(text), "variables": vars}, register, []option{manifest}},
+		{"documentId/no_query_cache", map[string]any{"documentId": id, "variables": vars}, nil, []option{manifest, noCache}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			body, _ := json.Marshal(tc.body)
+			benchBody(b, 1, body, tc.warm, tc.opts...)
+		})
+	}
 }
 
 // aliasesOp has no list to look ahead from: 20 root fields whose customers

@@ -37,6 +37,63 @@ type Config struct {
 	// Profiles holds each client profile's limits; the profile comes from
 	// the token's client claim, never from a header a caller can forge.
 	Profiles ProfilesConfig `yaml:"profiles" env:"PROFILE"`
+	// Redis is the store the replicas share.
+	Redis RedisConfig `yaml:"redis" env:"REDIS"`
+	// Persisted configures persisted queries: APQ and trusted documents.
+	Persisted PersistedConfig `yaml:"persisted" env:"PERSISTED"`
+}
+
+// RedisConfig configures the Redis the replicas share (APQ registrations).
+type RedisConfig struct {
+	// URL is a redis:// or rediss:// URL; empty: no Redis, each replica
+	// keeps its own state in memory.
+	URL string `yaml:"url" env:"URL"`
+	// Timeout bounds one Redis command, dialing included; past it gqlbff
+	// carries on without Redis.
+	Timeout time.Duration `yaml:"timeout" env:"TIMEOUT"`
+}
+
+// PersistedConfig configures persisted queries (README, Persisted queries).
+// Which client may send what is each profile's persistedQueries.
+type PersistedConfig struct {
+	// Manifest is the trusted documents' file: Apollo's persisted query
+	// manifest or a {"<id>": "<document>"} map. Empty: none, or the demo
+	// operations in demo mode.
+	Manifest string `yaml:"manifest" env:"MANIFEST"`
+	// ReloadInterval is how often the manifest file is checked for
+	// changes; 0 turns polling off (SIGHUP still reloads).
+	ReloadInterval time.Duration `yaml:"reloadInterval" env:"RELOAD_INTERVAL"`
+	// APQ configures automatic persisted queries.
+	APQ APQConfig `yaml:"apq" env:"APQ"`
+	// Bypass lets support staff run free-form text under safelist and
+	// require_id.
+	Bypass BypassConfig `yaml:"bypass" env:"BYPASS"`
+	// CacheMaxAge is the max-age of GET answers to query operations
+	// (private when the caller is authenticated); 0: no-cache, so clients
+	// revalidate with the ETag.
+	CacheMaxAge time.Duration `yaml:"cacheMaxAge" env:"CACHE_MAX_AGE"`
+}
+
+// APQConfig configures automatic persisted queries (Apollo's protocol).
+type APQConfig struct {
+	// Enabled accepts APQ registrations and hashes from the profiles that
+	// allow free-form text.
+	Enabled bool `yaml:"enabled" env:"ENABLED"`
+	// CacheSize is how many registrations each replica keeps in memory (in
+	// front of Redis when there is one).
+	CacheSize int `yaml:"cacheSize" env:"CACHE_SIZE"`
+	// TTL is how long Redis keeps a registration.
+	TTL time.Duration `yaml:"ttl" env:"TTL"`
+}
+
+// BypassConfig is the operator bypass of persisted-query enforcement: a
+// request whose Header equals Secret may run free-form text whatever its
+// profile. Every use is logged.
+type BypassConfig struct {
+	// Header is the header's name.
+	Header string `yaml:"header" env:"HEADER"`
+	// Secret is its value, at least 16 bytes; empty: no bypass.
+	Secret string `yaml:"secret" env:"SECRET"`
 }
 
 // JWTConfig configures bearer-token authentication (HARDENING.md, JWT).
@@ -216,7 +273,13 @@ func Default() Config {
 			MaxPage:          100,
 			QueryCacheSize:   1000,
 		},
-		Log: LogConfig{Format: "json", Level: "info"},
+		Log:   LogConfig{Format: "json", Level: "info"},
+		Redis: RedisConfig{Timeout: 100 * time.Millisecond},
+		Persisted: PersistedConfig{
+			ReloadInterval: time.Second,
+			APQ:            APQConfig{Enabled: true, CacheSize: 1000, TTL: 24 * time.Hour},
+			Bypass:         BypassConfig{Header: "GQLBFF-Persisted-Bypass"},
+		},
 		JWT: JWTConfig{Leeway: 30 * time.Second, ScopeClaim: "scope", ClientClaim: "client"},
 		Profiles: ProfilesConfig{
 			Default: ProfileWeb,
@@ -325,6 +388,8 @@ func (c Config) Validate() error {
 		{"http.idleTimeout", c.HTTP.IdleTimeout},
 		{"http.requestTimeout", c.HTTP.RequestTimeout},
 		{"http.shutdownTimeout", c.HTTP.ShutdownTimeout},
+		{"redis.timeout", c.Redis.Timeout},
+		{"persisted.apq.ttl", c.Persisted.APQ.TTL},
 	} {
 		if d.d <= 0 {
 			bad(d.key, "must be positive, got %s", d.d)
@@ -344,6 +409,7 @@ func (c Config) Validate() error {
 		{"graphql.parserTokenLimit", int64(c.GraphQL.ParserTokenLimit), 1, 1 << 20},
 		{"graphql.maxPage", int64(c.GraphQL.MaxPage), 1, 100},
 		{"graphql.queryCacheSize", int64(c.GraphQL.QueryCacheSize), 0, 1 << 20},
+		{"persisted.apq.cacheSize", int64(c.Persisted.APQ.CacheSize), 1, 1 << 20},
 	}
 	for _, i := range ints {
 		if i.v < i.lo || i.v > i.hi {
@@ -372,6 +438,7 @@ func (c Config) Validate() error {
 	if c.JWT.ClientClaim == "" {
 		bad("jwt.clientClaim", "must not be empty")
 	}
+	errs = append(errs, c.validatePersisted()...)
 	if _, ok := c.Profiles.Profile(c.Profiles.Default); !ok {
 		bad("profiles.default", "want web, mobile or partner, got %q", c.Profiles.Default)
 	}

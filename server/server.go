@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -19,6 +20,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/gqlbff/gqlbff/graph"
+	"github.com/gqlbff/gqlbff/persisted"
 	"github.com/gqlbff/gqlbff/resolvers"
 	"github.com/gqlbff/gqlbff/sources"
 	"github.com/gqlbff/gqlbff/sources/demo"
@@ -30,11 +32,36 @@ type Deps struct {
 	Sources *sources.Sources
 	// Logger receives the logs; nil discards them.
 	Logger *slog.Logger
+	// Pricer prices each trusted document once, at load; nil: no pricing.
+	Pricer persisted.Pricer
 }
 
+// Handler is gqlbff's http.Handler. It owns background work (watching the
+// manifest) and connections (Redis): Close releases them.
+type Handler struct {
+	http.Handler
+	persisted *PersistedQueries
+	stop      func()
+}
+
+// Close stops the handler's background work and closes its connections;
+// requests in flight are the HTTP server's to finish first.
+func (h *Handler) Close() error {
+	h.stop()
+	return nil
+}
+
+// ReloadManifest reads the trusted documents' file now (SIGHUP): a valid,
+// changed manifest replaces the one in force, a broken one is refused and
+// the old one stays.
+func (h *Handler) ReloadManifest() error { return h.persisted.trusted.Reload() }
+
+// PersistedStats returns the persisted-query policy's counters.
+func (h *Handler) PersistedStats() PersistedStats { return h.persisted.Stats() }
+
 // New returns gqlbff's http.Handler for cfg. It holds no global state, so a
-// process (or a test) may build as many as it likes.
-func New(cfg Config, deps Deps) (http.Handler, error) {
+// process (or a test) may build as many as it likes; Close each.
+func New(cfg Config, deps Deps) (*Handler, error) {
 	log := deps.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -42,8 +69,15 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	if deps.Sources == nil {
 		return nil, errors.New("server: no sources")
 	}
-	gql, err := newGraphQL(cfg, log)
+	es := newExecutableSchema()
+	pq, stop, err := newPersistedQueries(cfg, es.Schema(), deps.Pricer, log)
 	if err != nil {
+		return nil, err
+	}
+	gql := handler.New(es)
+	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge})
+	if err := configureExecutor(gql, cfg, es, pq, log); err != nil {
+		stop()
 		return nil, err
 	}
 	mux := http.NewServeMux()
@@ -63,36 +97,56 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		}
 		mux.Handle("GET /{$}", playground.Handler("gqlbff", "/graphql", opts...))
 	}
-	return mux, nil
+	return &Handler{Handler: mux, persisted: pq, stop: stop}, nil
 }
 
-func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
-	es := graph.NewExecutableSchema(graph.Config{
+func newExecutableSchema() graphql.ExecutableSchema {
+	return graph.NewExecutableSchema(graph.Config{
 		Resolvers: &resolvers.Resolver{},
 		Directives: graph.DirectiveRoot{
 			Authenticated:  authenticatedDirective,
 			RequiresScopes: requiresScopesDirective,
 		},
 	})
-	srv := handler.New(es)
-	srv.AddTransport(transport{})
+}
+
+// Schema is gqlbff's GraphQL schema, as the server validates operations
+// against it (the manifest tools use it).
+func Schema() *ast.Schema { return newExecutableSchema().Schema() }
+
+// executorConfig is what both gqlgen's handler.Server and its bare
+// executor.Executor can be told; the benchmarks configure the latter
+// exactly as the server does.
+type executorConfig interface {
+	Use(graphql.HandlerExtension)
+	SetQueryCache(graphql.Cache[*ast.QueryDocument])
+	SetParserTokenLimit(int)
+	SetDisableSuggestion(bool)
+	SetErrorPresenter(graphql.ErrorPresenterFunc)
+	SetRecoverFunc(graphql.RecoverFunc)
+}
+
+func configureExecutor(x executorConfig, cfg Config, es graphql.ExecutableSchema, pq *PersistedQueries, log *slog.Logger) error {
+	var cache graphql.Cache[*ast.QueryDocument] = graphql.NoCache[*ast.QueryDocument]{}
 	if cfg.GraphQL.QueryCacheSize > 0 {
-		srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.GraphQL.QueryCacheSize))
+		cache = lru.New[*ast.QueryDocument](cfg.GraphQL.QueryCacheSize)
 	}
-	srv.SetParserTokenLimit(cfg.GraphQL.ParserTokenLimit)
+	x.SetQueryCache(documentCache{next: cache, counts: &pq.counts})
+	x.SetParserTokenLimit(cfg.GraphQL.ParserTokenLimit)
 	if cfg.GraphQL.Introspection {
-		srv.Use(extension.Introspection{})
+		x.Use(extension.Introspection{})
 	} else {
-		srv.SetDisableSuggestion(true)
+		x.SetDisableSuggestion(true)
 	}
 	limit := AmountLimit{Max: cfg.GraphQL.MaxPage}
 	if err := limit.Validate(es); err != nil {
-		return nil, err
+		return err
 	}
-	srv.Use(limit)
-	srv.SetErrorPresenter(presenter(log))
-	srv.SetRecoverFunc(recoverer(log))
-	return srv, nil
+	x.Use(limit)
+	x.Use(pq)
+	x.SetErrorPresenter(presenter(log))
+	x.SetRecoverFunc(recoverer(log))
+	return nil
 }
 
 // chain wraps h in middleware, the first one outermost.
@@ -120,6 +174,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 	if err != nil {
 		return err
 	}
+	defer h.Close()
+	stopHUP := reloadOnSIGHUP(h, log)
+	defer stopHUP()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -3,6 +3,8 @@
 //	gqlbff [--config FILE] [--demo]     serve the graph
 //	gqlbff demo-sources [flags]         run the demo REST services alone
 //	gqlbff token [flags]                mint a dev token
+//	gqlbff persist [-o FILE] FILE…      write a trusted-documents manifest
+//	gqlbff check-manifest MANIFEST      check a manifest against the schema
 package main
 
 import (
@@ -38,6 +40,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runDemoSources(ctx, args[1:], stdout, stderr)
 		case "token":
 			return runToken(ctx, args[1:], getenv, stdout, stderr)
+		case "persist":
+			return runPersist(ctx, args[1:], stdout, stderr)
+		case "check-manifest":
+			return runCheckManifest(ctx, args[1:], stdout, stderr)
 		case "serve":
 			args = args[1:]
 		}
