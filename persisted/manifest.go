@@ -121,6 +121,7 @@ type Problem struct {
 	Err error
 }
 
+// String names the operation and says what is wrong with it.
 func (p Problem) String() string {
 	if p.Name != "" {
 		return fmt.Sprintf("operation %s (%s): %v", p.ID, p.Name, p.Err)
@@ -134,6 +135,7 @@ type ManifestError struct {
 	Problems []Problem
 }
 
+// Error lists every problem, one a line.
 func (e *ManifestError) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -42,12 +43,14 @@ type Handler struct {
 	http.Handler
 	persisted *PersistedQueries
 	stop      func()
+	closed    sync.Once
 }
 
 // Close stops the handler's background work and closes its connections;
-// requests in flight are the HTTP server's to finish first.
+// requests in flight are the HTTP server's to finish first. A second call
+// does nothing.
 func (h *Handler) Close() error {
-	h.stop()
+	h.closed.Do(h.stop)
 	return nil
 }
 
