@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    ?= ./...
 BENCH   ?= .
 
-.PHONY: run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean
+.PHONY: run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean manifest check-manifest
 
 ## run: start gqlbff with the built-in demo services, ready to query
 run:
@@ -14,7 +14,7 @@ build:
 	$(GO) build -o bin/gqlbff ./cmd/gqlbff
 
 ## test: every test, with the race detector, in random order
-test: check-generate vet test-deps
+test: check-generate vet check-manifest test-deps
 	$(GO) test -race -shuffle=on -count=1 -timeout 8m $(PKGS)
 
 ## test-deps: what the tests need beyond Go: a redis-server binary
@@ -50,6 +50,14 @@ check-generate: generate
 
 vet:
 	$(GO) vet $(PKGS)
+
+## manifest: the demo trusted documents (server/demomanifest.json, embedded) from testdata/operations
+manifest:
+	$(GO) run ./cmd/gqlbff persist -o server/demomanifest.json testdata/operations/*.graphql
+
+## check-manifest: fail, naming each operation, when the schema no longer validates a trusted document
+check-manifest:
+	$(GO) run ./cmd/gqlbff check-manifest server/demomanifest.json
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

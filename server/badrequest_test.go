@@ -138,7 +138,7 @@ func TestBadRequests(t *testing.T) {
 
 		// GET.
 		{name: "GET without a query", req: rawGet(url.Values{}), status: 400, code: input},
-		{name: "GET with a mutation", req: rawGet(url.Values{"query": {`mutation { order(id: "o1") { id } }`}}), status: 422, code: validation},
+		{name: "GET with a mutation", req: rawGet(url.Values{"query": {`mutation { order(id: "o1") { id } }`}}), status: 405, code: input, allow: "POST"},
 		{name: "GET with malformed variables", req: rawGet(url.Values{"query": {`query($id: ID!) { order(id: $id) { id } }`}, "variables": {`{"id": "o1"`}}), status: 400, code: input},
 		{name: "GET with variables not an object", req: rawGet(url.Values{"query": {`{ order(id: "o1") { id } }`}, "variables": {`["o1"]`}}), status: 400, code: input},
 		{name: "GET with malformed extensions", req: rawGet(url.Values{"query": {`{ order(id: "o1") { id } }`}, "extensions": {`{`}}), status: 400, code: input},

@@ -64,12 +64,21 @@ func benchOperationWith(b *testing.B, par int, op string, config func(*server.Co
 	if config != nil {
 		opts = append(opts, withConfig(config))
 	}
-	h := newHarness(b, opts...)
 	q := aliasesOp
 	if op != "aliases" {
 		q = operation(b, op)
 	}
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": "o42", "ids": []string{"c1", "c2", "c3"}}})
+	benchBody(b, par, body, nil, bearer(tok), opts...)
+}
+
+// benchBody posts body to a fresh harness b.N times from par clients per
+// core, after warm (if any), and reports source calls per operation.
+func benchBody(b *testing.B, par int, body []byte, warm func(*harness), auth string, opts ...option) {
+	h := newHarness(b, opts...)
+	if warm != nil {
+		warm(h)
+	}
 	h.reset()
 	b.SetParallelism(par)
 	b.ReportAllocs()
@@ -78,7 +87,7 @@ func benchOperationWith(b *testing.B, par int, op string, config func(*server.Co
 		for pb.Next() {
 			req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, h.srv.URL+"/graphql", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", bearer(tok))
+			req.Header.Set("Authorization", auth)
 			resp, err := h.http.Do(req)
 			if err != nil {
 				b.Error(err)
@@ -95,6 +104,37 @@ func benchOperationWith(b *testing.B, par int, op string, config func(*server.Co
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(h.calls())/float64(b.N), "calls/op")
+}
+
+// BenchmarkPersisted compares a trusted document sent by id with the same
+// operation sent as text (with and without gqlgen's query cache) and by
+// APQ hash, end to end over loopback (BENCHMARKS.md).
+func BenchmarkPersisted(b *testing.B) {
+	text := operation(b, "order_detail")
+	vars := map[string]any{"id": "o42"}
+	id := demoIDs(b)["OrderDetail"]
+	manifest := withManifest(demoManifest)
+	noCache := withConfig(func(c *server.Config) { c.GraphQL.QueryCacheSize = 0 })
+	register := func(h *harness) {
+		h.postJSON(map[string]any{"query": text, "variables": vars, "extensions": apq(text)})
+	}
+	cases := []struct {
+		name string
+		body map[string]any
+		warm func(*harness)
+		opts []option
+	}{
+		{"text/no_query_cache", map[string]any{"query": text, "variables": vars}, nil, []option{manifest, noCache}},
+		{"text/query_cache", map[string]any{"query": text, "variables": vars}, nil, []option{manifest}},
+		{"apq_hash/query_cache", map[string]any{"extensions": apq(text), "variables": vars}, register, []option{manifest}},
+		{"documentId/no_query_cache", map[string]any{"documentId": id, "variables": vars}, nil, []option{manifest, noCache}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			body, _ := json.Marshal(tc.body)
+			benchBody(b, 1, body, tc.warm, bearer(token("c1", "web", allScopes...)), tc.opts...)
+		})
+	}
 }
 
 // aliasesOp has no list to look ahead from: 20 root fields whose customers

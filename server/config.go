@@ -44,6 +44,10 @@ type Config struct {
 	CORS CORSConfig `yaml:"cors" env:"CORS"`
 	// CSRF configures the CSRF prevention of GET and simple requests.
 	CSRF CSRFConfig `yaml:"csrf" env:"CSRF"`
+	// Redis is the store the replicas share.
+	Redis RedisConfig `yaml:"redis" env:"REDIS"`
+	// Persisted configures persisted queries: APQ and trusted documents.
+	Persisted PersistedConfig `yaml:"persisted" env:"PERSISTED"`
 }
 
 // JWTConfig configures bearer-token authentication (HARDENING.md, JWT).
@@ -260,6 +264,12 @@ func Default() Config {
 			Prevention: true,
 			Headers:    []string{"X-Requested-With", "GraphQL-Preflight", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"},
 		},
+		Redis: RedisConfig{Timeout: 100 * time.Millisecond},
+		Persisted: PersistedConfig{
+			ReloadInterval: time.Second,
+			APQ:            APQConfig{Enabled: true, CacheSize: 1000, TTL: 24 * time.Hour},
+			Bypass:         BypassConfig{Header: "GQLBFF-Persisted-Bypass"},
+		},
 		Profiles: ProfilesConfig{
 			Default: ProfileWeb,
 			Web: ProfileConfig{
@@ -380,6 +390,8 @@ func (c Config) Validate() error {
 		{"http.idleTimeout", c.HTTP.IdleTimeout},
 		{"http.requestTimeout", c.HTTP.RequestTimeout},
 		{"http.shutdownTimeout", c.HTTP.ShutdownTimeout},
+		{"redis.timeout", c.Redis.Timeout},
+		{"persisted.apq.ttl", c.Persisted.APQ.TTL},
 	} {
 		if d.d <= 0 {
 			bad(d.key, "must be positive, got %s", d.d)
@@ -399,6 +411,7 @@ func (c Config) Validate() error {
 		{"graphql.parserTokenLimit", int64(c.GraphQL.ParserTokenLimit), 1, 1 << 20},
 		{"graphql.maxPage", int64(c.GraphQL.MaxPage), 1, 100},
 		{"graphql.queryCacheSize", int64(c.GraphQL.QueryCacheSize), 0, 1 << 20},
+		{"persisted.apq.cacheSize", int64(c.Persisted.APQ.CacheSize), 1, 1 << 20},
 	}
 	for _, i := range ints {
 		if i.v < i.lo || i.v > i.hi {
@@ -414,6 +427,7 @@ func (c Config) Validate() error {
 		bad("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
 	}
 	errs = append(errs, c.validatePolicy()...)
+	errs = append(errs, c.validatePersisted()...)
 	if _, ok := c.Profiles.Profile(c.Profiles.Default); !ok {
 		bad("profiles.default", "want web, mobile or partner, got %q", c.Profiles.Default)
 	}

@@ -57,6 +57,11 @@ var requestStatus = map[string]int{
 // statusFor picks the HTTP status of a list of request-level errors.
 func statusFor(errs gqlerror.List) int {
 	for _, e := range errs {
+		if errors.Is(e, errUnknownDocument) {
+			// The same code as an unknown APQ hash, but the client named a
+			// document that does not exist (persisted.go): 400.
+			return http.StatusBadRequest
+		}
 		if code, ok := e.Extensions["code"].(string); ok {
 			if s, ok := requestStatus[code]; ok {
 				return s

@@ -39,23 +39,32 @@ func defaultData() *demo.Dataset {
 
 // harness is gqlbff over real sockets in front of the real demo services.
 type harness struct {
-	t    testing.TB
-	svcs *demo.Services
-	srv  *httptest.Server
-	cfg  server.Config
-	http *http.Client
+	t       testing.TB
+	svcs    *demo.Services
+	srv     *httptest.Server
+	cfg     server.Config
+	http    *http.Client
+	handler *server.Handler
 }
 
 type option func(*harnessOptions)
 
 type harnessOptions struct {
 	data   *demo.Dataset
-	config func(*server.Config)
+	config []func(*server.Config)
+	deps   server.Deps
 }
 
 func withData(d *demo.Dataset) option { return func(o *harnessOptions) { o.data = d } }
 
-func withConfig(f func(*server.Config)) option { return func(o *harnessOptions) { o.config = f } }
+// withConfig changes the configuration; several apply in order.
+func withConfig(f func(*server.Config)) option {
+	return func(o *harnessOptions) { o.config = append(o.config, f) }
+}
+
+// withDeps sets the handler's logger and pricer (its sources are the
+// harness's own).
+func withDeps(d server.Deps) option { return func(o *harnessOptions) { o.deps = d } }
 
 func newHarness(t testing.TB, opts ...option) *harness {
 	t.Helper()
@@ -72,15 +81,19 @@ func newHarness(t testing.TB, opts ...option) *harness {
 	cfg.Sources.Orders.URL = svcs.Orders.URL()
 	cfg.Sources.Customers.URL = svcs.Customers.URL()
 	cfg.Sources.Analytics.URL = svcs.Analytics.URL()
-	if o.config != nil {
-		o.config(&cfg)
+	for _, f := range o.config {
+		f(&cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	src := server.NewSources(cfg)
-	h, err := server.New(cfg, server.Deps{Sources: src})
+	deps := o.deps
+	deps.Sources = src
+	h, err := server.New(cfg, deps)
 	if err != nil {
+		src.Close()
+		_ = svcs.Close()
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
@@ -92,7 +105,7 @@ func newHarness(t testing.TB, opts ...option) *harness {
 		src.Close()
 		_ = svcs.Close()
 	})
-	return &harness{t: t, svcs: svcs, srv: srv, cfg: cfg, http: hc}
+	return &harness{t: t, svcs: svcs, srv: srv, cfg: cfg, http: hc, handler: h}
 }
 
 // calls is the number of calls the three sources received so far.

@@ -10,7 +10,12 @@ import (
 
 func TestIntrospectionPerProfile(t *testing.T) {
 	// web may introspect (as in demo mode); mobile and partner may not.
-	h := newHarness(t, withConfig(func(c *server.Config) { c.Profiles.Web.Introspection = true }))
+	// Partners may send free-form text here, so that what is checked is the
+	// introspection policy, not the persisted-only one.
+	h := newHarness(t, withConfig(func(c *server.Config) {
+		c.Profiles.Web.Introspection = true
+		c.Profiles.Partner.PersistedQueries = "off"
+	}))
 	const (
 		schema   = `{ __schema { queryType { name } } }`
 		typ      = `{ __type(name: "Order") { name } }`
@@ -54,7 +59,10 @@ func TestIntrospectionPerProfile(t *testing.T) {
 }
 
 func TestSuggestionsOnlyForProfilesThatIntrospect(t *testing.T) {
-	h := newHarness(t, withConfig(func(c *server.Config) { c.Profiles.Web.Introspection = true }))
+	h := newHarness(t, withConfig(func(c *server.Config) {
+		c.Profiles.Web.Introspection = true
+		c.Profiles.Partner.PersistedQueries = "off" // the suggestions policy, not the persisted-only one
+	}))
 	cases := []struct {
 		name, client, op string
 		suggest          bool

@@ -10,14 +10,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/gqlbff/gqlbff/graph"
+	"github.com/gqlbff/gqlbff/persisted"
 	"github.com/gqlbff/gqlbff/resolvers"
 	"github.com/gqlbff/gqlbff/sources"
 	"github.com/gqlbff/gqlbff/sources/demo"
@@ -29,23 +32,42 @@ type Deps struct {
 	Sources *sources.Sources
 	// Logger receives the logs; nil discards them.
 	Logger *slog.Logger
+	// Pricer prices each trusted document once, at load; nil: no pricing.
+	Pricer persisted.Pricer
 }
 
-// Handler is gqlbff's http.Handler. Close stops its background work (the
-// JWKS refresher); call it once the server has stopped serving.
+// Handler is gqlbff's http.Handler. It owns background work (the JWKS
+// refresher, the manifest watcher) and connections (Redis): Close releases
+// them once the server has stopped serving.
 type Handler struct {
 	http.Handler
-	verifier *Verifier
+	verifier  *Verifier
+	persisted *PersistedQueries
+	stop      func()
+	closed    sync.Once
 }
 
-// Close stops the handler's background work.
+// Close stops the handler's background work and closes its connections;
+// requests in flight are the HTTP server's to finish first. A second call
+// does nothing.
 func (h *Handler) Close() error {
-	h.verifier.Close()
+	h.closed.Do(func() {
+		h.stop()
+		h.verifier.Close()
+	})
 	return nil
 }
 
+// ReloadManifest reads the trusted documents' file now (SIGHUP): a valid,
+// changed manifest replaces the one in force, a broken one is refused and
+// the old one stays.
+func (h *Handler) ReloadManifest() error { return h.persisted.trusted.Reload() }
+
+// PersistedStats returns the persisted-query policy's counters.
+func (h *Handler) PersistedStats() PersistedStats { return h.persisted.Stats() }
+
 // New returns gqlbff's http.Handler for cfg. It holds no global state, so a
-// process (or a test) may build as many as it likes; each must be closed.
+// process (or a test) may build as many as it likes; Close each.
 func New(cfg Config, deps Deps) (*Handler, error) {
 	log := deps.Logger
 	if log == nil {
@@ -54,20 +76,29 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if deps.Sources == nil {
 		return nil, errors.New("server: no sources")
 	}
-	gql, err := newGraphQL(cfg, log)
+	es := newExecutableSchema(cfg.GraphQL.Federation)
+	pq, stop, err := newPersistedQueries(cfg, es.Schema(), deps.Pricer, log)
 	if err != nil {
+		return nil, err
+	}
+	gql := handler.New(es)
+	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge})
+	if err := configureExecutor(gql, cfg, es, pq, log); err != nil {
+		stop()
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	var signer *identitySigner
 	if sendsIdentity(cfg.Sources) {
 		if signer, err = newIdentitySigner(cfg.Identity); err != nil {
+			stop()
 			return nil, err
 		}
 		mux.Handle("GET "+JWKSPath, signer)
 	}
 	v, err := NewVerifier(cfg.JWT, log)
 	if err != nil {
+		stop()
 		return nil, err
 	}
 	mux.Handle("/graphql", chain(gql, append(policy(cfg, v, signer, log),
@@ -84,7 +115,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		}
 		mux.Handle("GET /{$}", playground.Handler("gqlbff", "/graphql", opts...))
 	}
-	return &Handler{Handler: mux, verifier: v}, nil
+	return &Handler{Handler: mux, verifier: v, persisted: pq, stop: stop}, nil
 }
 
 // policy is the part of the chain that decides, from the HTTP request
@@ -103,10 +134,12 @@ func sendsIdentity(s SourcesConfig) bool {
 	return s.Orders.SendIdentity || s.Customers.SendIdentity || s.Analytics.SendIdentity
 }
 
-func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
-	gen := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}})
-	schema := gen.Schema()
-	if !cfg.GraphQL.Federation {
+// newExecutableSchema is the schema served: without _service and _entities
+// unless subgraph mode is on, with the auth directives' hooks, and with the
+// resolvers' field gate for their lookahead.
+func newExecutableSchema(federation bool) graphql.ExecutableSchema {
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}}).Schema()
+	if !federation {
 		schema = withoutFederation(schema)
 	}
 	res := &resolvers.Resolver{}
@@ -119,31 +152,52 @@ func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
 		},
 	})
 	res.Allow = fieldGate(es.Schema())
-	srv := handler.New(es)
-	srv.AddTransport(transport{})
+	return es
+}
+
+// Schema is gqlbff's GraphQL schema, as the server validates operations
+// against it with subgraph mode off (the manifest tools use it).
+func Schema() *ast.Schema { return newExecutableSchema(false).Schema() }
+
+// executorConfig is what both gqlgen's handler.Server and its bare
+// executor.Executor can be told; the benchmarks configure the latter
+// exactly as the server does.
+type executorConfig interface {
+	Use(graphql.HandlerExtension)
+	SetQueryCache(graphql.Cache[*ast.QueryDocument])
+	SetParserTokenLimit(int)
+	SetDisableSuggestion(bool)
+	SetErrorPresenter(graphql.ErrorPresenterFunc)
+	SetRecoverFunc(graphql.RecoverFunc)
+}
+
+func configureExecutor(x executorConfig, cfg Config, es graphql.ExecutableSchema, pq *PersistedQueries, log *slog.Logger) error {
+	var cache graphql.Cache[*ast.QueryDocument] = graphql.NoCache[*ast.QueryDocument]{}
 	if cfg.GraphQL.QueryCacheSize > 0 {
-		srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.GraphQL.QueryCacheSize))
+		cache = lru.New[*ast.QueryDocument](cfg.GraphQL.QueryCacheSize)
 	}
-	srv.SetParserTokenLimit(cfg.GraphQL.ParserTokenLimit)
-	srv.Use(IntrospectionPolicy{Profiles: cfg.Profiles})
+	x.SetQueryCache(documentCache{next: cache, counts: &pq.counts})
+	x.SetParserTokenLimit(cfg.GraphQL.ParserTokenLimit)
+	x.Use(IntrospectionPolicy{Profiles: cfg.Profiles})
 	if p := cfg.Profiles; !p.Web.Introspection && !p.Mobile.Introspection && !p.Partner.Introspection {
-		srv.SetDisableSuggestion(true)
+		x.SetDisableSuggestion(true)
 	}
 	limit := AmountLimit{Max: cfg.GraphQL.MaxPage}
 	if err := limit.Validate(es); err != nil {
-		return nil, err
+		return err
 	}
-	srv.Use(limit)
+	x.Use(limit)
+	x.Use(pq)
 	if cfg.GraphQL.Federation {
-		sdl, err := subgraphSDL(schema)
+		sdl, err := subgraphSDL(es.Schema())
 		if err != nil {
-			return nil, err
+			return err
 		}
-		srv.AroundFields(subgraphFields(sdl, schema))
+		x.Use(handler.FieldFunc(subgraphFields(sdl, es.Schema())))
 	}
-	srv.SetErrorPresenter(presenter(log))
-	srv.SetRecoverFunc(recoverer(log))
-	return srv, nil
+	x.SetErrorPresenter(presenter(log))
+	x.SetRecoverFunc(recoverer(log))
+	return nil
 }
 
 // chain wraps h in middleware, the first one outermost.
@@ -175,6 +229,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 		return err
 	}
 	defer h.Close()
+	stopHUP := reloadOnSIGHUP(h, log)
+	defer stopHUP()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

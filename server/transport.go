@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -17,10 +18,15 @@ import (
 )
 
 // transport is gqlbff's only GraphQL transport: POST with a JSON body and
-// GET with query parameters (queries only). It takes every method so that
-// each wrong request gets the right status and a coded error: 405, 413, 415,
-// 400, instead of gqlgen's generic "transport not supported".
-type transport struct{}
+// GET with query parameters (queries only; get.go). It takes every method
+// so that each wrong request gets the right status and a coded error: 405,
+// 413, 415, 400, instead of gqlgen's generic "transport not supported".
+type transport struct {
+	// tokenLimit bounds the lexing of a GET's query text.
+	tokenLimit int
+	// cacheMaxAge is the max-age of cacheable GET answers.
+	cacheMaxAge time.Duration
+}
 
 var _ graphql.Transport = transport{}
 
@@ -35,7 +41,7 @@ type params struct {
 	DocumentID    string         `json:"documentId"`
 }
 
-func (transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	start := graphql.Now()
 	var (
 		p   params
@@ -58,6 +64,14 @@ func (transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 	if p.Query == "" && p.DocumentID == "" && p.Extensions["persistedQuery"] == nil {
 		writeErrors(w, http.StatusBadRequest, newError(CodeBadUserInput, "no query in the request"))
 		return
+	}
+	if r.Method == http.MethodGet && p.Query != "" {
+		// Refuse a mutation before anything else looks at it, even one the
+		// schema would not validate: GET is safe, whatever the document.
+		if op := operationType(p.Query, p.OperationName, t.tokenLimit); op != "" && op != ast.Query {
+			refuseGET(w, op)
+			return
+		}
 	}
 
 	raw := &graphql.RawParams{
@@ -84,15 +98,17 @@ func (transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 		return
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
-		w.Header().Set("Allow", "POST")
-		writeErrors(w, http.StatusMethodNotAllowed,
-			newError(CodeBadUserInput, "a %s cannot be sent with GET; use POST", opCtx.Operation.Operation))
+		refuseGET(w, opCtx.Operation.Operation)
 		return
 	}
 	handler, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := handler(ctx)
 	if resp == nil {
 		// The client went away; nobody reads an answer.
+		return
+	}
+	if r.Method == http.MethodGet {
+		writeCacheable(w, r, resp, t.cacheMaxAge)
 		return
 	}
 	writeResponse(w, http.StatusOK, resp)
@@ -189,15 +205,19 @@ type errorsOnly struct {
 }
 
 func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
-	var v any = resp
-	if resp.Data == nil {
-		v = errorsOnly{Errors: resp.Errors, Extensions: resp.Extensions}
-	}
-	b, err := json.Marshal(v)
+	b, err := encodeResponse(resp)
 	if err != nil {
 		writeErrors(w, http.StatusInternalServerError, newError(CodeInternal, "internal error"))
 		return
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+func encodeResponse(resp *graphql.Response) ([]byte, error) {
+	var v any = resp
+	if resp.Data == nil {
+		v = errorsOnly{Errors: resp.Errors, Extensions: resp.Extensions}
+	}
+	return json.Marshal(v)
 }

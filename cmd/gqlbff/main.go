@@ -4,6 +4,8 @@
 //	gqlbff demo-sources [flags]         run the demo REST services alone
 //	gqlbff token [flags]                mint a dev token
 //	gqlbff subgraph-sdl                 print the Federation v2 subgraph SDL
+//	gqlbff persist [-o FILE] FILE…      write a trusted-documents manifest
+//	gqlbff check-manifest MANIFEST      check a manifest against the schema
 package main
 
 import (
@@ -41,6 +43,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runToken(ctx, args[1:], getenv, stdout, stderr)
 		case "subgraph-sdl":
 			return printSubgraphSDL(args[1:], stdout)
+		case "persist":
+			return runPersist(ctx, args[1:], stdout, stderr)
+		case "check-manifest":
+			return runCheckManifest(ctx, args[1:], stdout, stderr)
 		case "serve":
 			args = args[1:]
 		}

@@ -1,0 +1,98 @@
+package server
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// persistedCounts are the policy's counters.
+type persistedCounts struct {
+	trusted, refused, bypasses                              atomic.Uint64
+	apqHits, apqMisses, apqRegistered                       atomic.Uint64
+	preparsed                                               atomic.Uint64
+	unknownWeb, unknownMobile, unknownPartner, unknownOther atomic.Uint64
+}
+
+func (c *persistedCounts) unknown(client string) *atomic.Uint64 {
+	switch client {
+	case ProfileWeb:
+		return &c.unknownWeb
+	case ProfileMobile:
+		return &c.unknownMobile
+	case ProfilePartner:
+		return &c.unknownPartner
+	default:
+		return &c.unknownOther
+	}
+}
+
+// PersistedStats counts what the persisted-query policy did since start.
+type PersistedStats struct {
+	// Trusted counts operations run from a trusted document.
+	Trusted uint64
+	// Preparsed counts operations the executor took already parsed and
+	// validated (every trusted one that reached the executor).
+	Preparsed uint64
+	// Unknown counts, per client profile, operations that ran in mode
+	// log_unknown without being trusted documents (once they validated).
+	Unknown map[string]uint64
+	// Refused counts PERSISTED_QUERY_REQUIRED answers.
+	Refused uint64
+	// Bypasses counts uses of the operator bypass.
+	Bypasses uint64
+	// APQHits, APQMisses and APQRegistered count APQ lookups that found a
+	// text, lookups that did not, and texts registered.
+	APQHits, APQMisses, APQRegistered uint64
+	// ManifestReloads counts manifests swapped in after the first;
+	// ManifestFailures counts reloads refused.
+	ManifestReloads, ManifestFailures uint64
+	// Documents is the number of trusted documents in force.
+	Documents int
+}
+
+// Stats returns the counters.
+func (p *PersistedQueries) Stats() PersistedStats {
+	c := &p.counts
+	return PersistedStats{
+		Trusted:   c.trusted.Load(),
+		Preparsed: c.preparsed.Load(),
+		Unknown: map[string]uint64{
+			ProfileWeb: c.unknownWeb.Load(), ProfileMobile: c.unknownMobile.Load(), ProfilePartner: c.unknownPartner.Load(),
+		},
+		Refused:          c.refused.Load(),
+		Bypasses:         c.bypasses.Load(),
+		APQHits:          c.apqHits.Load(),
+		APQMisses:        c.apqMisses.Load(),
+		APQRegistered:    c.apqRegistered.Load(),
+		ManifestReloads:  p.trusted.Reloads(),
+		ManifestFailures: p.trusted.Failures(),
+		Documents:        p.trusted.Current().Len(),
+	}
+}
+
+// documentCache is the executor's query cache with the request's trusted
+// document in front: the executor looks the text up here before it parses,
+// and a trusted document comes back parsed and validated at load. Keying by
+// the request (not by a shared map) means a reload between the policy's
+// decision and the parse cannot change which document runs.
+type documentCache struct {
+	next   graphql.Cache[*ast.QueryDocument]
+	counts *persistedCounts
+}
+
+// Get implements graphql.Cache.
+func (c documentCache) Get(ctx context.Context, query string) (*ast.QueryDocument, bool) {
+	if info := PersistedInfoFrom(ctx); info != nil && info.Document != nil && info.Document.Body == query {
+		c.counts.preparsed.Add(1)
+		return info.Document.Doc, true
+	}
+	return c.next.Get(ctx, query)
+}
+
+// Add implements graphql.Cache.
+func (c documentCache) Add(ctx context.Context, query string, doc *ast.QueryDocument) {
+	c.next.Add(ctx, query, doc)
+}
