@@ -15,11 +15,12 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/gqlbff/gqlbff"
 	"github.com/gqlbff/gqlbff/graph"
 	"github.com/gqlbff/gqlbff/resolvers"
+	"github.com/gqlbff/gqlbff/server/playground"
 	"github.com/gqlbff/gqlbff/sources"
 	"github.com/gqlbff/gqlbff/sources/demo"
 )
@@ -30,6 +31,9 @@ type Deps struct {
 	Sources *sources.Sources
 	// Logger receives the logs; nil discards them.
 	Logger *slog.Logger
+	// PlaygroundHeaders pre-fill the playground's headers editor, such as
+	// an Authorization header with a dev token in demo mode.
+	PlaygroundHeaders map[string]string
 }
 
 // New returns gqlbff's http.Handler for cfg. It holds no global state, so a
@@ -56,7 +60,18 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", &readiness{src: deps.Sources, timeout: 2 * time.Second, ttl: time.Second})
 	if cfg.GraphQL.Playground {
-		mux.Handle("GET /{$}", playground.Handler("gqlbff", "/graphql"))
+		pg, err := playground.New(playground.Options{
+			Endpoint:   "/graphql",
+			Headers:    deps.PlaygroundHeaders,
+			Operations: gqlbff.Operations(),
+			First:      gqlbff.DefaultOperation,
+			Logger:     log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("GET /{$}", pg)
+		mux.Handle("GET /playground/", pg)
 	}
 	return mux, nil
 }
