@@ -61,6 +61,10 @@ type Options struct {
 type Handler struct {
 	mux     *http.ServeMux
 	bundled bool
+	page    pageData         // the page, but for its nonce
+	cdn     string           // the CDN's origin when the page uses it
+	config  []byte           // config.json
+	files   map[string]*file // by "version/name"
 }
 
 // New builds the playground's handler. It reads every file once, so the
@@ -77,109 +81,125 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	h := &Handler{files: map[string]*file{}}
+	if h.config, err = json.Marshal(cfg); err != nil {
+		return nil, fmt.Errorf("playground: %w", err)
+	}
 	src := opts.Assets
 	if src == nil {
 		if src, err = fs.Sub(assets, "assets"); err != nil {
 			return nil, err
 		}
 	}
-	js, jsErr := fs.ReadFile(src, bundleJS)
-	css, cssErr := fs.ReadFile(src, bundleCSS)
-	bundled := jsErr == nil && cssErr == nil
-	for _, err := range []error{jsErr, cssErr} {
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("playground: %w", err)
-		}
-	}
-
-	files := map[string]*file{}
-	add := func(name string, body []byte) *file {
-		f := newFile(name, body)
-		files[f.version+"/"+f.name] = f
-		return f
-	}
-	addStatic := func(name string) (*file, error) {
-		b, err := fs.ReadFile(static, "static/"+name)
-		if err != nil {
-			return nil, fmt.Errorf("playground: %w", err)
-		}
-		return add(name, b), nil
-	}
-	favicon, err := addStatic("favicon.svg")
-	if err != nil {
+	if err := h.link(src); err != nil {
 		return nil, err
 	}
-	pageCSS, err := addStatic("page.css")
-	if err != nil {
-		return nil, err
-	}
-	data := pageData{Favicon: favicon.url(), ConfigURL: configPath}
-	var cdn string
-	if bundled {
-		b, c := add(bundleJS, js), add(bundleCSS, css)
-		data.Styles = []link{{c.url(), c.sri}, {pageCSS.url(), pageCSS.sri}}
-		data.Scripts = []link{{b.url(), b.sri}}
-	} else {
-		boot, err := addStatic("boot.js")
-		if err != nil {
-			return nil, err
-		}
-		start, err := addStatic("cdn.js")
-		if err != nil {
-			return nil, err
-		}
-		data.Styles = []link{{cdnCSS, cdnCSSSRI}, {pageCSS.url(), pageCSS.sri}}
-		data.Scripts = []link{
-			{cdnReact, cdnReactSR}, {cdnDOM, cdnDOMSRI}, {cdnJS, cdnJSSRI},
-			{boot.url(), boot.sri}, {start.url(), start.sri},
-		}
-		cdn = cdnOrigin
+	if !h.bundled {
 		log.Warn("playground assets not built: the playground page loads GraphiQL from a CDN ("+cdnOrigin+
 			") and needs internet access; make playground-assets embeds them", "dir", "server/playground/assets")
 	}
-	if err := page.Execute(io.Discard, data); err != nil {
+	if err := page.Execute(io.Discard, h.page); err != nil {
 		return nil, fmt.Errorf("playground: %w", err)
 	}
-	cfgJSON, err := json.Marshal(cfg)
+	h.mux = http.NewServeMux()
+	h.mux.HandleFunc("GET /{$}", h.servePage)
+	h.mux.HandleFunc("GET "+configPath, h.serveConfig)
+	h.mux.HandleFunc("GET "+filesPrefix+"{version}/{name}", h.serveFile)
+	return h, nil
+}
+
+// link decides what the page loads: the bundle in src when it is there,
+// else GraphiQL from the CDN and the bootstrap from static/.
+func (h *Handler) link(src fs.FS) error {
+	js, jsErr := fs.ReadFile(src, bundleJS)
+	css, cssErr := fs.ReadFile(src, bundleCSS)
+	for _, err := range []error{jsErr, cssErr} {
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("playground: %w", err)
+		}
+	}
+	h.bundled = jsErr == nil && cssErr == nil
+	favicon, err := h.addStatic("favicon.svg")
+	if err != nil {
+		return err
+	}
+	pageCSS, err := h.addStatic("page.css")
+	if err != nil {
+		return err
+	}
+	h.page = pageData{Favicon: favicon.url(), ConfigURL: configPath}
+	if h.bundled {
+		b, c := h.add(bundleJS, js), h.add(bundleCSS, css)
+		h.page.Styles = []link{{c.url(), c.sri}, {pageCSS.url(), pageCSS.sri}}
+		h.page.Scripts = []link{{b.url(), b.sri}}
+		return nil
+	}
+	boot, err := h.addStatic("boot.js")
+	if err != nil {
+		return err
+	}
+	start, err := h.addStatic("cdn.js")
+	if err != nil {
+		return err
+	}
+	h.page.Styles = []link{{cdnCSS, cdnCSSSRI}, {pageCSS.url(), pageCSS.sri}}
+	h.page.Scripts = []link{
+		{cdnReact, cdnReactSR}, {cdnDOM, cdnDOMSRI}, {cdnJS, cdnJSSRI},
+		{boot.url(), boot.sri}, {start.url(), start.sri},
+	}
+	h.cdn = cdnOrigin
+	return nil
+}
+
+func (h *Handler) add(name string, body []byte) *file {
+	f := newFile(name, body)
+	h.files[f.version+"/"+f.name] = f
+	return f
+}
+
+func (h *Handler) addStatic(name string) (*file, error) {
+	b, err := fs.ReadFile(static, "static/"+name)
 	if err != nil {
 		return nil, fmt.Errorf("playground: %w", err)
 	}
+	return h.add(name, b), nil
+}
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		d := data
-		d.Nonce = newNonce()
-		var html bytes.Buffer
-		if err := page.Execute(&html, d); err != nil {
-			http.Error(w, "playground: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		h := w.Header()
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Content-Security-Policy", csp(cdn, d.Nonce))
-		// Each answer has its own nonce.
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		_, _ = w.Write(html.Bytes())
-	})
-	mux.HandleFunc("GET "+configPath, func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Type", "application/json")
-		// It may carry a dev token: keep it out of shared caches.
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
-		_, _ = w.Write(cfgJSON)
-	})
-	mux.HandleFunc("GET "+filesPrefix+"{version}/{name}", func(w http.ResponseWriter, r *http.Request) {
-		f, ok := files[r.PathValue("version")+"/"+r.PathValue("name")]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		f.serve(w, r)
-	})
-	return &Handler{mux: mux, bundled: bundled}, nil
+func (h *Handler) servePage(w http.ResponseWriter, _ *http.Request) {
+	d := h.page
+	d.Nonce = newNonce()
+	var html bytes.Buffer
+	if err := page.Execute(&html, d); err != nil {
+		// New executed the template once already; this cannot happen.
+		http.Error(w, "playground: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Content-Security-Policy", csp(h.cdn, d.Nonce))
+	// Each answer has its own nonce.
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	_, _ = w.Write(html.Bytes())
+}
+
+func (h *Handler) serveConfig(w http.ResponseWriter, _ *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	// It may carry a dev token: keep it out of shared caches.
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(h.config)
+}
+
+func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request) {
+	f, ok := h.files[r.PathValue("version")+"/"+r.PathValue("name")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	f.serve(w, r)
 }
 
 // newNonce returns a fresh CSP nonce: 128 random bits.
