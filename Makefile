@@ -28,7 +28,8 @@ playground-assets: $(PLAYGROUND_ASSETS)
 $(PLAYGROUND_ASSETS) &: $(PLAYGROUND_SRC)
 	@if command -v $(NPM) >/dev/null 2>&1; then \
 		echo "building the playground assets (web/playground)"; \
-		(cd web/playground && $(NPM) ci --no-audit --no-fund && $(NPM) run build) && touch $(PLAYGROUND_ASSETS); \
+		(cd web/playground && $(NPM) ci --no-audit --no-fund && $(NPM) run build) && touch $(PLAYGROUND_ASSETS) || \
+		echo "the playground assets could not be built (see above); the playground page will load GraphiQL from a CDN"; \
 	else \
 		echo "npm not found: building without the playground assets; the playground page will load GraphiQL from a CDN"; \
 	fi
