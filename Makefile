@@ -2,16 +2,48 @@
 GO      ?= go
 PKGS    ?= ./...
 BENCH   ?= .
+NPM     ?= npm
+CHROMIUM ?= /usr/bin/chromium
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean manifest check-manifest
+# The playground's GraphiQL bundle, built from web/playground (npm) and
+# embedded by server/playground; not committed.
+PLAYGROUND_ASSETS := server/playground/assets/playground.js server/playground/assets/playground.css
+PLAYGROUND_SRC    := web/playground/package-lock.json web/playground/build.mjs \
+	web/playground/src/main.js server/playground/static/boot.js
+
+.PHONY: run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean manifest check-manifest test-browser playground-assets
 
 ## run: start gqlbff with the built-in demo services, ready to query
-run:
+run: playground-assets
 	$(GO) run ./cmd/gqlbff --demo
 
 ## build: build the binary into bin/
-build:
+build: playground-assets
 	$(GO) build -o bin/gqlbff ./cmd/gqlbff
+
+## playground-assets: bundle GraphiQL into server/playground/assets when missing or out of date
+playground-assets: $(PLAYGROUND_ASSETS)
+
+$(PLAYGROUND_ASSETS) &: $(PLAYGROUND_SRC)
+	@if command -v $(NPM) >/dev/null 2>&1; then \
+		echo "building the playground assets (web/playground)"; \
+		(cd web/playground && $(NPM) ci --no-audit --no-fund && $(NPM) run build) && touch $(PLAYGROUND_ASSETS) || \
+		echo "the playground assets could not be built (see above); the playground page will load GraphiQL from a CDN"; \
+	else \
+		echo "npm not found: building without the playground assets; the playground page will load GraphiQL from a CDN"; \
+	fi
+
+## test-browser: the playground in headless Chromium against gqlbff --demo (installs Chromium and playwright-core when missing)
+test-browser: build $(CHROMIUM) web/browser-test/node_modules/.package-lock.json
+	cd web/browser-test && GQLBFF_BIN=$(CURDIR)/bin/gqlbff CHROMIUM=$(CHROMIUM) node --test --test-reporter=spec
+
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+web/browser-test/node_modules/.package-lock.json: web/browser-test/package-lock.json
+	cd web/browser-test && $(NPM) ci --no-audit --no-fund
 
 ## test: every test, with the race detector, in random order
 test: check-generate vet check-manifest test-deps
@@ -67,4 +99,4 @@ bench-micro:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count 6 $(PKGS)
 
 clean:
-	rm -rf bin/
+	rm -rf bin/ $(PLAYGROUND_ASSETS) web/playground/node_modules web/browser-test/node_modules web/browser-test/artifacts

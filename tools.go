@@ -1,6 +1,6 @@
 //go:build tools
 
-// Package tools pins the code generator's version in go.mod.
-package tools
+// The tools build tag pins the code generator's version in go.mod.
+package gqlbff
 
 import _ "github.com/99designs/gqlgen"

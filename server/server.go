@@ -16,12 +16,13 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/gqlbff/gqlbff"
 	"github.com/gqlbff/gqlbff/graph"
 	"github.com/gqlbff/gqlbff/persisted"
 	"github.com/gqlbff/gqlbff/resolvers"
+	"github.com/gqlbff/gqlbff/server/playground"
 	"github.com/gqlbff/gqlbff/sources"
 	"github.com/gqlbff/gqlbff/sources/demo"
 )
@@ -34,6 +35,9 @@ type Deps struct {
 	Logger *slog.Logger
 	// Pricer prices each trusted document once, at load; nil: no pricing.
 	Pricer persisted.Pricer
+	// PlaygroundHeaders pre-fill the playground's headers editor, such as
+	// an Authorization header with a dev token in demo mode.
+	PlaygroundHeaders map[string]string
 }
 
 // Handler is gqlbff's http.Handler. It owns background work (the JWKS
@@ -109,11 +113,24 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", &readiness{src: deps.Sources, timeout: 2 * time.Second, ttl: time.Second})
 	if cfg.GraphQL.Playground {
-		var opts []playground.GraphiqlConfigOption
-		if h := DevHeaders(cfg); h != nil {
-			opts = append(opts, playground.WithGraphiqlUiHeaders(h))
+		headers := deps.PlaygroundHeaders
+		if headers == nil {
+			headers = DevHeaders(cfg)
 		}
-		mux.Handle("GET /{$}", playground.Handler("gqlbff", "/graphql", opts...))
+		pg, err := playground.New(playground.Options{
+			Endpoint:   "/graphql",
+			Headers:    headers,
+			Operations: gqlbff.Operations(),
+			First:      gqlbff.DefaultOperation,
+			Logger:     log,
+		})
+		if err != nil {
+			stop()
+			v.Close()
+			return nil, err
+		}
+		mux.Handle("GET /{$}", pg)
+		mux.Handle("GET /playground/", pg)
 	}
 	return &Handler{Handler: mux, verifier: v, persisted: pq, stop: stop}, nil
 }

@@ -71,7 +71,11 @@ const (
 	goodCustomer  = `{"id":"c1","name":"Ada","email":"ada@example.com","tier":"GOLD","createdAt":"2024-01-01T00:00:00Z"}`
 	goodCustomers = `{"items":[` + goodCustomer + `],"nextCursor":null}`
 	testTimeout   = 200 * time.Millisecond
-	testMaxBytes  = 4 << 10
+	// anyStatus: a loaded machine may pass the timeout before the headers
+	// of a stalled answer arrive (status 0) or after (200); either is a
+	// timeout, which is what the case is about.
+	anyStatus    = -1
+	testMaxBytes = 4 << 10
 )
 
 func TestClientErrors(t *testing.T) {
@@ -133,7 +137,7 @@ func TestClientErrors(t *testing.T) {
 			_, _ = w.Write([]byte(`{"items":[`))
 			_ = http.NewResponseController(w).Flush()
 			waitForCancel(r)
-		}), byIDs, ErrTimeout, 200, 0, 2},
+		}), byIDs, ErrTimeout, anyStatus, 0, 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,7 +155,8 @@ func TestClientErrors(t *testing.T) {
 			if (err != nil) != ok {
 				t.Fatalf("got %T %v, want a *sources.Error", err, err)
 			}
-			if ok && (se.Source != CustomersSource || se.Status != tc.status || se.RetryAfter != tc.retryAfter || se.Op == "") {
+			statusOK := se != nil && (se.Status == tc.status || tc.status == anyStatus)
+			if ok && (se.Source != CustomersSource || !statusOK || se.RetryAfter != tc.retryAfter || se.Op == "") {
 				t.Errorf("got source %q op %q status %d retryAfter %s, want customers, an op, %d, %s",
 					se.Source, se.Op, se.Status, se.RetryAfter, tc.status, tc.retryAfter)
 			}

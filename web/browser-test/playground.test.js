@@ -1,0 +1,270 @@
+// The playground in a real browser: gqlbff --demo, the system's Chromium
+// driven by playwright-core, the default operation run with one click.
+// `make test-browser` builds bin/gqlbff (with the playground assets) and
+// installs what this needs, then runs `node --test` here.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = process.env.GQLBFF_BIN || join(root, 'bin/gqlbff');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const artifacts = fileURLToPath(new URL('artifacts/', import.meta.url));
+const modules = fileURLToPath(new URL('node_modules/', import.meta.url));
+
+const cleanups = [];
+after(async () => {
+  for (const f of cleanups.reverse()) await f();
+});
+
+async function tempDir(prefix) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+// startGqlbff runs `binary --demo` on a free loopback port and resolves
+// with the playground's origin, read from the URL it prints, and a getter
+// of what it logged.
+function startGqlbff(binary) {
+  const proc = spawn(binary, ['--demo'], {
+    env: { ...process.env, GQLBFF_LISTEN: '127.0.0.1:0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (b) => (stderr += b));
+  const exited = new Promise((r) => proc.once('exit', r));
+  cleanups.push(async () => {
+    if (proc.exitCode === null) proc.kill('SIGTERM');
+    await exited;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('gqlbff printed no playground URL in 30 s:\n' + stderr)), 30_000);
+    proc.on('exit', (code) => reject(new Error(`gqlbff exited with ${code}:\n${stderr}`)));
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      const m = /^playground: (http:\/\/127\.0\.0\.1:\d+)\/$/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ origin: m[1], logs: () => stderr });
+      }
+    });
+  });
+}
+
+// openBrowser starts Chromium with a fresh profile and records every
+// request and every console error (CSP violations included) of its page.
+async function openBrowser() {
+  const context = await chromium.launchPersistentContext(await tempDir('gqlbff-chromium-'), {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  cleanups.push(() => context.close());
+  const requests = [];
+  context.on('request', (r) => requests.push(r.url()));
+  const page = context.pages()[0] || (await context.newPage());
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`),
+    );
+  });
+  return { context, page, requests, problems };
+}
+
+// local: the page may load from gqlbff and from data: URLs (GraphiQL's
+// inlined fonts), which are no request at all.
+function local(origin, url) {
+  return url.startsWith(origin + '/') || url.startsWith('data:');
+}
+
+const dashboard = await readFile(join(root, 'testdata/operations/dashboard.graphql'), 'utf8');
+
+// askDirectly runs the dashboard against the API itself: the pane must show
+// the same answer.
+async function askDirectly(origin) {
+  const res = await fetch(origin + '/graphql', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ query: dashboard }),
+  });
+  assert.equal(res.status, 200);
+  const want = await res.json();
+  assert.equal(want.errors, undefined, 'the demo dashboard answers without errors');
+  assert.equal(want.data.dashboard.recentOrders.length, 10);
+  assert.equal(want.data.dashboard.topCustomers.length, 5);
+  assert.ok(want.data.dashboard.summary.orderCount > 0);
+  return want;
+}
+
+// runDashboard opens the playground, checks its tabs, runs the first one
+// with one click and checks the answer pane against want.
+async function runDashboard(page, origin, want, policyOrigins) {
+  const res = await page.goto(origin + '/', { waitUntil: 'load' });
+  assert.equal(res.status(), 200);
+  const policy = res.headers()['content-security-policy'];
+  assert.match(policy, new RegExp(`script-src ${policyOrigins};`));
+  assert.match(policy, new RegExp(`style-src ${policyOrigins} 'nonce-[A-Za-z0-9+/=]{24}';`));
+  assert.match(policy, /connect-src 'self';/);
+  assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval/);
+
+  // The example operations are open as tabs, the dashboard first.
+  await page.locator('.graphiql-execute-button').waitFor({ timeout: 20_000 });
+  const tabs = await page.locator('.graphiql-tab').allInnerTexts();
+  assert.deepEqual(
+    tabs.map((t) => t.trim()),
+    ['Dashboard', 'CustomersByIds', 'Me', 'OrderDetail', 'OrdersFanout'],
+  );
+  const query = await page.evaluate(
+    () => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue(),
+  );
+  assert.equal(query, dashboard);
+
+  const answered = page.waitForResponse(
+    (r) => r.url() === origin + '/graphql' && (r.request().postData() || '').includes('query Dashboard'),
+  );
+  await page.locator('.graphiql-execute-button').click();
+  const got = await (await answered).json();
+
+  // The pane shows the whole response (data, errors and extensions
+  // alike), and its data is what the API answered directly.
+  await page.waitForFunction(
+    () => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue().includes('"dashboard"'),
+    null,
+    { timeout: 20_000 },
+  );
+  const pane = JSON.parse(
+    await page.evaluate(() => document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()),
+  );
+  assert.deepEqual(pane, got, 'the pane shows the response as received');
+  assert.deepEqual(pane.data, want.data, 'the pane shows the data the API answers');
+  const newest = want.data.dashboard.recentOrders[0].id;
+  assert.ok((await page.locator('.graphiql-response').innerText()).includes(newest), `${newest} is on screen`);
+}
+
+// openDialogs opens GraphiQL's dialogs, which inject the one inline style
+// GraphiQL has (the scroll lock): it must pass the CSP through the page's
+// nonce. The docs explorer renders from introspection.
+async function openDialogs(page) {
+  for (const label of ['Open settings dialog', 'Open short keys dialog']) {
+    await page.getByLabel(label).click();
+    await page.locator('.graphiql-dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('.graphiql-dialog').waitFor({ state: 'detached' });
+  }
+  await page.getByLabel('Show Documentation Explorer').click();
+  await page.locator('.graphiql-doc-explorer-root-type').first().waitFor();
+}
+
+test('the embedded playground runs the dashboard with one click, offline, within its CSP', async () => {
+  const { origin } = await startGqlbff(bin);
+  await mkdir(artifacts, { recursive: true });
+  const want = await askDirectly(origin);
+  const { context, page, requests, problems } = await openBrowser();
+  // A request elsewhere is recorded and fails the test below; aborting it
+  // keeps the test from waiting on a network there is none of.
+  await context.route((url) => !local(origin, url.href), (route) => route.abort());
+
+  await runDashboard(page, origin, want, `'self'`);
+  await page.screenshot({ path: join(artifacts, 'playground.png') });
+  await openDialogs(page);
+  await page.screenshot({ path: join(artifacts, 'playground-docs.png') });
+
+  assert.deepEqual(requests.filter((u) => !local(origin, u)), [], 'no request left gqlbff');
+  assert.ok(requests.some((u) => u.endsWith('/playground.js')), 'the bundled GraphiQL was loaded');
+  assert.deepEqual(problems, [], 'no console errors');
+});
+
+// The CDN's files, as the CDN serves them: verbatim from the npm packages
+// (the page's SRI hashes prove they are the same bytes).
+const cdnFiles = {
+  'https://cdn.jsdelivr.net/npm/react@18.2.0/umd/react.production.min.js': 'cdn-react/umd/react.production.min.js',
+  'https://cdn.jsdelivr.net/npm/react-dom@18.2.0/umd/react-dom.production.min.js':
+    'cdn-react-dom/umd/react-dom.production.min.js',
+  'https://cdn.jsdelivr.net/npm/graphiql@4.1.2/graphiql.min.js': 'cdn-graphiql/graphiql.min.js',
+  'https://cdn.jsdelivr.net/npm/graphiql@4.1.2/graphiql.min.css': 'cdn-graphiql/graphiql.min.css',
+};
+
+test('built without the assets, the playground loads GraphiQL from the CDN and says so', async () => {
+  // The same binary, but with the bundle hidden from go:embed.
+  const dir = await tempDir('gqlbff-cdn-');
+  const overlay = join(dir, 'overlay.json');
+  const cdnBin = join(dir, 'gqlbff');
+  await writeFile(overlay, JSON.stringify({ Replace: { [join(root, 'server/playground/assets/playground.js')]: '' } }));
+  execFileSync('go', ['build', '-overlay', overlay, '-o', cdnBin, './cmd/gqlbff'], { cwd: root, stdio: 'inherit' });
+  const { origin, logs } = await startGqlbff(cdnBin);
+  const cdnLines = logs()
+    .split('\n')
+    .filter((l) => l.includes('CDN'));
+  assert.equal(cdnLines.length, 1, `one log line about the CDN, got:\n${logs()}`);
+
+  const want = await askDirectly(origin);
+  const { context, page, requests, problems } = await openBrowser();
+  await context.route(
+    (url) => !local(origin, url.href),
+    async (route) => {
+      const file = cdnFiles[route.request().url()];
+      if (!file) return route.abort();
+      return route.fulfill({
+        body: await readFile(join(modules, file)),
+        contentType: file.endsWith('.css') ? 'text/css' : 'text/javascript',
+        headers: { 'Access-Control-Allow-Origin': '*' },
+      });
+    },
+  );
+
+  await runDashboard(page, origin, want, `'self' https://cdn\\.jsdelivr\\.net`);
+  await openDialogs(page);
+  await page.screenshot({ path: join(artifacts, 'playground-cdn.png') });
+
+  const outside = [...new Set(requests.filter((u) => !local(origin, u)))].sort();
+  assert.deepEqual(outside, Object.keys(cdnFiles).sort(), 'only the pinned CDN files were fetched');
+  assert.deepEqual(problems, [], 'no console errors');
+});
+
+// The headers the server puts in /playground/config.json (in demo mode:
+// the dev token) fill the headers editor of every tab and go with every
+// request. The config is amended here, as gqlbff --demo sets none yet.
+test('headers from the playground config pre-fill the editor and are sent', async () => {
+  const { origin } = await startGqlbff(bin);
+  const { context, page, problems } = await openBrowser();
+  await context.route((url) => !local(origin, url.href), (route) => route.abort());
+  await page.route(origin + '/playground/config.json', async (route) => {
+    const res = await route.fetch();
+    const cfg = await res.json();
+    cfg.headers = { 'X-Playground-Test': 'from-config' };
+    return route.fulfill({ response: res, json: cfg });
+  });
+  await page.goto(origin + '/');
+  await page.locator('.graphiql-execute-button').waitFor({ timeout: 20_000 });
+  const editors = await page.evaluate(() =>
+    [...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')].map((e) => e.CodeMirror.getValue()),
+  );
+  assert.ok(
+    editors.some((v) => JSON.stringify(JSON.parse(v || 'null')) === '{"X-Playground-Test":"from-config"}'),
+    `the headers editor holds the config's headers, got ${JSON.stringify(editors)}`,
+  );
+  await page.locator('.graphiql-tab').nth(1).click();
+  const sent = page.waitForRequest((r) => r.url() === origin + '/graphql' && r.postData().includes('CustomersByIds'));
+  await page.locator('.graphiql-execute-button').click();
+  assert.equal((await sent).headers()['x-playground-test'], 'from-config', 'the second tab sends them too');
+  assert.deepEqual(problems, [], 'no console errors');
+});
