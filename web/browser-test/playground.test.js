@@ -100,10 +100,14 @@ const dashboard = await readFile(join(root, 'testdata/operations/dashboard.graph
 
 // askDirectly runs the dashboard against the API itself: the pane must show
 // the same answer.
+// It sends the headers the playground sends by default (in demo mode, the
+// dev token), so this also checks that the playground's token works.
 async function askDirectly(origin) {
+  const cfg = await (await fetch(origin + '/playground/config.json')).json();
+  assert.ok(cfg.headers.Authorization, 'demo mode pre-fills an Authorization header');
   const res = await fetch(origin + '/graphql', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { ...cfg.headers, 'Content-Type': 'application/json' },
     body: JSON.stringify({ query: dashboard }),
   });
   assert.equal(res.status, 200);
@@ -242,7 +246,7 @@ test('built without the assets, the playground loads GraphiQL from the CDN and s
 
 // The headers the server puts in /playground/config.json (in demo mode:
 // the dev token) fill the headers editor of every tab and go with every
-// request. The config is amended here, as gqlbff --demo sets none yet.
+// request. The config is amended here with one more header.
 test('headers from the playground config pre-fill the editor and are sent', async () => {
   const { origin } = await startGqlbff(bin);
   const { context, page, problems } = await openBrowser();
@@ -250,7 +254,7 @@ test('headers from the playground config pre-fill the editor and are sent', asyn
   await page.route(origin + '/playground/config.json', async (route) => {
     const res = await route.fetch();
     const cfg = await res.json();
-    cfg.headers = { 'X-Playground-Test': 'from-config' };
+    cfg.headers = { ...cfg.headers, 'X-Playground-Test': 'from-config' };
     return route.fulfill({ response: res, json: cfg });
   });
   await page.goto(origin + '/');
@@ -259,12 +263,17 @@ test('headers from the playground config pre-fill the editor and are sent', asyn
     [...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')].map((e) => e.CodeMirror.getValue()),
   );
   assert.ok(
-    editors.some((v) => JSON.stringify(JSON.parse(v || 'null')) === '{"X-Playground-Test":"from-config"}'),
+    editors.some((v) => {
+      const h = JSON.parse(v || 'null');
+      return h && h['X-Playground-Test'] === 'from-config' && /^Bearer /.test(h.Authorization || '');
+    }),
     `the headers editor holds the config's headers, got ${JSON.stringify(editors)}`,
   );
   await page.locator('.graphiql-tab').nth(1).click();
   const sent = page.waitForRequest((r) => r.url() === origin + '/graphql' && r.postData().includes('CustomersByIds'));
   await page.locator('.graphiql-execute-button').click();
-  assert.equal((await sent).headers()['x-playground-test'], 'from-config', 'the second tab sends them too');
+  const headers = (await sent).headers();
+  assert.equal(headers['x-playground-test'], 'from-config', 'the second tab sends them too');
+  assert.match(headers.authorization || '', /^Bearer /, 'with the dev token');
   assert.deepEqual(problems, [], 'no console errors');
 });

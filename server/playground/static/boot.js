@@ -55,8 +55,12 @@
           headers: headers,
         };
       });
+      // The config's headers go with every request, the schema's
+      // introspection included (it runs before any editor is read); the
+      // headers editor adds to them and wins.
       const fetcher = lib.createFetcher({
         url: new URL(cfg.endpoint, window.location.href).href,
+        headers: cfg.headers || {},
       });
       lib.createRoot(mount).render(
         lib.createElement(lib.GraphiQL, {
