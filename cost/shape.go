@@ -42,20 +42,25 @@ type Limits struct {
 
 // LimitError is a document over one of its structural limits.
 type LimitError struct {
-	// Limit names the limit: depth, aliases, rootFields, fields, directives
-	// or operationName.
+	// Limit names the limit: depth, aliases, rootFields, fields, directives,
+	// operationName, or, from Scan, tokens and nesting.
 	Limit string
-	// Max is the limit, Got the document's value.
+	// Max is the limit, Got the document's value (-1 when Scan stopped
+	// counting past the limit).
 	Max, Got int
 }
 
 func (e *LimitError) Error() string {
+	if e.Got < 0 {
+		return fmt.Sprintf("the operation's %s is over the limit of %d", limitWords[e.Limit], e.Max)
+	}
 	return fmt.Sprintf("the operation's %s is %d, over the limit of %d", limitWords[e.Limit], e.Got, e.Max)
 }
 
 var limitWords = map[string]string{
 	"depth": "depth", "aliases": "alias count", "rootFields": "root field count",
 	"fields": "field count", "directives": "directive count", "operationName": "operation name length",
+	"tokens": "token count", "nesting": "nesting of braces and brackets",
 }
 
 // Check returns a *LimitError for the first limit s is over, nil if none.

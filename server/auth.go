@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/gqlbff/gqlbff/sources"
@@ -13,7 +14,7 @@ import (
 // caller's id and scopes. A missing token is 401 unless the default
 // profile allows anonymous callers; a bad token is always 401. Nothing
 // downstream parses tokens.
-func authenticate(v *Verifier, profiles ProfilesConfig) func(http.Handler) http.Handler {
+func authenticate(v *Verifier, profiles ProfilesConfig, trusted []netip.Prefix) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			header := r.Header.Get("Authorization")
@@ -36,6 +37,7 @@ func authenticate(v *Verifier, profiles ProfilesConfig) func(http.Handler) http.
 					return
 				}
 			}
+			id.RemoteIP = clientIP(r, trusted)
 			ctx := WithIdentity(r.Context(), id)
 			m := sources.MetaFrom(ctx)
 			m.UserID, m.Scopes = id.Subject, id.Scopes

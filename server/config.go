@@ -37,7 +37,29 @@ type Config struct {
 	// Profiles holds each client profile's limits; the profile comes from
 	// the token's client claim, never from a header a caller can forge.
 	Profiles ProfilesConfig `yaml:"profiles" env:"PROFILE"`
+	// Redis holds the shared cost budgets of replicas; without a URL each
+	// replica keeps its own budgets in memory.
+	Redis RedisConfig `yaml:"redis" env:"REDIS"`
 }
+
+// RedisConfig configures the Redis store of the cost budgets.
+type RedisConfig struct {
+	// URL is redis://[user:password@]host:port/db (rediss:// for TLS);
+	// empty keeps the budgets in memory.
+	URL string `yaml:"url" env:"URL"`
+	// Timeout bounds one budget check: what a slow or unreachable Redis
+	// adds to a request at most.
+	Timeout time.Duration `yaml:"timeout" env:"TIMEOUT"`
+	// FailMode is what happens when Redis cannot be asked: open serves the
+	// request (logged and counted), closed refuses it with 429.
+	FailMode string `yaml:"failMode" env:"FAIL_MODE"`
+}
+
+// The fail modes of the budget store.
+const (
+	FailOpen   = "open"
+	FailClosed = "closed"
+)
 
 // JWTConfig configures bearer-token authentication (HARDENING.md, JWT).
 type JWTConfig struct {
@@ -112,6 +134,22 @@ type ProfileConfig struct {
 	CostExplain bool `yaml:"costExplain" env:"COST_EXPLAIN"`
 	// Budget is the per-client token bucket of cost points.
 	Budget BudgetConfig `yaml:"budget" env:"BUDGET"`
+	// MaxDepth caps the nesting of fields, fragments inlined (0: no limit).
+	MaxDepth int `yaml:"maxDepth" env:"MAX_DEPTH"`
+	// MaxAliases caps the aliased fields, fragments inlined (0: no limit).
+	MaxAliases int `yaml:"maxAliases" env:"MAX_ALIASES"`
+	// MaxRootFields caps the fields of the root selection set (0: no limit).
+	MaxRootFields int `yaml:"maxRootFields" env:"MAX_ROOT_FIELDS"`
+	// MaxFields caps the fields of a document, fragments inlined (0: no
+	// limit).
+	MaxFields int `yaml:"maxFields" env:"MAX_FIELDS"`
+	// MaxDirectives caps the directives written in a document (0: no limit).
+	MaxDirectives int `yaml:"maxDirectives" env:"MAX_DIRECTIVES"`
+	// MaxOperationName caps the length of an operation's name (0: no limit).
+	MaxOperationName int `yaml:"maxOperationName" env:"MAX_OPERATION_NAME"`
+	// MaxPage caps `first` and the length of `ids` below graphql.maxPage
+	// (0: graphql.maxPage).
+	MaxPage int `yaml:"maxPage" env:"MAX_PAGE"`
 }
 
 // BudgetConfig is a token bucket of cost points per client.
@@ -166,6 +204,10 @@ type HTTPConfig struct {
 	RequestTimeout time.Duration `yaml:"requestTimeout" env:"REQUEST_TIMEOUT"`
 	// ShutdownTimeout is how long in-flight requests may finish on shutdown.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout" env:"SHUTDOWN_TIMEOUT"`
+	// TrustedProxies are the addresses (IPs or CIDRs) whose
+	// X-Forwarded-For is believed when telling an anonymous client by its
+	// address; empty believes none and uses the connection's peer.
+	TrustedProxies []string `yaml:"trustedProxies" env:"TRUSTED_PROXIES"`
 }
 
 // GraphQLConfig holds the GraphQL layer's settings.
@@ -220,20 +262,28 @@ func Default() Config {
 		JWT: JWTConfig{Leeway: 30 * time.Second, ScopeClaim: "scope", ClientClaim: "client"},
 		Profiles: ProfilesConfig{
 			Default: ProfileWeb,
-			Web: ProfileConfig{
+			Web: structureDefaults(ProfileConfig{
 				PersistedQueries: "off", MaxCost: 5000, CostMode: "enforce", CostExplain: true,
 				Budget: BudgetConfig{Capacity: 20000, RestoreRate: 1000},
-			},
-			Mobile: ProfileConfig{
+			}),
+			Mobile: structureDefaults(ProfileConfig{
 				PersistedQueries: "off", MaxCost: 5000, CostMode: "enforce",
 				Budget: BudgetConfig{Capacity: 20000, RestoreRate: 1000},
-			},
-			Partner: ProfileConfig{
+			}),
+			Partner: structureDefaults(ProfileConfig{
 				PersistedQueries: "require_id", MaxCost: 2000, CostMode: "enforce",
 				Budget: BudgetConfig{Capacity: 10000, RestoreRate: 200},
-			},
+			}),
 		},
+		Redis: RedisConfig{Timeout: 50 * time.Millisecond, FailMode: FailOpen},
 	}
+}
+
+// structureDefaults sets the structural limits of HARDENING.md.
+func structureDefaults(p ProfileConfig) ProfileConfig {
+	p.MaxDepth, p.MaxAliases, p.MaxRootFields, p.MaxFields = 10, 15, 10, 500
+	p.MaxDirectives, p.MaxOperationName = 50, 128
+	return p
 }
 
 // LoadConfig reads the defaults, then the YAML file at path (if not empty),
@@ -393,6 +443,43 @@ func (c Config) Validate() error {
 			bad(key+".budget", "want capacity >= 0 and, with a capacity, a positive restoreRate; got %v/%v",
 				p.Budget.Capacity, p.Budget.RestoreRate)
 		}
+		for _, l := range []struct {
+			key string
+			v   int
+		}{
+			{"maxDepth", p.MaxDepth}, {"maxAliases", p.MaxAliases}, {"maxRootFields", p.MaxRootFields},
+			{"maxFields", p.MaxFields}, {"maxDirectives", p.MaxDirectives}, {"maxOperationName", p.MaxOperationName},
+		} {
+			if l.v < 0 {
+				bad(key+"."+l.key, "must not be negative (0: no limit), got %d", l.v)
+			}
+		}
+		if p.MaxPage < 0 || p.MaxPage > c.GraphQL.MaxPage {
+			bad(key+".maxPage", "must be between 0 and graphql.maxPage (%d), got %d", c.GraphQL.MaxPage, p.MaxPage)
+		}
+	}
+	if c.Redis.URL != "" {
+		if u, err := url.Parse(c.Redis.URL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			bad("redis.url", "want redis://host:port/db or rediss://..., got a %q URL", schemeOf(c.Redis.URL))
+		}
+	}
+	if c.Redis.Timeout <= 0 || c.Redis.Timeout > 10*time.Second {
+		bad("redis.timeout", "must be between 0 and 10s, got %s", c.Redis.Timeout)
+	}
+	if c.Redis.FailMode != FailOpen && c.Redis.FailMode != FailClosed {
+		bad("redis.failMode", "want open or closed, got %q", c.Redis.FailMode)
+	}
+	if _, err := parsePrefixes(c.HTTP.TrustedProxies); err != nil {
+		bad("http.trustedProxies", "%v", err)
 	}
 	return errors.Join(errs...)
+}
+
+// schemeOf names a URL's scheme without echoing the rest (it may hold a
+// password).
+func schemeOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Scheme
+	}
+	return ""
 }

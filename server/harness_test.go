@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -51,11 +52,14 @@ type option func(*harnessOptions)
 type harnessOptions struct {
 	data   *demo.Dataset
 	config func(*server.Config)
+	logger *slog.Logger
 }
 
 func withData(d *demo.Dataset) option { return func(o *harnessOptions) { o.data = d } }
 
 func withConfig(f func(*server.Config)) option { return func(o *harnessOptions) { o.config = f } }
+
+func withLogger(l *slog.Logger) option { return func(o *harnessOptions) { o.logger = l } }
 
 func newHarness(t *testing.T, opts ...option) *harness {
 	t.Helper()
@@ -79,7 +83,11 @@ func newHarness(t *testing.T, opts ...option) *harness {
 		t.Fatal(err)
 	}
 	src := server.NewSources(cfg)
-	h, err := server.New(cfg, server.Deps{Sources: src})
+	budgets, err := server.OpenBudgets(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := server.New(cfg, server.Deps{Sources: src, Budgets: budgets, Logger: o.logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +96,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	t.Cleanup(func() {
 		hc.CloseIdleConnections()
 		srv.Close()
+		_ = budgets.Close()
 		src.Close()
 		_ = svcs.Close()
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/gqlbff/gqlbff/budget"
 	"github.com/gqlbff/gqlbff/graph"
 	"github.com/gqlbff/gqlbff/resolvers"
 	"github.com/gqlbff/gqlbff/sources"
@@ -30,6 +31,20 @@ type Deps struct {
 	Sources *sources.Sources
 	// Logger receives the logs; nil discards them.
 	Logger *slog.Logger
+	// Budgets keeps the clients' cost budgets (OpenBudgets); nil keeps them
+	// in memory, which a configured redis.url does not allow. The caller
+	// closes it.
+	Budgets budget.Store
+}
+
+// OpenBudgets returns the store of the cost budgets cfg asks for: Redis
+// when redis.url is set, else memory. Close it after the handlers that use
+// it.
+func OpenBudgets(cfg Config) (budget.Store, error) {
+	if cfg.Redis.URL == "" {
+		return budget.NewMemory(), nil
+	}
+	return budget.NewRedis(cfg.Redis.URL, cfg.Redis.Timeout)
 }
 
 // New returns gqlbff's http.Handler for cfg. It holds no global state, so a
@@ -42,14 +57,25 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	if deps.Sources == nil {
 		return nil, errors.New("server: no sources")
 	}
-	gql, err := newGraphQL(cfg, log)
+	budgets := deps.Budgets
+	if budgets == nil {
+		if cfg.Redis.URL != "" {
+			return nil, errors.New("server: redis.url is set: open the store with OpenBudgets and pass it as Deps.Budgets")
+		}
+		budgets = budget.NewMemory()
+	}
+	trusted, err := parsePrefixes(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("server: http.trustedProxies: %w", err)
+	}
+	gql, err := newGraphQL(cfg, log, budgets)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", chain(gql,
 		requestMeta,
-		authenticate(NewVerifier(cfg.JWT), cfg.Profiles),
+		authenticate(NewVerifier(cfg.JWT), cfg.Profiles, trusted),
 		deadline(cfg.HTTP.RequestTimeout),
 		bodyLimit(cfg.HTTP.MaxBodyBytes),
 		withLoaders(deps.Sources),
@@ -66,7 +92,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	return mux, nil
 }
 
-func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
+func newGraphQL(cfg Config, log *slog.Logger, budgets budget.Store) (*handler.Server, error) {
 	es := graph.NewExecutableSchema(graph.Config{
 		Resolvers: &resolvers.Resolver{},
 		Directives: graph.DirectiveRoot{
@@ -85,11 +111,20 @@ func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
 	} else {
 		srv.SetDisableSuggestion(true)
 	}
-	limit := AmountLimit{Max: cfg.GraphQL.MaxPage}
+	// Order matters: the structural limits see the document before gqlgen
+	// parses and validates it; the amount limit refuses a page that is too
+	// large before the cost extension prices it.
+	srv.Use(NewStructureLimit(cfg))
+	limit := AmountLimit{Max: cfg.GraphQL.MaxPage, PerProfile: map[string]int{}}
+	for _, name := range []string{ProfileWeb, ProfileMobile, ProfilePartner} {
+		p, _ := cfg.Profiles.Profile(name)
+		limit.PerProfile[name] = p.MaxPage
+	}
 	if err := limit.Validate(es); err != nil {
 		return nil, err
 	}
 	srv.Use(limit)
+	srv.Use(NewCostLimit(cfg, budgets, log))
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
 	return srv, nil
@@ -116,7 +151,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 	}
 	src := NewSources(cfg)
 	defer src.Close()
-	h, err := New(cfg, Deps{Sources: src, Logger: log})
+	budgets, err := OpenBudgets(cfg)
+	if err != nil {
+		return err
+	}
+	defer budgets.Close()
+	h, err := New(cfg, Deps{Sources: src, Logger: log, Budgets: budgets})
 	if err != nil {
 		return err
 	}
