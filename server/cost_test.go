@@ -215,3 +215,19 @@ func TestExplainIsPerProfile(t *testing.T) {
 		})
 	}
 }
+
+// A field that fails is not charged: the client did not get it.
+func TestFailedFieldsAreNotCharged(t *testing.T) {
+	h := newHarness(t)
+	h.svcs.Analytics.SetDown(true)
+	a := h.query(operation(t, "me"), nil, "Authorization", bearer(token("c7", "web", allScopes...)))
+	r := a.response(t)
+	if e, ok := r.ErrorAt("me.stats"); !ok || e.Code() != "SOURCE_UNAVAILABLE" {
+		t.Fatalf("me.stats: got %+v, want SOURCE_UNAVAILABLE", e)
+	}
+	// me 2 + 3 per order; stats (2) failed.
+	want := int64(2 + 3*min(5, len(defaultData().OrdersOf("c7"))))
+	if c := costOf(t, r); c.RequestedQueryCost != 19 || c.ActualQueryCost != want {
+		t.Errorf("got requested %d actual %d, want 19 and %d", c.RequestedQueryCost, c.ActualQueryCost, want)
+	}
+}
