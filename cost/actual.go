@@ -15,7 +15,12 @@ func (a *Analyzer) Instance(typeName string, q *ast.Field, result any) int64 {
 	if q == nil {
 		return 0
 	}
-	f := a.lookup(typeName, q.Name)
+	var f *field
+	if q.Definition != nil && q.ObjectDefinition != nil && q.ObjectDefinition.Name == typeName {
+		f = a.byDef[q.Definition] // a validated document: one pointer lookup
+	} else {
+		f = a.lookup(typeName, q.Name)
+	}
 	if f == nil || (f.weight == 0 && f.argWeights == nil) {
 		return 0
 	}

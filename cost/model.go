@@ -44,6 +44,8 @@ type Analyzer struct {
 	opts   Options
 	// types maps a type name to its fields' cost information.
 	types map[string]map[string]*field
+	// byDef is the same, by field definition, for the actual-cost meter.
+	byDef map[*ast.FieldDefinition]*field
 	// unsized lists the list fields sized by DefaultListSize.
 	unsized []string
 }
@@ -83,7 +85,7 @@ func New(schema *ast.Schema, opts Options) (*Analyzer, error) {
 	if opts.MaxNodes <= 0 {
 		opts.MaxNodes = DefaultMaxNodes
 	}
-	a := &Analyzer{schema: schema, opts: opts, types: map[string]map[string]*field{}}
+	a := &Analyzer{schema: schema, opts: opts, types: map[string]map[string]*field{}, byDef: map[*ast.FieldDefinition]*field{}}
 	var errs []error
 	names := make([]string, 0, len(schema.Types))
 	for name := range schema.Types {
@@ -112,6 +114,7 @@ func New(schema *ast.Schema, opts Options) (*Analyzer, error) {
 				continue
 			}
 			fields[fd.Name] = f
+			a.byDef[fd] = f
 			for _, s := range f.sized {
 				sizedByParent[fd.Type.Name()+"."+s] = true
 			}

@@ -68,7 +68,7 @@ func newExecutor(ext graphql.HandlerExtension, cacheSize int) *executor.Executor
 // to gqlgen's parse and validation of orders_fanout: on a query-cache miss
 // (a new document: parsed twice) and on a hit (neither parses).
 func BenchmarkStructureLimitOverhead(b *testing.B) {
-	q := operation(&testing.T{}, "orders_fanout")
+	q := operation(b, "orders_fanout")
 	cfg := server.Default()
 	for _, with := range []bool{false, true} {
 		var ext graphql.HandlerExtension

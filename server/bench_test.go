@@ -36,16 +36,16 @@ func BenchmarkOperations(b *testing.B) {
 }
 
 func benchOperation(b *testing.B, par int, op string, config func(*server.Config)) {
-	t := &testing.T{}
-	var opts []option
-	if config != nil {
-		opts = append(opts, withConfig(config))
-	}
-	h := newHarness(t, opts...)
-	b.Cleanup(func() {}) // the harness cleans up through t when the process ends
+	h := newHarness(b, withConfig(func(c *server.Config) {
+		// The budget is checked and charged, and never runs out.
+		c.Profiles.Web.Budget = server.BudgetConfig{Capacity: 1e15, RestoreRate: 1e12}
+		if config != nil {
+			config(c)
+		}
+	}))
 	q := aliasesOp
 	if op != "aliases" {
-		q = operation(t, op)
+		q = operation(b, op)
 	}
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": "o42", "ids": []string{"c1", "c2", "c3"}}})
 	h.reset()
@@ -56,6 +56,7 @@ func benchOperation(b *testing.B, par int, op string, config func(*server.Config
 		for pb.Next() {
 			req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, h.srv.URL+"/graphql", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+defaultToken)
 			resp, err := h.http.Do(req)
 			if err != nil {
 				b.Error(err)
