@@ -14,8 +14,10 @@ import (
 // Limit is the shape of a bucket: it holds at most Capacity points and
 // gains Rate points a second. A new bucket is full.
 type Limit struct {
+	// Capacity is the most points the bucket holds.
 	Capacity float64
-	Rate     float64
+	// Rate is the points it gains a second.
+	Rate float64
 }
 
 // Status is a bucket after a Take or an Adjust.

@@ -22,9 +22,17 @@ type Tally struct {
 	Directives int
 }
 
-// ScanLimits are the limits Scan stops at; 0 turns one off.
+// ScanLimits are the limits Scan stops at, each the most the matching
+// Tally count may be; 0 turns one off.
 type ScanLimits struct {
-	Tokens, Nesting, Fields, Directives int
+	// Tokens is the parser's token limit.
+	Tokens int
+	// Nesting bounds Tally.Nesting.
+	Nesting int
+	// Fields is the profile's field limit (Limits.Fields).
+	Fields int
+	// Directives is the profile's directive limit (Limits.Directives).
+	Directives int
 }
 
 // Scan counts a document's tokens, nesting, fields and directives in one
@@ -178,19 +186,33 @@ func (s *scanner) token(c byte) (int, string, bool) {
 	}
 }
 
-// str skips a string or a block string.
+// str skips a string or a block string. As gqlparser reads them, a block
+// string ends at the first run of three quotes or more (the extra quotes
+// are content), and \""" is an escaped quote.
 func (s *scanner) str() (int, string, bool) {
 	src := s.src
 	if strings.HasPrefix(src[s.pos:], `"""`) {
 		s.pos += 3
 		for {
-			i := strings.Index(src[s.pos:], `"""`)
+			i := strings.IndexAny(src[s.pos:], `"\`)
 			if i < 0 {
 				return 0, "", false
 			}
-			end := s.pos + i
-			s.pos = end + 3
-			if end == 0 || src[end-1] != '\\' {
+			s.pos += i
+			if src[s.pos] == '\\' {
+				if strings.HasPrefix(src[s.pos:], `\"""`) {
+					s.pos += 4
+				} else {
+					s.pos++
+				}
+				continue
+			}
+			run := 0
+			for s.pos+run < len(src) && src[s.pos+run] == '"' {
+				run++
+			}
+			s.pos += run
+			if run >= 3 {
 				return tokOther, "", true
 			}
 		}

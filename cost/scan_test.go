@@ -27,6 +27,8 @@ func TestScan(t *testing.T) {
 		{"arguments are not fields", `{ a(x: {y: [1, 2], z: {w: null}}, s: "b { c }", t: """d { e }""") }`, cost.Tally{Tokens: 28, Nesting: 3, Fields: 1}},
 		{"list types nest", `query($a: [[Int]]) { a }`, cost.Tally{Tokens: 14, Nesting: 2, Fields: 1}},
 		{"comments, commas and escapes", "# { x }\n{ a, b # c\n s(v: \"q\\\"{\") }", cost.Tally{Tokens: 10, Nesting: 1, Fields: 3}},
+		// gqlparser ends a block string at a run of 3 quotes or more.
+		{"block string quote runs", `{ a(s: """x""""", t: """y\""" z""") }`, cost.Tally{Tokens: 11, Nesting: 1, Fields: 1}},
 		{"numbers", `{ a(x: -1.5e+3, y: 0) }`, cost.Tally{Tokens: 11, Nesting: 1, Fields: 1}},
 		{"unreadable byte stops", `{ a b ~ c d }`, cost.Tally{Tokens: 3, Nesting: 1, Fields: 2}},
 		{"unterminated string stops", `{ a(s: "x`, cost.Tally{Tokens: 5, Nesting: 1, Fields: 1}},

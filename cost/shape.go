@@ -35,9 +35,21 @@ type Shape struct {
 	OperationName int
 }
 
-// Limits are the structural limits of one client profile; 0 turns one off.
+// Limits are the structural limits of one client profile, each the most
+// the matching Shape count may be; 0 turns one off.
 type Limits struct {
-	Depth, Aliases, RootFields, Fields, Directives, OperationName int
+	// Depth bounds Shape.Depth.
+	Depth int
+	// Aliases bounds Shape.Aliases.
+	Aliases int
+	// RootFields bounds Shape.RootFields.
+	RootFields int
+	// Fields bounds Shape.Fields.
+	Fields int
+	// Directives bounds Shape.Directives.
+	Directives int
+	// OperationName bounds Shape.OperationName.
+	OperationName int
 }
 
 // LimitError is a document over one of its structural limits.

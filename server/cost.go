@@ -22,8 +22,8 @@ const CostExplainHeader = "GQLBFF-Cost-Explain"
 // CostLimit prices every operation before it runs (package cost), refuses
 // one over its profile's limit (COST_LIMIT_EXCEEDED, 400) or over what is
 // left of its client's budget (RATE_LIMITED, 429 with Retry-After), charges
-// the actual cost after, and reports both in extensions.cost (cost
-// report.go). In measure mode it logs and counts what it would refuse and
+// the actual cost after, and reports both in extensions.cost
+// (costreport.go). In measure mode it logs and counts what it would refuse and
 // refuses nothing. A refused operation reaches no resolver, so no source.
 type CostLimit struct {
 	opts     cost.Options
