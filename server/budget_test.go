@@ -44,6 +44,30 @@ func retryAfter(t *testing.T, a answer) int {
 	return n
 }
 
+// checkRetryAfter checks a 429 against the budget it reports: retryAfterMs
+// is the time until a bucket holding currentlyAvailable (floored, so the
+// real figure is up to 1 more) has the requested cost at rate, and
+// Retry-After is that time in whole seconds, rounded up. It returns
+// Retry-After.
+func checkRetryAfter(t *testing.T, a answer, rate float64) int {
+	t.Helper()
+	r := a.response(t)
+	c := costOf(t, r)
+	if a.status != http.StatusTooManyRequests || len(r.Errors) != 1 || r.Errors[0].Code() != "RATE_LIMITED" || c.ThrottleStatus == nil {
+		t.Fatalf("got %d %s, want 429 RATE_LIMITED with the budget", a.status, a.body)
+	}
+	missing := float64(c.RequestedQueryCost) - c.ThrottleStatus.CurrentlyAvailable
+	ms, _ := r.Errors[0].Extensions["retryAfterMs"].(float64)
+	if lo, hi := (missing-1)/rate*1000, missing/rate*1000+1; ms <= lo || ms > hi {
+		t.Errorf("retryAfterMs: got %v, want in (%v, %v]", ms, lo, hi)
+	}
+	got := retryAfter(t, a)
+	if want := max(1, int(math.Ceil(ms/1000))); got != want {
+		t.Errorf("Retry-After: got %d, want %d (%vms rounded up)", got, want, ms)
+	}
+	return got
+}
+
 func TestSpentBudgetIs429UntilItRefills(t *testing.T) {
 	h := newHarness(t, withConfig(smallBudget))
 	a := spend(h)
@@ -55,26 +79,20 @@ func TestSpentBudgetIs429UntilItRefills(t *testing.T) {
 	}
 	calls := h.calls()
 	a = spend(h)
-	r := a.response(t)
-	if a.status != http.StatusTooManyRequests || len(r.Errors) != 1 || r.Errors[0].Code() != "RATE_LIMITED" {
-		t.Fatalf("second: got %d %s, want 429 RATE_LIMITED", a.status, a.body)
+	// 60 asked, about 40 held, 10 a second: 20 missing, 2 s (less if the
+	// machine was slow between the two requests).
+	wait := checkRetryAfter(t, a, 10)
+	if wait < 1 || wait > 2 {
+		t.Errorf("Retry-After: got %d, want 2 (20 points missing at 10/s)", wait)
 	}
-	// 60 asked, about 40 held, 10 a second: 20 missing => 2 s.
-	if got := retryAfter(t, a); got != 2 {
-		t.Errorf("Retry-After: got %d, want 2", got)
-	}
-	ms, _ := r.Errors[0].Extensions["retryAfterMs"].(float64)
-	if ms <= 1900 || ms > 2000 {
-		t.Errorf("retryAfterMs: got %v, want just under 2000", ms)
-	}
-	c := costOf(t, r)
-	if c.RequestedQueryCost != 60 || c.ActualQueryCost != 0 || c.ThrottleStatus == nil || c.ThrottleStatus.CurrentlyAvailable != 40 {
-		t.Errorf("extensions.cost: got %+v, want 60 requested, nothing charged, 40 available", c)
+	c := costOf(t, a.response(t))
+	if c.RequestedQueryCost != 60 || c.ActualQueryCost != 0 || c.ThrottleStatus.CurrentlyAvailable < 40 || c.ThrottleStatus.CurrentlyAvailable >= 60 {
+		t.Errorf("extensions.cost: got %+v, want 60 requested, nothing charged, about 40 available", c)
 	}
 	if n := h.calls(); n != calls {
 		t.Errorf("source calls of the refused request: got %d, want 0", n-calls)
 	}
-	time.Sleep(time.Duration(retryAfter(t, a)) * time.Second)
+	time.Sleep(time.Duration(wait) * time.Second)
 	if a := spend(h); a.status != http.StatusOK {
 		t.Errorf("after Retry-After: got %d %s, want 200", a.status, a.body)
 	}
@@ -139,12 +157,8 @@ func TestAnonymousClientsAreToldApartByAddress(t *testing.T) {
 			if a := spend(h, first...); a.status != http.StatusOK {
 				t.Fatalf("first: got %d %s, want 200", a.status, a.body)
 			}
-			a := spend(h, first...)
-			if a.status != http.StatusTooManyRequests {
-				t.Fatalf("first again: got %d, want 429", a.status)
-			}
 			// 10 asked, 5 held, 1 a second: 5 s.
-			if got := retryAfter(t, a); got != 5 {
+			if got := checkRetryAfter(t, spend(h, first...), 1); got < 4 || got > 5 {
 				t.Errorf("Retry-After: got %d, want 5", got)
 			}
 			// What the client writes before the proxy's own hop is not
