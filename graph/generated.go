@@ -600,13 +600,18 @@ var sources = []*ast.Source{
 
 """
 IBM GraphQL Cost Directive: the weight of a field, argument, type or scalar.
-Defaults: object 1, scalar and enum 0.
+Defaults: object 1, scalar and enum 0. A field without @cost weighs what its
+type weighs; a list field's weight is charged once per item (cost/doc.go).
+On an input field it is refused (not supported).
 """
 directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
 
 """
 IBM GraphQL Cost Directive: how many items a list field returns, from a
-slicing argument (an Int, or a list whose length counts) or an assumed size.
+slicing argument or an assumed size. Our extension: a slicing argument may be
+a list, whose length counts (customers(ids) returns one entry per id).
+sizedFields hands the size to child list fields instead (a connection's
+edges). With several slicing arguments given, the largest counts.
 """
 directive @listSize(
   assumedSize: Int
@@ -632,20 +637,38 @@ directive @entityResolver(multi: Boolean) on OBJECT
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `# The public GraphQL contract of gqlbff (DESIGN.md). Changes are breaking for
 # clients: make them only through an issue.
+#
+# Cost weights (@cost, @listSize; how they add up: cost/doc.go). A cost point
+# stands for one object the BFF builds and serialises; an object that is a
+# row read from a source costs 2, so that a field needing a source call costs
+# more than one read from its parent:
+#   - Order, Customer and CustomerStats are source rows wherever they appear
+#     (by id, in a batch, in a page, under another object): their types
+#     weigh 2, and with batching it is the rows, not the calls, that grow
+#     with the query.
+#   - summary aggregates every order in the analytics service: 10, the
+#     dearest single call. topCustomers is an analytics ranking row plus a
+#     customers row per item: 4 per item.
+#   - Objects read from their parent (Money, OrderItem, PageInfo, OrderEdge,
+#     OrderConnection, Dashboard) keep the default 1; scalars and enums 0.
+#   - Lists are sized by their ` + "`" + `first` + "`" + ` (or ` + "`" + `ids` + "`" + `, by its length); the orders
+#     connection sizes its edges. An order's items are read with the order:
+#     they are sized by an assumed 5 (the demo data has 1 to 4; the actual
+#     cost counts the real ones).
+# So 50 orders with their customers cost far more than 50 orders: each row a
+# query reaches is priced, whatever batching does to the number of calls.
 
 type Query {
   "The JWT subject's own customer record; null for an anonymous caller."
-  me: Customer @authenticated @cost(weight: 2)
-  order(id: ID!): Order @requiresScopes(scopes: [["orders:read"]]) @cost(weight: 2)
+  me: Customer @authenticated
+  order(id: ID!): Order @requiresScopes(scopes: [["orders:read"]])
   orders(status: OrderStatus, first: Int = 20, after: String): OrderConnection
     @requiresScopes(scopes: [["orders:read"]])
-    @cost(weight: 5)
     @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
-  customer(id: ID!): Customer @requiresScopes(scopes: [["customers:read"]]) @cost(weight: 2)
+  customer(id: ID!): Customer @requiresScopes(scopes: [["customers:read"]])
   "One entry per requested id, in request order, duplicates kept, null for unknown ids."
   customers(ids: [ID!]!): [Customer]
     @requiresScopes(scopes: [["customers:read"]])
-    @cost(weight: 5)
     @listSize(slicingArguments: ["ids"])
   dashboard: Dashboard!
 }
@@ -654,12 +677,11 @@ type Dashboard {
   "Newest orders first (orders source)."
   recentOrders(first: Int = 10): [Order!]
     @requiresScopes(scopes: [["orders:read"]])
-    @cost(weight: 5)
     @listSize(slicingArguments: ["first"])
   "Best customers by lifetime value (analytics, then customers)."
   topCustomers(first: Int = 5): [Customer!]
     @requiresScopes(scopes: [["customers:read", "analytics:read"]])
-    @cost(weight: 10)
+    @cost(weight: 4)
     @listSize(slicingArguments: ["first"])
   "Analytics summary since the given time (inclusive), all time when absent."
   summary(since: Time): AnalyticsSummary @requiresScopes(scopes: [["analytics:read"]]) @cost(weight: 10)
@@ -680,14 +702,14 @@ type PageInfo {
   endCursor: String
 }
 
-type Order {
+type Order @cost(weight: 2) {
   id: ID!
   status: OrderStatus!
   total: Money!
   createdAt: Time!
-  items: [OrderItem!]!
+  items: [OrderItem!]! @listSize(assumedSize: 5)
   "The customer who placed the order (customers source, batched)."
-  customer: Customer @requiresScopes(scopes: [["customers:read"]]) @cost(weight: 2)
+  customer: Customer @requiresScopes(scopes: [["customers:read"]])
 }
 
 type OrderItem {
@@ -697,7 +719,7 @@ type OrderItem {
   unitPrice: Money!
 }
 
-type Customer {
+type Customer @cost(weight: 2) {
   id: ID!
   name: String!
   email: String!
@@ -705,13 +727,12 @@ type Customer {
   "The customer's newest orders (orders source, batched by customer)."
   orders(first: Int = 10): [Order!]
     @requiresScopes(scopes: [["orders:read"]])
-    @cost(weight: 3)
     @listSize(slicingArguments: ["first"])
   "Lifetime figures (analytics source, batched)."
-  stats: CustomerStats @requiresScopes(scopes: [["analytics:read"]]) @cost(weight: 2)
+  stats: CustomerStats @requiresScopes(scopes: [["analytics:read"]])
 }
 
-type CustomerStats {
+type CustomerStats @cost(weight: 2) {
   lifetimeValue: Money!
   orderCount: Int!
   lastOrderAt: Time

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/gqlbff/gqlbff/sources"
@@ -12,10 +13,12 @@ import (
 // authenticate decides who is calling, once, at the edge: it verifies the
 // bearer token, puts the Identity in the context and hands the sources the
 // caller's id and scopes, and, through signer (nil: none), an identity
-// token for the sources that want one. A missing token is 401 unless the
-// default profile allows anonymous callers; a bad token is always 401, its
-// reason logged with the request id. Nothing downstream parses tokens.
-func authenticate(v *Verifier, profiles ProfilesConfig, signer *identitySigner, log *slog.Logger) func(http.Handler) http.Handler {
+// token for the sources that want one. The caller's address (behind the
+// trusted proxies) keys an anonymous caller's budget. A missing token is
+// 401 unless the default profile allows anonymous callers; a bad token is
+// always 401, its reason logged with the request id. Nothing downstream
+// parses tokens.
+func authenticate(v *Verifier, profiles ProfilesConfig, signer *identitySigner, trusted []netip.Prefix, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			header := r.Header.Get("Authorization")
@@ -36,6 +39,7 @@ func authenticate(v *Verifier, profiles ProfilesConfig, signer *identitySigner, 
 				unauthenticated(w, `Bearer error="invalid_token"`, "the bearer token is invalid")
 				return
 			}
+			id.RemoteIP = clientIP(r, trusted)
 			ctx := WithIdentity(r.Context(), id)
 			m := sources.MetaFrom(ctx)
 			m.UserID, m.Scopes = id.Subject, id.Scopes

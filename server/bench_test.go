@@ -60,7 +60,10 @@ func benchOperation(b *testing.B, par int, op string, config func(*server.Config
 }
 
 func benchOperationWith(b *testing.B, par int, op string, config func(*server.Config), tok string) {
-	var opts []option
+	opts := []option{withConfig(func(c *server.Config) {
+		// The budget is checked and charged, and never runs out.
+		c.Profiles.Web.Budget = server.BudgetConfig{Capacity: 1e15, RestoreRate: 1e12}
+	})}
 	if config != nil {
 		opts = append(opts, withConfig(config))
 	}

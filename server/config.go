@@ -44,7 +44,8 @@ type Config struct {
 	CORS CORSConfig `yaml:"cors" env:"CORS"`
 	// CSRF configures the CSRF prevention of GET and simple requests.
 	CSRF CSRFConfig `yaml:"csrf" env:"CSRF"`
-	// Redis is the store the replicas share.
+	// Redis is the store the replicas share: APQ registrations and cost
+	// budgets; without a URL each replica keeps its own in memory.
 	Redis RedisConfig `yaml:"redis" env:"REDIS"`
 	// Persisted configures persisted queries: APQ and trusted documents.
 	Persisted PersistedConfig `yaml:"persisted" env:"PERSISTED"`
@@ -138,6 +139,22 @@ type ProfileConfig struct {
 	CostExplain bool `yaml:"costExplain" env:"COST_EXPLAIN"`
 	// Budget is the per-client token bucket of cost points.
 	Budget BudgetConfig `yaml:"budget" env:"BUDGET"`
+	// MaxDepth caps the nesting of fields, fragments inlined (0: no limit).
+	MaxDepth int `yaml:"maxDepth" env:"MAX_DEPTH"`
+	// MaxAliases caps the aliased fields, fragments inlined (0: no limit).
+	MaxAliases int `yaml:"maxAliases" env:"MAX_ALIASES"`
+	// MaxRootFields caps the fields of the root selection set (0: no limit).
+	MaxRootFields int `yaml:"maxRootFields" env:"MAX_ROOT_FIELDS"`
+	// MaxFields caps the fields of a document, fragments inlined (0: no
+	// limit).
+	MaxFields int `yaml:"maxFields" env:"MAX_FIELDS"`
+	// MaxDirectives caps the directives written in a document (0: no limit).
+	MaxDirectives int `yaml:"maxDirectives" env:"MAX_DIRECTIVES"`
+	// MaxOperationName caps the length of an operation's name (0: no limit).
+	MaxOperationName int `yaml:"maxOperationName" env:"MAX_OPERATION_NAME"`
+	// MaxPage caps `first` and the length of `ids` below graphql.maxPage
+	// (0: graphql.maxPage).
+	MaxPage int `yaml:"maxPage" env:"MAX_PAGE"`
 }
 
 // BudgetConfig is a token bucket of cost points per client.
@@ -195,6 +212,10 @@ type HTTPConfig struct {
 	RequestTimeout time.Duration `yaml:"requestTimeout" env:"REQUEST_TIMEOUT"`
 	// ShutdownTimeout is how long in-flight requests may finish on shutdown.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout" env:"SHUTDOWN_TIMEOUT"`
+	// TrustedProxies are the addresses (IPs or CIDRs) whose
+	// X-Forwarded-For is believed when telling an anonymous client by its
+	// address; empty believes none and uses the connection's peer.
+	TrustedProxies []string `yaml:"trustedProxies" env:"TRUSTED_PROXIES"`
 }
 
 // GraphQLConfig holds the GraphQL layer's settings.
@@ -264,7 +285,7 @@ func Default() Config {
 			Prevention: true,
 			Headers:    []string{"X-Requested-With", "GraphQL-Preflight", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"},
 		},
-		Redis: RedisConfig{Timeout: 100 * time.Millisecond},
+		Redis: RedisConfig{Timeout: 50 * time.Millisecond, FailMode: FailOpen},
 		Persisted: PersistedConfig{
 			ReloadInterval: time.Second,
 			APQ:            APQConfig{Enabled: true, CacheSize: 1000, TTL: 24 * time.Hour},
@@ -272,20 +293,27 @@ func Default() Config {
 		},
 		Profiles: ProfilesConfig{
 			Default: ProfileWeb,
-			Web: ProfileConfig{
+			Web: structureDefaults(ProfileConfig{
 				PersistedQueries: "off", MaxCost: 5000, CostMode: "enforce", CostExplain: true,
 				Budget: BudgetConfig{Capacity: 20000, RestoreRate: 1000},
-			},
-			Mobile: ProfileConfig{
+			}),
+			Mobile: structureDefaults(ProfileConfig{
 				PersistedQueries: "off", MaxCost: 5000, CostMode: "enforce",
 				Budget: BudgetConfig{Capacity: 20000, RestoreRate: 1000},
-			},
-			Partner: ProfileConfig{
+			}),
+			Partner: structureDefaults(ProfileConfig{
 				PersistedQueries: "require_id", MaxCost: 2000, CostMode: "enforce",
 				Budget: BudgetConfig{Capacity: 10000, RestoreRate: 200},
-			},
+			}),
 		},
 	}
+}
+
+// structureDefaults sets the structural limits of HARDENING.md.
+func structureDefaults(p ProfileConfig) ProfileConfig {
+	p.MaxDepth, p.MaxAliases, p.MaxRootFields, p.MaxFields = 10, 15, 10, 500
+	p.MaxDirectives, p.MaxOperationName = 50, 128
+	return p
 }
 
 // LoadConfig reads the defaults, then the YAML file at path (if not empty),
@@ -428,6 +456,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validatePolicy()...)
 	errs = append(errs, c.validatePersisted()...)
+	errs = append(errs, c.validateCost()...)
 	if _, ok := c.Profiles.Profile(c.Profiles.Default); !ok {
 		bad("profiles.default", "want web, mobile or partner, got %q", c.Profiles.Default)
 	}

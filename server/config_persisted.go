@@ -8,15 +8,26 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// RedisConfig configures the Redis the replicas share (APQ registrations).
+// RedisConfig configures the Redis the replicas share: APQ registrations
+// and cost budgets.
 type RedisConfig struct {
 	// URL is a redis:// or rediss:// URL; empty: no Redis, each replica
 	// keeps its own state in memory.
 	URL string `yaml:"url" env:"URL"`
-	// Timeout bounds one Redis command, dialing included; past it gqlbff
-	// carries on without Redis.
+	// Timeout bounds one Redis command, dialing included: what a slow or
+	// unreachable Redis adds to a request at most.
 	Timeout time.Duration `yaml:"timeout" env:"TIMEOUT"`
+	// FailMode is what a budget check does when Redis cannot be asked:
+	// open serves the request (logged and counted), closed refuses it with
+	// 429. APQ always carries on without Redis.
+	FailMode string `yaml:"failMode" env:"FAIL_MODE"`
 }
+
+// The fail modes of the budget store.
+const (
+	FailOpen   = "open"
+	FailClosed = "closed"
+)
 
 // PersistedConfig configures persisted queries (README, Persisted queries).
 // Which client may send what is each profile's persistedQueries.

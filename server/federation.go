@@ -271,3 +271,38 @@ func checkRepresentations(reps []map[string]any, keys map[string][]string) error
 	}
 	return nil
 }
+
+// sizeEntities returns s with _entities priced by its number of
+// representations, as @listSize(slicingArguments: ["representations"])
+// would: the federation plugin writes the field, so the directive is added
+// to the schema served. Without it a gateway's 1,000 references would cost
+// as much as 10. s itself (gqlgen's package-level schema) is left as it is.
+func sizeEntities(s *ast.Schema) *ast.Schema {
+	if s.Query == nil {
+		return s
+	}
+	i := slices.IndexFunc(s.Query.Fields, func(f *ast.FieldDefinition) bool { return f.Name == "_entities" })
+	if i < 0 || s.Query.Fields[i].Directives.ForName("listSize") != nil {
+		return s
+	}
+	field := *s.Query.Fields[i]
+	field.Directives = append(slices.Clip(field.Directives), &ast.Directive{
+		Name:       "listSize",
+		Definition: s.Directives["listSize"],
+		Location:   ast.LocationFieldDefinition,
+		Arguments: ast.ArgumentList{{
+			Name: "slicingArguments",
+			Value: &ast.Value{Kind: ast.ListValue, Children: ast.ChildValueList{
+				{Value: &ast.Value{Kind: ast.StringValue, Raw: "representations"}},
+			}},
+		}},
+	})
+	query := *s.Query
+	query.Fields = slices.Clone(s.Query.Fields)
+	query.Fields[i] = &field
+	out := *s
+	out.Query = &query
+	out.Types = maps.Clone(s.Types)
+	out.Types[query.Name] = &query
+	return &out
+}

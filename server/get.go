@@ -57,7 +57,9 @@ func writeCacheable(w http.ResponseWriter, r *http.Request, resp *graphql.Respon
 		_, _ = w.Write(b)
 		return
 	}
-	sum := sha256.Sum256(b)
+	// The ETag names the data: the extensions (the cost and the caller's
+	// budget left) change with every request and would defeat revalidation.
+	sum := sha256.Sum256(resp.Data)
 	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", cacheControl(IdentityFrom(r.Context()).Anonymous(), maxAge))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -66,6 +67,9 @@ func withConfig(f func(*server.Config)) option {
 // harness's own).
 func withDeps(d server.Deps) option { return func(o *harnessOptions) { o.deps = d } }
 
+// withLogger sets the handler's logger.
+func withLogger(l *slog.Logger) option { return func(o *harnessOptions) { o.deps.Logger = l } }
+
 func newHarness(t testing.TB, opts ...option) *harness {
 	t.Helper()
 	o := harnessOptions{data: defaultData()}
@@ -88,8 +92,13 @@ func newHarness(t testing.TB, opts ...option) *harness {
 		t.Fatal(err)
 	}
 	src := server.NewSources(cfg)
+	budgets, err := server.OpenBudgets(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	deps := o.deps
 	deps.Sources = src
+	deps.Budgets = budgets
 	h, err := server.New(cfg, deps)
 	if err != nil {
 		src.Close()
@@ -102,6 +111,7 @@ func newHarness(t testing.TB, opts ...option) *harness {
 		hc.CloseIdleConnections()
 		srv.Close()
 		_ = h.Close()
+		_ = budgets.Close()
 		src.Close()
 		_ = svcs.Close()
 	})

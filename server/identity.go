@@ -12,6 +12,9 @@ type Identity struct {
 	Scopes []string
 	// Client is the client profile: web, mobile or partner.
 	Client string
+	// RemoteIP is the caller's address (clientIP): what tells anonymous
+	// callers apart.
+	RemoteIP string
 }
 
 // Anonymous reports whether the caller presented no token.

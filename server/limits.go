@@ -18,6 +18,8 @@ import (
 type AmountLimit struct {
 	// Max is the largest `first` and the longest `ids` allowed.
 	Max int
+	// PerProfile lowers Max for a client profile (0 or absent: Max).
+	PerProfile map[string]int
 }
 
 var (
@@ -37,8 +39,12 @@ func (a AmountLimit) Validate(graphql.ExecutableSchema) error {
 }
 
 // MutateOperationContext implements graphql.OperationContextMutator.
-func (a AmountLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	w := amountWalker{max: a.Max, vars: oc.Variables, frags: oc.Doc.Fragments, seen: map[string]bool{}}
+func (a AmountLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	limit := a.Max
+	if p := a.PerProfile[IdentityFrom(ctx).Client]; p > 0 && p < limit {
+		limit = p
+	}
+	w := amountWalker{max: limit, vars: oc.Variables, frags: oc.Doc.Fragments, seen: map[string]bool{}}
 	return w.walk(oc.Operation.SelectionSet)
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
 
+	"github.com/gqlbff/gqlbff/budget"
 	"github.com/gqlbff/gqlbff/persisted"
 )
 
@@ -63,7 +64,7 @@ func BenchmarkPrepare(b *testing.B) {
 			}
 			defer stop()
 			exec := executor.New(es)
-			if err := configureExecutor(exec, cfg, es, pq, pq.log); err != nil {
+			if err := configureExecutor(exec, cfg, es, pq, NewCostLimit(cfg, budget.NewMemory(), pq.log), pq.log); err != nil {
 				b.Fatal(err)
 			}
 			ctx := WithIdentity(graphql.StartOperationTrace(context.Background()), Identity{Subject: "c1", Client: ProfileWeb, Scopes: []string{"orders:read"}})

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/gqlbff/gqlbff"
+	"github.com/gqlbff/gqlbff/budget"
 	"github.com/gqlbff/gqlbff/graph"
 	"github.com/gqlbff/gqlbff/persisted"
 	"github.com/gqlbff/gqlbff/resolvers"
@@ -33,11 +35,26 @@ type Deps struct {
 	Sources *sources.Sources
 	// Logger receives the logs; nil discards them.
 	Logger *slog.Logger
-	// Pricer prices each trusted document once, at load; nil: no pricing.
+	// Pricer prices each trusted document once, at load; nil: the cost
+	// analyzer of the cost policy.
 	Pricer persisted.Pricer
 	// PlaygroundHeaders pre-fill the playground's headers editor, such as
 	// an Authorization header with a dev token in demo mode.
 	PlaygroundHeaders map[string]string
+	// Budgets keeps the clients' cost budgets (OpenBudgets); nil keeps them
+	// in memory, which a configured redis.url does not allow. The caller
+	// closes it.
+	Budgets budget.Store
+}
+
+// OpenBudgets returns the store of the cost budgets cfg asks for: Redis
+// when redis.url is set, else memory. Close it after the handlers that use
+// it.
+func OpenBudgets(cfg Config) (budget.Store, error) {
+	if cfg.Redis.URL == "" {
+		return budget.NewMemory(), nil
+	}
+	return budget.NewRedis(cfg.Redis.URL, cfg.Redis.Timeout)
 }
 
 // Handler is gqlbff's http.Handler. It owns background work (the JWKS
@@ -47,6 +64,7 @@ type Handler struct {
 	http.Handler
 	verifier  *Verifier
 	persisted *PersistedQueries
+	costs     *CostLimit
 	stop      func()
 	closed    sync.Once
 }
@@ -70,6 +88,9 @@ func (h *Handler) ReloadManifest() error { return h.persisted.trusted.Reload() }
 // PersistedStats returns the persisted-query policy's counters.
 func (h *Handler) PersistedStats() PersistedStats { return h.persisted.Stats() }
 
+// CostStats returns the cost policy's counters.
+func (h *Handler) CostStats() CostStats { return h.costs.Stats() }
+
 // New returns gqlbff's http.Handler for cfg. It holds no global state, so a
 // process (or a test) may build as many as it likes; Close each.
 func New(cfg Config, deps Deps) (*Handler, error) {
@@ -80,14 +101,32 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if deps.Sources == nil {
 		return nil, errors.New("server: no sources")
 	}
+	budgets := deps.Budgets
+	if budgets == nil {
+		if cfg.Redis.URL != "" {
+			return nil, errors.New("server: redis.url is set: open the store with OpenBudgets and pass it as Deps.Budgets")
+		}
+		budgets = budget.NewMemory()
+	}
+	trusted, err := parsePrefixes(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("server: http.trustedProxies: %w", err)
+	}
 	es := newExecutableSchema(cfg.GraphQL.Federation)
-	pq, stop, err := newPersistedQueries(cfg, es.Schema(), deps.Pricer, log)
+	costs := NewCostLimit(cfg, budgets, log)
+	pricer := deps.Pricer
+	if pricer == nil {
+		if pricer, err = costs.TrustedPricer(es); err != nil {
+			return nil, err
+		}
+	}
+	pq, stop, err := newPersistedQueries(cfg, es.Schema(), pricer, log)
 	if err != nil {
 		return nil, err
 	}
 	gql := handler.New(es)
 	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge})
-	if err := configureExecutor(gql, cfg, es, pq, log); err != nil {
+	if err := configureExecutor(gql, cfg, es, pq, costs, log); err != nil {
 		stop()
 		return nil, err
 	}
@@ -105,7 +144,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		stop()
 		return nil, err
 	}
-	mux.Handle("/graphql", chain(gql, append(policy(cfg, v, signer, log),
+	mux.Handle("/graphql", chain(gql, append(policy(cfg, v, signer, trusted, log),
 		deadline(cfg.HTTP.RequestTimeout),
 		bodyLimit(cfg.HTTP.MaxBodyBytes),
 		withLoaders(deps.Sources),
@@ -132,19 +171,19 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		mux.Handle("GET /{$}", pg)
 		mux.Handle("GET /playground/", pg)
 	}
-	return &Handler{Handler: mux, verifier: v, persisted: pq, stop: stop}, nil
+	return &Handler{Handler: mux, verifier: v, persisted: pq, costs: costs, stop: stop}, nil
 }
 
 // policy is the part of the chain that decides, from the HTTP request
 // alone, whether and as whom a request runs: CORS, request id and trace
 // context, CSRF prevention, authentication. Its cost is measured against
 // a whole operation's in BENCHMARKS.md.
-func policy(cfg Config, v *Verifier, signer *identitySigner, log *slog.Logger) []func(http.Handler) http.Handler {
+func policy(cfg Config, v *Verifier, signer *identitySigner, trusted []netip.Prefix, log *slog.Logger) []func(http.Handler) http.Handler {
 	mw := []func(http.Handler) http.Handler{corsPolicy(cfg.CORS), requestMeta}
 	if cfg.CSRF.Prevention {
 		mw = append(mw, csrfPrevention(cfg.CSRF.Headers))
 	}
-	return append(mw, authenticate(v, cfg.Profiles, signer, log))
+	return append(mw, authenticate(v, cfg.Profiles, signer, trusted, log))
 }
 
 func sendsIdentity(s SourcesConfig) bool {
@@ -156,7 +195,9 @@ func sendsIdentity(s SourcesConfig) bool {
 // resolvers' field gate for their lookahead.
 func newExecutableSchema(federation bool) graphql.ExecutableSchema {
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}}).Schema()
-	if !federation {
+	if federation {
+		schema = sizeEntities(schema)
+	} else {
 		schema = withoutFederation(schema)
 	}
 	res := &resolvers.Resolver{}
@@ -188,7 +229,7 @@ type executorConfig interface {
 	SetRecoverFunc(graphql.RecoverFunc)
 }
 
-func configureExecutor(x executorConfig, cfg Config, es graphql.ExecutableSchema, pq *PersistedQueries, log *slog.Logger) error {
+func configureExecutor(x executorConfig, cfg Config, es graphql.ExecutableSchema, pq *PersistedQueries, costs *CostLimit, log *slog.Logger) error {
 	var cache graphql.Cache[*ast.QueryDocument] = graphql.NoCache[*ast.QueryDocument]{}
 	if cfg.GraphQL.QueryCacheSize > 0 {
 		cache = lru.New[*ast.QueryDocument](cfg.GraphQL.QueryCacheSize)
@@ -199,12 +240,22 @@ func configureExecutor(x executorConfig, cfg Config, es graphql.ExecutableSchema
 	if p := cfg.Profiles; !p.Web.Introspection && !p.Mobile.Introspection && !p.Partner.Introspection {
 		x.SetDisableSuggestion(true)
 	}
-	limit := AmountLimit{Max: cfg.GraphQL.MaxPage}
+	// Order matters: the persisted-query policy turns an id into its text,
+	// which the structural limits then see before gqlgen parses and
+	// validates it; the amount limit refuses a page that is too large
+	// before the cost extension prices it.
+	x.Use(pq)
+	x.Use(NewStructureLimit(cfg))
+	limit := AmountLimit{Max: cfg.GraphQL.MaxPage, PerProfile: map[string]int{}}
+	for _, name := range []string{ProfileWeb, ProfileMobile, ProfilePartner} {
+		p, _ := cfg.Profiles.Profile(name)
+		limit.PerProfile[name] = p.MaxPage
+	}
 	if err := limit.Validate(es); err != nil {
 		return err
 	}
 	x.Use(limit)
-	x.Use(pq)
+	x.Use(costs)
 	if cfg.GraphQL.Federation {
 		sdl, err := subgraphSDL(es.Schema())
 		if err != nil {
@@ -241,7 +292,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 	}
 	src := NewSources(cfg)
 	defer src.Close()
-	h, err := New(cfg, Deps{Sources: src, Logger: log})
+	budgets, err := OpenBudgets(cfg)
+	if err != nil {
+		return err
+	}
+	defer budgets.Close()
+	h, err := New(cfg, Deps{Sources: src, Logger: log, Budgets: budgets})
 	if err != nil {
 		return err
 	}

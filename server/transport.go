@@ -94,7 +94,11 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	opCtx, errs := exec.CreateOperationContext(ctx, raw)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
-		writeResponse(w, statusFor(resp.Errors), resp)
+		status := statusFor(resp.Errors)
+		if status == http.StatusTooManyRequests {
+			setRetryAfter(w.Header(), resp.Errors)
+		}
+		writeResponse(w, status, resp)
 		return
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
@@ -112,6 +116,17 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		return
 	}
 	writeResponse(w, http.StatusOK, resp)
+}
+
+// setRetryAfter tells a rate-limited client, in whole seconds rounded up,
+// when its budget holds what it asked for.
+func setRetryAfter(h http.Header, errs gqlerror.List) {
+	for _, e := range errs {
+		if ms, ok := e.Extensions[retryAfterKey].(int64); ok {
+			h.Set("Retry-After", strconv.FormatInt(retryAfterSeconds(time.Duration(ms)*time.Millisecond), 10))
+			return
+		}
+	}
 }
 
 func readPost(r *http.Request, p *params) (int, *gqlerror.Error) {

@@ -1,0 +1,51 @@
+package cost_test
+
+import (
+	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// BenchmarkPrice prices the client operations, as the cost extension does
+// for every request (BENCHMARKS.md; the target for orders_fanout is 20 µs).
+func BenchmarkPrice(b *testing.B) {
+	a := analyzer(b)
+	for _, name := range []string{"orders_fanout", "dashboard", "order_detail"} {
+		doc, op, vars := validated(b, operationFile(b, name), map[string]any{"id": "o1"})
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := a.Price(doc, op, vars); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/explain", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := a.Explain(doc, op, vars); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkInstance is the actual-cost meter's work per resolved field:
+// in a validated document (gqlgen's) and by name.
+func BenchmarkInstance(b *testing.B) {
+	a := analyzer(b)
+	doc, _, _ := validated(b, `{ customer(id: "c1") { orders(first: 3) { id } } }`, nil)
+	validatedField := doc.Operations[0].SelectionSet[0].(*ast.Field).SelectionSet[0].(*ast.Field)
+	list := make([]struct{ ID string }, 3)
+	for name, f := range map[string]*ast.Field{"validated": validatedField, "by name": {Name: "orders"}} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if a.Instance("Customer", f, list) != 6 {
+					b.Fatal("wrong cost")
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,118 @@
+package server
+
+import (
+	"context"
+	"errors"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/gqlbff/gqlbff/cost"
+)
+
+// StructureLimit refuses a document over its client profile's structural
+// limits (depth, aliases, root fields, fields, directives, operation-name
+// length; HARDENING.md) before gqlgen validates it, so that a hostile
+// document never reaches validation's expensive rules. It works in two
+// steps on a document it has not seen:
+//
+//  1. cost.Scan reads the text once, without parsing: more tokens than the
+//     token limit, nesting deeper than MaxNesting, more fields or
+//     directives than the profile allows are refused there, in
+//     microseconds, whatever the document's size;
+//  2. the parser (with the token limit) and cost.Measure give the exact
+//     shape: depth with fragments inlined, aliases, root fields.
+//
+// gqlgen parses and validates in one step, after the parameter mutators,
+// so a document that passes is parsed again by gqlgen. The shapes are kept
+// in a cache of their own, keyed like gqlgen's query cache: a document is
+// parsed twice the first time it is seen and never again while it is
+// cached (BENCHMARKS.md measures both). StructureLimit must come after any
+// extension that fills in the query (persisted queries).
+type StructureLimit struct {
+	limits     map[string]cost.Limits
+	fallback   cost.Limits
+	tokenLimit int
+	shapes     graphql.Cache[cost.Shape]
+}
+
+// MaxNesting caps the nesting of braces and brackets (selection sets,
+// object and list values, list types) of a document before it is parsed.
+// gqlparser stops at 1,000 to protect its stack; 100 is Cosmo's figure, ten
+// times the default depth limit, and no real operation comes near it.
+const MaxNesting = 100
+
+var (
+	_ graphql.HandlerExtension          = (*StructureLimit)(nil)
+	_ graphql.OperationParameterMutator = (*StructureLimit)(nil)
+)
+
+// NewStructureLimit returns the structural limits of cfg's profiles.
+func NewStructureLimit(cfg Config) *StructureLimit {
+	s := &StructureLimit{
+		limits:     map[string]cost.Limits{},
+		tokenLimit: cfg.GraphQL.ParserTokenLimit,
+		shapes:     graphql.NoCache[cost.Shape]{},
+	}
+	for _, name := range []string{ProfileWeb, ProfileMobile, ProfilePartner} {
+		p, _ := cfg.Profiles.Profile(name)
+		s.limits[name] = cost.Limits{
+			Depth: p.MaxDepth, Aliases: p.MaxAliases, RootFields: p.MaxRootFields,
+			Fields: p.MaxFields, Directives: p.MaxDirectives, OperationName: p.MaxOperationName,
+		}
+	}
+	s.fallback = s.limits[cfg.Profiles.Default]
+	if cfg.GraphQL.QueryCacheSize > 0 {
+		s.shapes = lru.New[cost.Shape](cfg.GraphQL.QueryCacheSize)
+	}
+	return s
+}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (*StructureLimit) ExtensionName() string { return "StructureLimit" }
+
+// Validate implements graphql.HandlerExtension.
+func (*StructureLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationParameters implements graphql.OperationParameterMutator.
+func (s *StructureLimit) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if p.Query == "" {
+		return nil // no text: gqlgen answers it
+	}
+	limits, ok := s.limits[IdentityFrom(ctx).Client]
+	if !ok {
+		limits = s.fallback
+	}
+	shape, ok := s.shapes.Get(ctx, p.Query)
+	if !ok {
+		_, err := cost.Scan(p.Query, cost.ScanLimits{
+			Tokens: s.tokenLimit, Nesting: MaxNesting, Fields: limits.Fields, Directives: limits.Directives,
+		})
+		if le, ok := errors.AsType[*cost.LimitError](err); ok {
+			code := CodeValidationFailed
+			if le.Limit == "tokens" || le.Limit == "nesting" {
+				code = CodeParseFailed
+			}
+			return newError(code, "%s", le.Error())
+		}
+		doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, s.tokenLimit)
+		if err != nil {
+			gerr, ok := err.(*gqlerror.Error)
+			if !ok {
+				gerr = gqlerror.Wrap(err)
+			}
+			errcode.Set(gerr, errcode.ParseFailed)
+			return gerr
+		}
+		shape = cost.Measure(doc)
+		s.shapes.Add(ctx, p.Query, shape)
+	}
+	if err := limits.Check(shape); err != nil {
+		return newError(CodeValidationFailed, "%s", err.Error())
+	}
+	return nil
+}
