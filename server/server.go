@@ -5,7 +5,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -17,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gqlbff/gqlbff/graph"
 	"github.com/gqlbff/gqlbff/resolvers"
@@ -30,6 +30,9 @@ type Deps struct {
 	Sources *sources.Sources
 	// Logger receives the logs; nil discards them.
 	Logger *slog.Logger
+	// TracerProvider makes the spans; nil turns tracing off (see
+	// NewTracerProvider). Source calls carry a W3C traceparent either way.
+	TracerProvider trace.TracerProvider
 }
 
 // New returns gqlbff's http.Handler for cfg. It holds no global state, so a
@@ -40,20 +43,31 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if deps.Sources == nil {
-		return nil, errors.New("server: no sources")
+		return nil, errNoSources
 	}
-	gql, err := newGraphQL(cfg, log)
+	var m *metrics
+	if cfg.Metrics.Enabled {
+		m = newMetrics(cfg.Metrics.MaxOperationNames)
+	}
+	tel := newTelemetry(m, deps.TracerProvider)
+	deps.Sources.SetObserver(tel)
+	gql, err := newGraphQL(cfg, log, tel)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", chain(gql,
 		requestMeta,
+		traceContext(tel.tracing()),
+		accessLog(log, m, cfg.Profiles.Default),
 		deadline(cfg.HTTP.RequestTimeout),
 		bodyLimit(cfg.HTTP.MaxBodyBytes),
 		withLoaders(deps.Sources),
 	))
 	mux.HandleFunc("GET /healthz", healthz)
+	if m != nil {
+		mux.Handle("GET /metrics", m.handler())
+	}
 	mux.Handle("GET /readyz", &readiness{src: deps.Sources, timeout: 2 * time.Second, ttl: time.Second})
 	if cfg.GraphQL.Playground {
 		mux.Handle("GET /{$}", playground.Handler("gqlbff", "/graphql"))
@@ -61,7 +75,7 @@ func New(cfg Config, deps Deps) (http.Handler, error) {
 	return mux, nil
 }
 
-func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
+func newGraphQL(cfg Config, log *slog.Logger, tel *telemetry) (*handler.Server, error) {
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}})
 	srv := handler.New(es)
 	srv.AddTransport(transport{})
@@ -79,6 +93,9 @@ func newGraphQL(cfg Config, log *slog.Logger) (*handler.Server, error) {
 		return nil, err
 	}
 	srv.Use(limit)
+	if tel.tracing() {
+		srv.Use(operationTracer{tracer: tel.tracer})
+	}
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
 	return srv, nil
@@ -103,9 +120,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 		}
 		defer svcs.Close()
 	}
+	tp, shutdownTracing, err := NewTracerProvider(ctx, cfg.Tracing)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := shutdownTracing(sctx); err != nil {
+			log.Warn("tracing: flushing the last spans failed", "error", err)
+		}
+	}()
 	src := NewSources(cfg)
 	defer src.Close()
-	h, err := New(cfg, Deps{Sources: src, Logger: log})
+	h, err := New(cfg, Deps{Sources: src, Logger: log, TracerProvider: tp})
 	if err != nil {
 		return err
 	}
@@ -125,7 +153,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("gqlbff serving", "addr", ln.Addr().String(), "demo", cfg.Demo)
+	log.Info("gqlbff serving", "addr", ln.Addr().String(), "demo", cfg.Demo, "tracing", cfg.Tracing.Endpoint != "")
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -148,18 +176,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 
 // NewSources returns the source clients cfg describes.
 func NewSources(cfg Config) *sources.Sources {
-	one := func(s SourceConfig) sources.ClientConfig {
-		return sources.ClientConfig{
-			URL:                  s.URL,
-			Timeout:              cfg.Sources.Timeout,
-			MaxResponseBytes:     cfg.Sources.MaxResponseBytes,
-			ForwardAuthorization: s.ForwardAuthorization,
-		}
-	}
 	return sources.New(sources.Config{
-		Orders:    one(cfg.Sources.Orders),
-		Customers: one(cfg.Sources.Customers),
-		Analytics: one(cfg.Sources.Analytics),
+		Orders:    cfg.Sources.client(cfg.Sources.Orders),
+		Customers: cfg.Sources.client(cfg.Sources.Customers),
+		Analytics: cfg.Sources.client(cfg.Sources.Analytics),
 		MaxBatch:  cfg.Sources.MaxBatch,
 		BatchWait: cfg.Sources.BatchWait,
 	})

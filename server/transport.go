@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -51,12 +52,15 @@ func (transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 		w.Header().Set("Allow", "GET, POST")
 		st, err = http.StatusMethodNotAllowed, newError(CodeBadUserInput, "method %s is not allowed; use GET or POST", r.Method)
 	}
+	rec := recordFrom(r.Context())
+	rec.setOperation(p.OperationName, false)
+	rec.setClient(IdentityFrom(r.Context()).Client)
 	if err != nil {
-		writeErrors(w, st, err)
+		writeErrors(r.Context(), w, st, err)
 		return
 	}
 	if p.Query == "" && p.DocumentID == "" && p.Extensions["persistedQuery"] == nil {
-		writeErrors(w, http.StatusBadRequest, newError(CodeBadUserInput, "no query in the request"))
+		writeErrors(r.Context(), w, http.StatusBadRequest, newError(CodeBadUserInput, "no query in the request"))
 		return
 	}
 
@@ -78,14 +82,17 @@ func (transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 	ctx := r.Context()
 	w.Header().Set("Content-Type", responseType(r))
 	opCtx, errs := exec.CreateOperationContext(ctx, raw)
+	if opCtx != nil && opCtx.Operation != nil {
+		rec.setOperation(opCtx.Operation.Name, true)
+	}
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
-		writeResponse(w, statusFor(resp.Errors), resp)
+		writeResponse(ctx, w, statusFor(resp.Errors), resp)
 		return
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", "POST")
-		writeErrors(w, http.StatusMethodNotAllowed,
+		writeErrors(r.Context(), w, http.StatusMethodNotAllowed,
 			newError(CodeBadUserInput, "a %s cannot be sent with GET; use POST", opCtx.Operation.Operation))
 		return
 	}
@@ -95,7 +102,7 @@ func (transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 		// The client went away; nobody reads an answer.
 		return
 	}
-	writeResponse(w, http.StatusOK, resp)
+	writeResponse(ctx, w, http.StatusOK, resp)
 }
 
 func readPost(r *http.Request, p *params) (int, *gqlerror.Error) {
@@ -188,14 +195,14 @@ type errorsOnly struct {
 	Extensions map[string]any `json:"extensions,omitempty"`
 }
 
-func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
+func writeResponse(ctx context.Context, w http.ResponseWriter, status int, resp *graphql.Response) {
 	var v any = resp
 	if resp.Data == nil {
 		v = errorsOnly{Errors: resp.Errors, Extensions: resp.Extensions}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		writeErrors(w, http.StatusInternalServerError, newError(CodeInternal, "internal error"))
+		writeErrors(ctx, w, http.StatusInternalServerError, newError(CodeInternal, "internal error"))
 		return
 	}
 	w.WriteHeader(status)

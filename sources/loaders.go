@@ -26,17 +26,20 @@ type Loaders struct {
 func (s *Sources) NewLoaders() *Loaders {
 	return &Loaders{
 		src:      s,
-		order:    newLoader(s, s.orderBatch),
-		customer: newLoader(s, s.customerBatch),
-		stats:    newLoader(s, s.statsBatch),
+		order:    newLoader(s, "order", s.orderBatch),
+		customer: newLoader(s, "customer", s.customerBatch),
+		stats:    newLoader(s, "stats", s.statsBatch),
 		ordersOf: make(map[int]*dataloader.Loader[string, []Order]),
 	}
 }
 
-func newLoader[V any](s *Sources, fn dataloader.BatchFunc[string, V]) *dataloader.Loader[string, V] {
+// newLoader makes a loader; name labels its batches in metrics and traces
+// (a closed set: order, customer, stats, ordersOf).
+func newLoader[V any](s *Sources, name string, fn dataloader.BatchFunc[string, V]) *dataloader.Loader[string, V] {
 	return dataloader.NewBatchedLoader(fn,
 		dataloader.WithWait[string, V](s.batchWait),
 		dataloader.WithBatchCapacity[string, V](s.maxBatch),
+		dataloader.WithTracer[string, V](batchTracer[V]{obs: s.obs, name: name}),
 	)
 }
 
@@ -112,7 +115,7 @@ func (l *Loaders) ordersOfLoader(n int) *dataloader.Loader[string, []Order] {
 	l.mu.Lock()
 	ld, ok := l.ordersOf[n]
 	if !ok {
-		ld = newLoader(l.src, func(ctx context.Context, ids []string) []*dataloader.Result[[]Order] {
+		ld = newLoader(l.src, "ordersOf", func(ctx context.Context, ids []string) []*dataloader.Result[[]Order] {
 			return l.src.ordersOfBatch(ctx, ids, n)
 		})
 		l.ordersOf[n] = ld
