@@ -10,17 +10,21 @@ import (
 const maxBackoff = 2 * time.Second
 
 // retryBudget is the least time a retry must still have once its wait is
-// over, capped by the attempt timeout: a retry that can only time out is
-// load on a sick source and nothing for the caller.
+// over. The retry also needs as long as the failed attempt took (a source
+// that took 300ms to say 503 will take about as long again), capped by the
+// attempt timeout: a retry that can only time out is load on a sick source
+// and nothing for the caller.
 const retryBudget = 100 * time.Millisecond
 
 // withRetries makes the attempts of one call: a retryable failure (a GET
 // that met 502, 503, 504, a refused or a reset connection) gets up to
 // cfg.Retries more attempts, after a jittered exponential wait or the
 // source's longer Retry-After, and only when the request's deadline leaves
-// room for the wait and an attempt. Every other failure is final.
+// room for the wait and another attempt (see roomFor). Every other failure
+// is final.
 func (c *client) withRetries(ctx context.Context, cl call, decode decodeFunc) (any, error) {
 	for n := 0; ; n++ {
+		start := time.Now()
 		r := c.attempt(ctx, cl, decode, n)
 		if r.err == nil {
 			return r.value, nil
@@ -29,7 +33,7 @@ func (c *client) withRetries(ctx context.Context, cl call, decode decodeFunc) (a
 			return nil, r.err
 		}
 		wait := c.backoff(n, retryAfterOf(r.err))
-		if !c.roomFor(ctx, wait) {
+		if !c.roomFor(ctx, wait, time.Since(start)) {
 			return nil, r.err
 		}
 		c.obs.get().Retry(c.name, cl.endpoint)
@@ -49,13 +53,13 @@ func (c *client) backoff(n int, retryAfter time.Duration) time.Duration {
 }
 
 // roomFor reports whether ctx's deadline leaves room for a wait and then an
-// attempt of at least the retry budget.
-func (c *client) roomFor(ctx context.Context, wait time.Duration) bool {
+// attempt as long as the last one took, and at least the retry budget.
+func (c *client) roomFor(ctx context.Context, wait, last time.Duration) bool {
 	dl, ok := ctx.Deadline()
 	if !ok {
 		return true
 	}
-	return time.Until(dl)-wait >= min(retryBudget, c.cfg.Timeout)
+	return time.Until(dl)-wait >= min(max(retryBudget, last), c.cfg.Timeout)
 }
 
 func retryAfterOf(err error) time.Duration {
