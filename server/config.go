@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"time"
 
@@ -319,6 +320,11 @@ func (c Config) Validate() error {
 	for _, i := range ints {
 		if i.v < i.lo || i.v > i.hi {
 			bad(i.key, "must be between %d and %d, got %d", i.lo, i.hi, i.v)
+		}
+	}
+	if c.Tracing.Endpoint != "" {
+		if u, err := url.Parse(c.Tracing.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("tracing.endpoint", "want an http(s) URL (from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT), got %q", c.Tracing.Endpoint)
 		}
 	}
 	if c.Log.Format != "json" && c.Log.Format != "text" {

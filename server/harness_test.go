@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
 
 	"github.com/gqlbff/gqlbff/internal/testkit"
@@ -50,11 +52,20 @@ type option func(*harnessOptions)
 type harnessOptions struct {
 	data   *demo.Dataset
 	config func(*server.Config)
+	deps   server.Deps
 }
 
 func withData(d *demo.Dataset) option { return func(o *harnessOptions) { o.data = d } }
 
 func withConfig(f func(*server.Config)) option { return func(o *harnessOptions) { o.config = f } }
+
+// withTracer gives gqlbff a tracer provider (tracing on).
+func withTracer(tp trace.TracerProvider) option {
+	return func(o *harnessOptions) { o.deps.TracerProvider = tp }
+}
+
+// withLogger gives gqlbff a logger.
+func withLogger(l *slog.Logger) option { return func(o *harnessOptions) { o.deps.Logger = l } }
 
 func newHarness(t *testing.T, opts ...option) *harness {
 	t.Helper()
@@ -77,7 +88,9 @@ func newHarness(t *testing.T, opts ...option) *harness {
 		t.Fatal(err)
 	}
 	src := server.NewSources(cfg)
-	h, err := server.New(cfg, server.Deps{Sources: src})
+	deps := o.deps
+	deps.Sources = src
+	h, err := server.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
