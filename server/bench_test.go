@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/gqlbff/gqlbff/server"
 )
@@ -35,22 +39,43 @@ func BenchmarkOperations(b *testing.B) {
 	}
 }
 
-func benchOperation(b *testing.B, par int, op string, config func(*server.Config)) {
-	t := &testing.T{}
-	var opts []option
+// BenchmarkTelemetry measures what tracing and metrics cost on the
+// fan-out: off (no metrics, no tracer provider) against on (metrics, and a
+// real SDK tracer provider that samples every span and batches them to an
+// exporter that drops them). Coalescing is off in both, so that every
+// operation does the same work whatever the timing. BENCHMARKS.md holds
+// the result.
+func BenchmarkTelemetry(b *testing.B) {
+	for _, par := range []int{1, 8} {
+		b.Run(fmt.Sprintf("off/clients=%d", par), func(b *testing.B) {
+			benchOperation(b, par, "orders_fanout", func(c *server.Config) {
+				c.Metrics.Enabled = false
+				c.Sources.Coalesce = false
+			})
+		})
+		b.Run(fmt.Sprintf("on/clients=%d", par), func(b *testing.B) {
+			tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+			defer func() { _ = tp.Shutdown(context.Background()) }()
+			benchOperation(b, par, "orders_fanout", func(c *server.Config) { c.Sources.Coalesce = false }, withTracer(tp))
+		})
+	}
+}
+
+func benchOperation(b *testing.B, par int, op string, config func(*server.Config), more ...option) {
+	opts := more
 	if config != nil {
 		opts = append(opts, withConfig(config))
 	}
-	h := newHarness(t, opts...)
-	b.Cleanup(func() {}) // the harness cleans up through t when the process ends
+	h := newHarness(b, opts...)
 	q := aliasesOp
 	if op != "aliases" {
-		q = operation(t, op)
+		q = operation(b, op)
 	}
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": "o42", "ids": []string{"c1", "c2", "c3"}}})
 	h.reset()
 	b.SetParallelism(par)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -72,6 +97,9 @@ func benchOperation(b *testing.B, par int, op string, config func(*server.Config
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(h.calls())/float64(b.N), "calls/op")
+	// CPU time is steadier than wall time on a shared machine; it counts
+	// the whole process (the demo services too).
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 }
 
 // aliasesOp has no list to look ahead from: 20 root fields whose customers
@@ -85,3 +113,10 @@ var aliasesOp = func() string {
 	b.WriteString(" }")
 	return b.String()
 }()
+
+// cpuTime is the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

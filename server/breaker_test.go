@@ -95,13 +95,13 @@ func TestDeadSourceOpensTheBreaker(t *testing.T) {
 func TestIdenticalDashboardsShareUpstreamCalls(t *testing.T) {
 	h := newHarness(t)
 	for _, s := range h.svcs.All() {
-		s.SetLatency(300 * time.Millisecond)
+		s.SetLatency(500 * time.Millisecond)
 	}
 	h.query(operation(t, "dashboard"), nil).response(t)
 	one := h.calls()
 	h.reset()
 	for _, s := range h.svcs.All() {
-		s.SetLatency(300 * time.Millisecond)
+		s.SetLatency(500 * time.Millisecond)
 	}
 	var wg sync.WaitGroup
 	bodies := make([]answer, 100)

@@ -40,7 +40,7 @@ func defaultData() *demo.Dataset {
 
 // harness is gqlbff over real sockets in front of the real demo services.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	svcs *demo.Services
 	srv  *httptest.Server
 	cfg  server.Config
@@ -67,7 +67,7 @@ func withTracer(tp trace.TracerProvider) option {
 // withLogger gives gqlbff a logger.
 func withLogger(l *slog.Logger) option { return func(o *harnessOptions) { o.deps.Logger = l } }
 
-func newHarness(t *testing.T, opts ...option) *harness {
+func newHarness(t testing.TB, opts ...option) *harness {
 	t.Helper()
 	o := harnessOptions{data: defaultData()}
 	for _, opt := range opts {
@@ -162,7 +162,7 @@ func (h *harness) query(q string, vars map[string]any, header ...string) answer 
 }
 
 // operation reads one of the project's client operations.
-func operation(t *testing.T, name string) string {
+func operation(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile("../testdata/operations/" + name + ".graphql")
 	if err != nil {

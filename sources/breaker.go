@@ -66,6 +66,7 @@ const (
 	BreakerOpen     BreakerState = 2
 )
 
+// String names the state as /readyz shows it: closed, half-open or open.
 func (s BreakerState) String() string {
 	switch s {
 	case BreakerHalfOpen:
