@@ -13,6 +13,26 @@ import (
 	"github.com/gqlbff/gqlbff/server"
 )
 
+// Where each row of HARDENING.md's source-fault table is tested:
+//
+//	slow past timeout        TestSourceFaultRows, TestSourceFaults, TestSlowSourceSeesTheCancelAtTheTimeout,
+//	                         sources.TestSlowSourceTimesOutAtTheTimeout
+//	slow within timeout      TestSourceFaultRows, sources.TestRetriesByFault
+//	502/503/504, refused     TestSourceFaultRows, TestSourceFaults, TestFlakySourceSucceedsThroughRetries,
+//	                         sources.TestRetriesByFault, sources.TestRetriesStopAtTheRequestDeadline
+//	500, 4xx, 404            TestSourceFaultRows, TestSourceFaults, sources.TestRetriesByFault
+//	429 + Retry-After        TestSourceFaultRows, TestRateLimitedSourceGivesRetryAfter,
+//	                         sources.TestRetriesByFault, sources.TestBreakerIgnoresWhatIsNotTheSourcesFault
+//	stalled body             TestSourceFaultRows, sources.TestStalledBodyTimesOutAndItsConnectionIsNotReused
+//	malformed, HTML, types   TestSourceFaults, sources.TestBadAnswersAreBadResponses
+//	batch missing/reordered  TestSourceFaultRows
+//	whole batch fails        TestSourceFaults
+//	oversized answer         TestSourceFaultRows, sources.TestOversizedAnswerIsABadResponse
+//	breaker open             TestDeadSourceOpensTheBreaker, sources.TestDeadSourceOpensTheBreakerAndAProbeClosesIt
+//	client cancel            TestClientDisconnectCancelsSourceCalls, sources.TestBreakerIgnoresWhatIsNotTheSourcesFault,
+//	                         sources.TestOneCallerLeavingDoesNotCancelTheOthers
+//	all sources down         TestSourceFaultRows
+//
 // TestSourceFaultRows holds a test for each row of HARDENING.md's
 // source-fault table that TestSourceFaults and the sources package's tests
 // do not already show end to end. Each runs one operation against the demo
