@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -28,7 +29,7 @@ func authenticate(v *Verifier, profiles ProfilesConfig, signer *identitySigner, 
 			case errors.Is(err, ErrNoToken):
 				id = Identity{Client: profiles.Default}
 				if p, _ := profiles.Profile(id.Client); !p.AllowAnonymous {
-					unauthenticated(w, `Bearer`, "this operation needs a bearer token")
+					unauthenticated(r.Context(), w, `Bearer`, "this operation needs a bearer token")
 					return
 				}
 			case err == nil:
@@ -36,7 +37,7 @@ func authenticate(v *Verifier, profiles ProfilesConfig, signer *identitySigner, 
 			}
 			if err != nil && !errors.Is(err, ErrNoToken) {
 				log.InfoContext(r.Context(), "bearer token refused", "request_id", RequestID(r.Context()), "reason", err.Error())
-				unauthenticated(w, `Bearer error="invalid_token"`, "the bearer token is invalid")
+				unauthenticated(r.Context(), w, `Bearer error="invalid_token"`, "the bearer token is invalid")
 				return
 			}
 			id.RemoteIP = clientIP(r, trusted)
@@ -52,9 +53,9 @@ func authenticate(v *Verifier, profiles ProfilesConfig, signer *identitySigner, 
 	}
 }
 
-func unauthenticated(w http.ResponseWriter, challenge, msg string) {
+func unauthenticated(ctx context.Context, w http.ResponseWriter, challenge, msg string) {
 	w.Header().Set("WWW-Authenticate", challenge)
-	writeErrors(w, http.StatusUnauthorized, newError(CodeUnauthenticated, "%s", msg))
+	writeErrors(ctx, w, http.StatusUnauthorized, newError(CodeUnauthenticated, "%s", msg))
 }
 
 // ScopeString renders scopes as the X-User-Scopes header does.

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/gqlbff/gqlbff/server"
 )
@@ -55,15 +58,37 @@ func BenchmarkOrderDetailByAlg(b *testing.B) {
 	}
 }
 
-func benchOperation(b *testing.B, par int, op string, config func(*server.Config)) {
-	benchOperationWith(b, par, op, config, token("c7", "web", allScopes...)) // me is c7's record
+// BenchmarkTelemetry measures what tracing and metrics cost on the
+// fan-out: off (no metrics, no tracer provider) against on (metrics, and a
+// real SDK tracer provider that samples every span and batches them to an
+// exporter that drops them). Coalescing is off in both, so that every
+// operation does the same work whatever the timing. BENCHMARKS.md holds
+// the result.
+func BenchmarkTelemetry(b *testing.B) {
+	for _, par := range []int{1, 8} {
+		b.Run(fmt.Sprintf("off/clients=%d", par), func(b *testing.B) {
+			benchOperation(b, par, "orders_fanout", func(c *server.Config) {
+				c.Metrics.Enabled = false
+				c.Sources.Coalesce = false
+			})
+		})
+		b.Run(fmt.Sprintf("on/clients=%d", par), func(b *testing.B) {
+			tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+			defer func() { _ = tp.Shutdown(context.Background()) }()
+			benchOperation(b, par, "orders_fanout", func(c *server.Config) { c.Sources.Coalesce = false }, withTracer(tp))
+		})
+	}
 }
 
-func benchOperationWith(b *testing.B, par int, op string, config func(*server.Config), tok string) {
-	opts := []option{withConfig(func(c *server.Config) {
+func benchOperation(b *testing.B, par int, op string, config func(*server.Config), more ...option) {
+	benchOperationWith(b, par, op, config, token("c7", "web", allScopes...), more...) // me is c7's record
+}
+
+func benchOperationWith(b *testing.B, par int, op string, config func(*server.Config), tok string, more ...option) {
+	opts := append([]option{withConfig(func(c *server.Config) {
 		// The budget is checked and charged, and never runs out.
 		c.Profiles.Web.Budget = server.BudgetConfig{Capacity: 1e15, RestoreRate: 1e12}
-	})}
+	})}, more...)
 	if config != nil {
 		opts = append(opts, withConfig(config))
 	}
@@ -85,6 +110,7 @@ func benchBody(b *testing.B, par int, body []byte, warm func(*harness), auth str
 	h.reset()
 	b.SetParallelism(par)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -107,6 +133,9 @@ func benchBody(b *testing.B, par int, body []byte, warm func(*harness), auth str
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(h.calls())/float64(b.N), "calls/op")
+	// CPU time is steadier than wall time on a shared machine; it counts
+	// the whole process (the demo services too).
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 }
 
 // BenchmarkPersisted compares a trusted document sent by id with the same
@@ -151,3 +180,10 @@ var aliasesOp = func() string {
 	b.WriteString(" }")
 	return b.String()
 }()
+
+// cpuTime is the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -35,6 +35,11 @@ type Config struct {
 	Log LogConfig `yaml:"log" env:"LOG"`
 	// JWT configures how callers are authenticated.
 	JWT JWTConfig `yaml:"jwt" env:""`
+	// Metrics configures GET /metrics.
+	Metrics MetricsConfig `yaml:"metrics" env:"METRICS"`
+	// Tracing configures the OpenTelemetry trace exporter. Its environment
+	// overrides are the standard OTEL_* variables (see LoadConfig).
+	Tracing TracingConfig `yaml:"tracing"`
 	// Profiles holds each client profile's limits; the profile comes from
 	// the token's client claim, never from a header a caller can forge.
 	Profiles ProfilesConfig `yaml:"profiles" env:"PROFILE"`
@@ -165,35 +170,6 @@ type BudgetConfig struct {
 	RestoreRate float64 `yaml:"restoreRate" env:"RESTORE_RATE"`
 }
 
-// SourcesConfig configures the REST services behind the graph.
-type SourcesConfig struct {
-	// Orders is the orders service.
-	Orders SourceConfig `yaml:"orders" env:"ORDERS"`
-	// Customers is the customers service.
-	Customers SourceConfig `yaml:"customers" env:"CUSTOMERS"`
-	// Analytics is the analytics service.
-	Analytics SourceConfig `yaml:"analytics" env:"ANALYTICS"`
-	// Timeout bounds one attempt of one source call.
-	Timeout time.Duration `yaml:"timeout" env:"SOURCE_TIMEOUT"`
-	// MaxResponseBytes caps one answer's body.
-	MaxResponseBytes int64 `yaml:"maxResponseBytes" env:"SOURCE_MAX_RESPONSE_BYTES"`
-	// MaxBatch caps the ids of one batch call; larger batches are split.
-	MaxBatch int `yaml:"maxBatch" env:"SOURCE_MAX_BATCH"`
-	// BatchWait is how long a dataloader collects keys before it calls.
-	BatchWait time.Duration `yaml:"batchWait" env:"SOURCE_BATCH_WAIT"`
-}
-
-// SourceConfig configures one REST service.
-type SourceConfig struct {
-	// URL is the service's base URL.
-	URL string `yaml:"url" env:"URL"`
-	// ForwardAuthorization sends the caller's Authorization header to it.
-	ForwardAuthorization bool `yaml:"forwardAuthorization" env:"FORWARD_AUTHORIZATION"`
-	// SendIdentity sends it a short-lived identity token signed by gqlbff
-	// (X-Gqlbff-Identity) naming the caller, with the source as audience.
-	SendIdentity bool `yaml:"sendIdentity" env:"SEND_IDENTITY"`
-}
-
 // HTTPConfig holds the HTTP server's limits (HARDENING.md).
 type HTTPConfig struct {
 	// MaxBodyBytes caps a request body; over it is 413.
@@ -242,6 +218,30 @@ type LogConfig struct {
 	Level string `yaml:"level" env:"LEVEL"`
 }
 
+// MetricsConfig configures GET /metrics.
+type MetricsConfig struct {
+	// Enabled serves GET /metrics and counts; off, nothing is counted.
+	Enabled bool `yaml:"enabled" env:"ENABLED"`
+	// MaxOperationNames bounds the operation label: the first this many
+	// distinct operation names are kept, later new ones count as "other".
+	MaxOperationNames int `yaml:"maxOperationNames" env:"MAX_OPERATION_NAMES"`
+}
+
+// TracingConfig configures the OpenTelemetry traces, exported over
+// OTLP/HTTP. LoadConfig fills it from the standard variables:
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT (to
+// which /v1/traces is added), and OTEL_SDK_DISABLED or
+// OTEL_TRACES_EXPORTER=none turn it off. The exporter reads the other
+// OTEL_EXPORTER_OTLP_* variables (headers, timeout, compression,
+// certificates) and the SDK OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
+// and OTEL_TRACES_SAMPLER* itself.
+type TracingConfig struct {
+	// Endpoint is the OTLP/HTTP traces URL, such as
+	// http://collector:4318/v1/traces; empty turns tracing off, and then it
+	// costs nothing measurable.
+	Endpoint string `yaml:"endpoint"`
+}
+
 // Default returns the configuration gqlbff runs with when nothing is set.
 func Default() Config {
 	return Config{
@@ -251,6 +251,12 @@ func Default() Config {
 			MaxResponseBytes: sources.DefaultMaxResponseBytes,
 			MaxBatch:         sources.DefaultMaxBatch,
 			BatchWait:        sources.DefaultBatchWait,
+			Retries:          sources.DefaultRetries,
+			RetryBackoff:     sources.DefaultRetryBackoff,
+			MaxInFlight:      sources.DefaultMaxInFlight,
+			InFlightWait:     sources.DefaultInFlightWait,
+			Coalesce:         true,
+			Breaker:          breakerConfig(sources.DefaultBreaker),
 		},
 		HTTP: HTTPConfig{
 			MaxBodyBytes:      1 << 20,
@@ -267,7 +273,8 @@ func Default() Config {
 			MaxPage:          100,
 			QueryCacheSize:   1000,
 		},
-		Log: LogConfig{Format: "json", Level: "info"},
+		Log:     LogConfig{Format: "json", Level: "info"},
+		Metrics: MetricsConfig{Enabled: true, MaxOperationNames: 100},
 		JWT: JWTConfig{
 			Leeway: 30 * time.Second, ScopeClaim: "scope", ClientClaim: "client",
 			JWKSAlgorithms: []string{"RS256", "ES256", "EdDSA"},
@@ -341,6 +348,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	if err != nil {
 		return cfg, err
 	}
+	applyOTelEnv(&cfg.Tracing, getenv)
 	if cfg.Demo {
 		if cfg, err = load(demoDefaults()); err != nil {
 			return cfg, err
@@ -395,22 +403,11 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen", "want host:port, got %q", c.Listen)
 	}
-	for _, s := range []struct {
-		name string
-		url  string
-	}{{"orders", c.Sources.Orders.URL}, {"customers", c.Sources.Customers.URL}, {"analytics", c.Sources.Analytics.URL}} {
-		if s.url == "" && c.Demo {
-			continue
-		}
-		if u, err := url.Parse(s.url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad("sources."+s.name+".url", "want an http(s) URL, got %q", s.url)
-		}
-	}
+	errs = append(errs, c.Sources.validate(c.Demo)...)
 	for _, d := range []struct {
 		key string
 		d   time.Duration
 	}{
-		{"sources.timeout", c.Sources.Timeout},
 		{"sources.batchWait", c.Sources.BatchWait},
 		{"http.readHeaderTimeout", c.HTTP.ReadHeaderTimeout},
 		{"http.readTimeout", c.HTTP.ReadTimeout},
@@ -434,6 +431,7 @@ func (c Config) Validate() error {
 	}{
 		{"sources.maxResponseBytes", c.Sources.MaxResponseBytes, 1, 1 << 30},
 		{"sources.maxBatch", int64(c.Sources.MaxBatch), 1, 100},
+		{"metrics.maxOperationNames", int64(c.Metrics.MaxOperationNames), 1, 10000},
 		{"http.maxBodyBytes", c.HTTP.MaxBodyBytes, 1, 64 << 20},
 		{"http.maxHeaderBytes", int64(c.HTTP.MaxHeaderBytes), 1 << 10, 1 << 20},
 		{"graphql.parserTokenLimit", int64(c.GraphQL.ParserTokenLimit), 1, 1 << 20},
@@ -444,6 +442,11 @@ func (c Config) Validate() error {
 	for _, i := range ints {
 		if i.v < i.lo || i.v > i.hi {
 			bad(i.key, "must be between %d and %d, got %d", i.lo, i.hi, i.v)
+		}
+	}
+	if c.Tracing.Endpoint != "" {
+		if u, err := url.Parse(c.Tracing.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("tracing.endpoint", "want an http(s) URL (from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT), got %q", c.Tracing.Endpoint)
 		}
 	}
 	if c.Log.Format != "json" && c.Log.Format != "text" {

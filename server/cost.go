@@ -215,6 +215,7 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 		return newError(CodeBadUserInput, "%s", err.Error())
 	}
 	c.stats.priced.Add(1)
+	ReportCost(ctx, float64(st.est.Cost))
 	oc.Stats.SetExtension(costStatsKey, st)
 
 	requested := st.est.Cost
@@ -242,6 +243,7 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 		st.status, st.known = s, true
 	case !s.Allowed:
 		c.stats.rateLimited.Add(1)
+		ReportBudgetRefusal(ctx)
 		st.status, st.known = s, true
 		return rateLimitedError(s.RetryAfter)
 	default:

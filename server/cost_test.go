@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -236,5 +237,29 @@ func TestTrustedDocumentsArePricedAtLoad(t *testing.T) {
 	}
 	if st := h.handler.CostStats(); st.FromManifest != 1 || st.Priced != 2 {
 		t.Errorf("stats: got %+v, want one of two operations priced from the manifest", st)
+	}
+}
+
+// The cost of every operation and every budget refusal reach /metrics.
+func TestCostReachesMetrics(t *testing.T) {
+	h := newHarness(t, withConfig(func(c *server.Config) {
+		c.Profiles.Web.Budget = server.BudgetConfig{Capacity: 20, RestoreRate: 0.001}
+	}))
+	q := operation(t, "order_detail")
+	first := h.query(q, map[string]any{"id": "o42"})
+	first.response(t)
+	for range 3 {
+		h.query(q, map[string]any{"id": "o42"})
+	}
+	m := h.do(context.Background(), http.MethodGet, "/metrics", "", nil)
+	body := string(m.body)
+	// A 20-point bucket pays for one order_detail (15), not the next three.
+	for _, want := range []string{
+		`gqlbff_operation_cost_count{client="web"} 4`,
+		`gqlbff_budget_refusals_total{client="web"} 3`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics: no %s", want)
+		}
 	}
 }

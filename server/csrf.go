@@ -31,7 +31,7 @@ func csrfPrevention(headers []string) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			writeErrors(w, http.StatusBadRequest, newError(CodeBadUserInput,
+			writeErrors(r.Context(), w, http.StatusBadRequest, newError(CodeBadUserInput,
 				"this request has been blocked as a possible CSRF: send Content-Type: application/json, or a GraphQL-Preflight or X-Requested-With header"))
 		})
 	}

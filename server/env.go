@@ -73,6 +73,14 @@ func walkEnv(v reflect.Value, env, key string, visit func(reflect.Value, string,
 var durationType = reflect.TypeFor[time.Duration]()
 
 func setField(v reflect.Value, raw string) error {
+	if v.Kind() == reflect.Pointer {
+		p := reflect.New(v.Type().Elem())
+		if err := setField(p.Elem(), raw); err != nil {
+			return err
+		}
+		v.Set(p)
+		return nil
+	}
 	switch {
 	case v.Type() == durationType:
 		d, err := time.ParseDuration(raw)

@@ -80,7 +80,12 @@ func newError(code, format string, args ...any) *gqlerror.Error {
 }
 
 // writeErrors answers a request that never reached execution.
-func writeErrors(w http.ResponseWriter, status int, errs ...*gqlerror.Error) {
+func writeErrors(ctx context.Context, w http.ResponseWriter, status int, errs ...*gqlerror.Error) {
+	rec := recordFrom(ctx)
+	for _, e := range errs {
+		code, _ := e.Extensions["code"].(string)
+		rec.addError(code, nil)
+	}
 	h := w.Header()
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json; charset=utf-8")
@@ -95,18 +100,25 @@ var errInternal = errors.New("internal error")
 
 // presenter maps every error to the closed vocabulary: source errors get
 // their code and source, errors that carry a code keep it, and anything else
-// is masked as INTERNAL, its detail logged with the request id.
+// is masked as INTERNAL, its detail logged with the request id. Each error
+// is noted in the request's record: its access line names the codes and
+// the source errors' details.
 func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		rec := recordFrom(ctx)
 		if se, ok := sources.AsError(err); ok {
-			log.WarnContext(ctx, "source error",
+			log.DebugContext(ctx, "source error",
 				"request_id", sources.MetaFrom(ctx).RequestID, "path", gerr.Path.String(), "error", se.Error())
-			return sourceError(gerr, se)
+			out := sourceError(gerr, se)
+			rec.addError(out.Extensions["code"].(string), se)
+			return out
 		}
 		if code, ok := gerr.Extensions["code"].(string); ok && code != "" && !errors.Is(err, errInternal) {
+			rec.addError(code, nil)
 			return gerr
 		}
+		rec.addError(CodeInternal, nil)
 		log.ErrorContext(ctx, "internal error",
 			"request_id", sources.MetaFrom(ctx).RequestID, "path", gerr.Path.String(), "error", err.Error())
 		return &gqlerror.Error{

@@ -242,7 +242,7 @@ func TestReadiness(t *testing.T) {
 		t.Errorf("healthz: got %d, want 200", a.status)
 	}
 	a := h.do(context.Background(), http.MethodGet, "/readyz", "", nil)
-	if a.status != http.StatusOK || !strings.Contains(string(a.body), `"orders":{"reachable":true}`) {
+	if a.status != http.StatusOK || !strings.Contains(string(a.body), `"orders":{"reachable":true,"breaker":"closed"}`) {
 		t.Errorf("readyz with sources up: got %d %s, want 200", a.status, a.body)
 	}
 	h.svcs.Customers.SetDown(true)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -34,18 +35,18 @@ func operationType(text, name string, tokenLimit int) ast.Operation {
 	return op.Operation
 }
 
-func refuseGET(w http.ResponseWriter, op ast.Operation) {
+func refuseGET(ctx context.Context, w http.ResponseWriter, op ast.Operation) {
 	w.Header().Set("Allow", "POST")
-	writeErrors(w, http.StatusMethodNotAllowed, newError(CodeBadUserInput, "a %s cannot be sent with GET; use POST", op))
+	writeErrors(ctx, w, http.StatusMethodNotAllowed, newError(CodeBadUserInput, "a %s cannot be sent with GET; use POST", op))
 }
 
 // writeCacheable answers a GET query. An answer with errors (partial data
 // included) is not stored anywhere; the others carry an ETag and a
 // Cache-Control, and a matching If-None-Match gets 304 with no body.
-func writeCacheable(w http.ResponseWriter, r *http.Request, resp *graphql.Response, maxAge time.Duration) {
+func writeCacheable(ctx context.Context, w http.ResponseWriter, r *http.Request, resp *graphql.Response, maxAge time.Duration) {
 	b, err := encodeResponse(resp)
 	if err != nil {
-		writeErrors(w, http.StatusInternalServerError, newError(CodeInternal, "internal error"))
+		writeErrors(ctx, w, http.StatusInternalServerError, newError(CodeInternal, "internal error"))
 		return
 	}
 	h := w.Header()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
 
 	"github.com/gqlbff/gqlbff/internal/testkit"
@@ -68,6 +69,11 @@ func withConfig(f func(*server.Config)) option {
 func withDeps(d server.Deps) option { return func(o *harnessOptions) { o.deps = d } }
 
 // withLogger sets the handler's logger.
+// withTracer gives gqlbff a tracer provider (tracing on).
+func withTracer(tp trace.TracerProvider) option {
+	return func(o *harnessOptions) { o.deps.TracerProvider = tp }
+}
+
 func withLogger(l *slog.Logger) option { return func(o *harnessOptions) { o.deps.Logger = l } }
 
 func newHarness(t testing.TB, opts ...option) *harness {
@@ -86,7 +92,9 @@ func newHarness(t testing.TB, opts ...option) *harness {
 	cfg.Sources.Customers.URL = svcs.Customers.URL()
 	cfg.Sources.Analytics.URL = svcs.Analytics.URL()
 	for _, f := range o.config {
-		f(&cfg)
+		if f != nil {
+			f(&cfg)
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,8 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 
 // readiness answers /readyz from a probe of every source, cached for a
 // short while so that a flood of probes does not become a flood of calls.
+// Probes go through each source's breaker: while it is open the source
+// counts as unreachable without being called.
 type readiness struct {
 	src     *sources.Sources
 	timeout time.Duration
@@ -31,6 +33,7 @@ type readiness struct {
 
 type sourceState struct {
 	Reachable bool   `json:"reachable"`
+	Breaker   string `json:"breaker"`
 	Error     string `json:"error,omitempty"`
 }
 
@@ -41,10 +44,11 @@ func (rd *readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), rd.timeout)
 		results := rd.src.Probe(ctx)
 		cancel()
+		breakers := rd.src.Breakers()
 		states := make(map[string]sourceState, len(results))
 		rd.ready = true
 		for name, err := range results {
-			st := sourceState{Reachable: err == nil}
+			st := sourceState{Reachable: err == nil, Breaker: breakers[name].String()}
 			if se, ok := sources.AsError(err); ok {
 				st.Error = sourceErrorCode(se)
 			}

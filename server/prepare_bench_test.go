@@ -64,7 +64,7 @@ func BenchmarkPrepare(b *testing.B) {
 			}
 			defer stop()
 			exec := executor.New(es)
-			if err := configureExecutor(exec, cfg, es, pq, NewCostLimit(cfg, budget.NewMemory(), pq.log), pq.log); err != nil {
+			if err := configureExecutor(exec, cfg, es, pq, NewCostLimit(cfg, budget.NewMemory(), pq.log), newTelemetry(nil, nil), pq.log); err != nil {
 				b.Fatal(err)
 			}
 			ctx := WithIdentity(graphql.StartOperationTrace(context.Background()), Identity{Subject: "c1", Client: ProfileWeb, Scopes: []string{"orders:read"}})

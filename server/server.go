@@ -18,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gqlbff/gqlbff"
 	"github.com/gqlbff/gqlbff/budget"
@@ -45,6 +46,9 @@ type Deps struct {
 	// in memory, which a configured redis.url does not allow. The caller
 	// closes it.
 	Budgets budget.Store
+	// TracerProvider makes the spans; nil turns tracing off (see
+	// NewTracerProvider). Source calls carry a W3C traceparent either way.
+	TracerProvider trace.TracerProvider
 }
 
 // OpenBudgets returns the store of the cost budgets cfg asks for: Redis
@@ -99,8 +103,14 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if deps.Sources == nil {
-		return nil, errors.New("server: no sources")
+		return nil, errNoSources
 	}
+	var m *metrics
+	if cfg.Metrics.Enabled {
+		m = newMetrics(cfg.Metrics.MaxOperationNames)
+	}
+	tel := newTelemetry(m, deps.TracerProvider)
+	deps.Sources.SetObserver(tel)
 	budgets := deps.Budgets
 	if budgets == nil {
 		if cfg.Redis.URL != "" {
@@ -126,7 +136,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	}
 	gql := handler.New(es)
 	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge})
-	if err := configureExecutor(gql, cfg, es, pq, costs, log); err != nil {
+	if err := configureExecutor(gql, cfg, es, pq, costs, tel, log); err != nil {
 		stop()
 		return nil, err
 	}
@@ -144,12 +154,16 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		stop()
 		return nil, err
 	}
-	mux.Handle("/graphql", chain(gql, append(policy(cfg, v, signer, trusted, log),
+	observe := []func(http.Handler) http.Handler{traceContext(tel.tracing()), accessLog(log, m, cfg.Profiles.Default)}
+	mux.Handle("/graphql", chain(gql, append(policy(cfg, v, signer, trusted, observe, log),
 		deadline(cfg.HTTP.RequestTimeout),
 		bodyLimit(cfg.HTTP.MaxBodyBytes),
 		withLoaders(deps.Sources),
 	)...))
 	mux.HandleFunc("GET /healthz", healthz)
+	if m != nil {
+		mux.Handle("GET /metrics", m.handler())
+	}
 	mux.Handle("GET /readyz", &readiness{src: deps.Sources, timeout: 2 * time.Second, ttl: time.Second})
 	if cfg.GraphQL.Playground {
 		headers := deps.PlaygroundHeaders
@@ -178,8 +192,11 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 // alone, whether and as whom a request runs: CORS, request id and trace
 // context, CSRF prevention, authentication. Its cost is measured against
 // a whole operation's in BENCHMARKS.md.
-func policy(cfg Config, v *Verifier, signer *identitySigner, trusted []netip.Prefix, log *slog.Logger) []func(http.Handler) http.Handler {
-	mw := []func(http.Handler) http.Handler{corsPolicy(cfg.CORS), requestMeta}
+//
+// observe (trace context, access log) comes right after the request id, so
+// that a refused request is traced and logged too.
+func policy(cfg Config, v *Verifier, signer *identitySigner, trusted []netip.Prefix, observe []func(http.Handler) http.Handler, log *slog.Logger) []func(http.Handler) http.Handler {
+	mw := append([]func(http.Handler) http.Handler{corsPolicy(cfg.CORS), requestMeta}, observe...)
 	if cfg.CSRF.Prevention {
 		mw = append(mw, csrfPrevention(cfg.CSRF.Headers))
 	}
@@ -229,7 +246,7 @@ type executorConfig interface {
 	SetRecoverFunc(graphql.RecoverFunc)
 }
 
-func configureExecutor(x executorConfig, cfg Config, es graphql.ExecutableSchema, pq *PersistedQueries, costs *CostLimit, log *slog.Logger) error {
+func configureExecutor(x executorConfig, cfg Config, es graphql.ExecutableSchema, pq *PersistedQueries, costs *CostLimit, tel *telemetry, log *slog.Logger) error {
 	var cache graphql.Cache[*ast.QueryDocument] = graphql.NoCache[*ast.QueryDocument]{}
 	if cfg.GraphQL.QueryCacheSize > 0 {
 		cache = lru.New[*ast.QueryDocument](cfg.GraphQL.QueryCacheSize)
@@ -256,6 +273,9 @@ func configureExecutor(x executorConfig, cfg Config, es graphql.ExecutableSchema
 	}
 	x.Use(limit)
 	x.Use(costs)
+	if tel.tracing() {
+		x.Use(operationTracer{tracer: tel.tracer})
+	}
 	if cfg.GraphQL.Federation {
 		sdl, err := subgraphSDL(es.Schema())
 		if err != nil {
@@ -290,6 +310,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 		}
 		defer svcs.Close()
 	}
+	tp, shutdownTracing, err := NewTracerProvider(ctx, cfg.Tracing)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := shutdownTracing(sctx); err != nil {
+			log.Warn("tracing: flushing the last spans failed", "error", err)
+		}
+	}()
 	src := NewSources(cfg)
 	defer src.Close()
 	budgets, err := OpenBudgets(cfg)
@@ -297,7 +328,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 		return err
 	}
 	defer budgets.Close()
-	h, err := New(cfg, Deps{Sources: src, Logger: log, Budgets: budgets})
+	h, err := New(cfg, Deps{Sources: src, Logger: log, Budgets: budgets, TracerProvider: tp})
 	if err != nil {
 		return err
 	}
@@ -320,7 +351,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("gqlbff serving", "addr", ln.Addr().String(), "demo", cfg.Demo)
+	log.Info("gqlbff serving", "addr", ln.Addr().String(), "demo", cfg.Demo, "tracing", cfg.Tracing.Endpoint != "")
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -348,22 +379,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 
 // NewSources returns the source clients cfg describes.
 func NewSources(cfg Config) *sources.Sources {
-	one := func(name string, s SourceConfig) sources.ClientConfig {
-		c := sources.ClientConfig{
-			URL:                  s.URL,
-			Timeout:              cfg.Sources.Timeout,
-			MaxResponseBytes:     cfg.Sources.MaxResponseBytes,
-			ForwardAuthorization: s.ForwardAuthorization,
-		}
-		if s.SendIdentity {
-			c.Headers = identityHeader(name)
-		}
-		return c
-	}
 	return sources.New(sources.Config{
-		Orders:    one(sources.OrdersSource, cfg.Sources.Orders),
-		Customers: one(sources.CustomersSource, cfg.Sources.Customers),
-		Analytics: one(sources.AnalyticsSource, cfg.Sources.Analytics),
+		Orders:    cfg.Sources.client(sources.OrdersSource, cfg.Sources.Orders),
+		Customers: cfg.Sources.client(sources.CustomersSource, cfg.Sources.Customers),
+		Analytics: cfg.Sources.client(sources.AnalyticsSource, cfg.Sources.Analytics),
 		MaxBatch:  cfg.Sources.MaxBatch,
 		BatchWait: cfg.Sources.BatchWait,
 	})

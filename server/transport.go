@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -57,19 +58,22 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		w.Header().Set("Allow", "GET, POST")
 		st, err = http.StatusMethodNotAllowed, newError(CodeBadUserInput, "method %s is not allowed; use GET or POST", r.Method)
 	}
+	rec := recordFrom(r.Context())
+	rec.setOperation(p.OperationName, false)
+	rec.setClient(IdentityFrom(r.Context()).Client)
 	if err != nil {
-		writeErrors(w, st, err)
+		writeErrors(r.Context(), w, st, err)
 		return
 	}
 	if p.Query == "" && p.DocumentID == "" && p.Extensions["persistedQuery"] == nil {
-		writeErrors(w, http.StatusBadRequest, newError(CodeBadUserInput, "no query in the request"))
+		writeErrors(r.Context(), w, http.StatusBadRequest, newError(CodeBadUserInput, "no query in the request"))
 		return
 	}
 	if r.Method == http.MethodGet && p.Query != "" {
 		// Refuse a mutation before anything else looks at it, even one the
 		// schema would not validate: GET is safe, whatever the document.
 		if op := operationType(p.Query, p.OperationName, t.tokenLimit); op != "" && op != ast.Query {
-			refuseGET(w, op)
+			refuseGET(r.Context(), w, op)
 			return
 		}
 	}
@@ -92,17 +96,20 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	ctx := r.Context()
 	w.Header().Set("Content-Type", responseType(r))
 	opCtx, errs := exec.CreateOperationContext(ctx, raw)
+	if opCtx != nil && opCtx.Operation != nil {
+		rec.setOperation(opCtx.Operation.Name, true)
+	}
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
 		status := statusFor(resp.Errors)
 		if status == http.StatusTooManyRequests {
 			setRetryAfter(w.Header(), resp.Errors)
 		}
-		writeResponse(w, status, resp)
+		writeResponse(ctx, w, status, resp)
 		return
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
-		refuseGET(w, opCtx.Operation.Operation)
+		refuseGET(r.Context(), w, opCtx.Operation.Operation)
 		return
 	}
 	handler, ctx := exec.DispatchOperation(ctx, opCtx)
@@ -112,10 +119,10 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		return
 	}
 	if r.Method == http.MethodGet {
-		writeCacheable(w, r, resp, t.cacheMaxAge)
+		writeCacheable(ctx, w, r, resp, t.cacheMaxAge)
 		return
 	}
-	writeResponse(w, http.StatusOK, resp)
+	writeResponse(ctx, w, http.StatusOK, resp)
 }
 
 // setRetryAfter tells a rate-limited client, in whole seconds rounded up,
@@ -219,10 +226,10 @@ type errorsOnly struct {
 	Extensions map[string]any `json:"extensions,omitempty"`
 }
 
-func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
+func writeResponse(ctx context.Context, w http.ResponseWriter, status int, resp *graphql.Response) {
 	b, err := encodeResponse(resp)
 	if err != nil {
-		writeErrors(w, http.StatusInternalServerError, newError(CodeInternal, "internal error"))
+		writeErrors(ctx, w, http.StatusInternalServerError, newError(CodeInternal, "internal error"))
 		return
 	}
 	w.WriteHeader(status)

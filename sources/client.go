@@ -2,10 +2,7 @@ package sources
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,13 +11,19 @@ import (
 	"time"
 )
 
-// Defaults of ClientConfig.
+// Defaults of ClientConfig (HARDENING.md).
 const (
 	DefaultTimeout          = 2 * time.Second
 	DefaultMaxResponseBytes = 8 << 20
+	DefaultRetries          = 1
+	DefaultRetryBackoff     = 25 * time.Millisecond
+	DefaultMaxInFlight      = 128
+	DefaultInFlightWait     = 100 * time.Millisecond
 )
 
-// ClientConfig configures the HTTP client of one source.
+// ClientConfig configures the HTTP client of one source. Zero durations and
+// sizes mean the defaults above; Retries and Coalesce mean what they say at
+// zero (no retry, no coalescing), so the server passes them explicitly.
 type ClientConfig struct {
 	// URL is the service's base URL, such as http://127.0.0.1:9001.
 	URL string
@@ -34,47 +37,85 @@ type ClientConfig struct {
 	// own: the server's hook for what it alone decides (an identity token
 	// signed for this source), so that sources need know nothing of it.
 	Headers func(ctx context.Context, h http.Header)
+	// Retries is how many more attempts a GET gets after a 502, 503, 504, a
+	// refused or a reset connection, each only if the request's deadline
+	// leaves room for it.
+	Retries int
+	// RetryBackoff is the base of the jittered exponential wait between
+	// attempts; a longer Retry-After from the source wins.
+	RetryBackoff time.Duration
+	// MaxInFlight caps the calls in flight to the source (the bulkhead);
+	// InFlightWait bounds how long a call waits for a slot before it fails
+	// as unavailable.
+	MaxInFlight  int
+	InFlightWait time.Duration
+	// Breaker configures the source's circuit breaker.
+	Breaker BreakerConfig
+	// Coalesce lets identical concurrent calls made for the same caller
+	// identity share one upstream call.
+	Coalesce bool
 	// Transport is the round tripper to use; nil means a tuned default.
 	Transport http.RoundTripper
 }
 
 // client speaks JSON over HTTP to one source and turns every failure into an
-// *Error of the right kind.
+// *Error of the right kind. A call passes, in order: coalescing, the attempt
+// loop (retries), the breaker, the bulkhead, and one HTTP attempt.
 type client struct {
 	name    string
 	base    string
 	cfg     ClientConfig
 	httpc   *http.Client
-	headers func(context.Context, http.Header)
+	obs     *observerRef
+	breaker *breaker
+	slots   bulkhead
+	flights flightGroup
 }
 
-func newClient(name string, cfg ClientConfig) *client {
+func newClient(name string, cfg ClientConfig, obs *observerRef) *client {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.MaxResponseBytes <= 0 {
 		cfg.MaxResponseBytes = DefaultMaxResponseBytes
 	}
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = DefaultRetryBackoff
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.InFlightWait <= 0 {
+		cfg.InFlightWait = DefaultInFlightWait
+	}
+	cfg.Retries = max(cfg.Retries, 0)
 	rt := cfg.Transport
 	if rt == nil {
-		rt = newTransport()
+		rt = newTransport(cfg.MaxInFlight)
+	}
+	if obs == nil {
+		obs = &observerRef{}
 	}
 	return &client{
 		name:    name,
 		base:    strings.TrimRight(cfg.URL, "/"),
 		cfg:     cfg,
 		httpc:   &http.Client{Transport: rt, CheckRedirect: noRedirects},
-		headers: cfg.Headers,
+		obs:     obs,
+		breaker: newBreaker(name, cfg.Breaker, obs),
+		slots:   newBulkhead(cfg.MaxInFlight, cfg.InFlightWait),
 	}
 }
 
-// newTransport is tuned for many concurrent batch calls to one host.
-func newTransport() *http.Transport {
+// newTransport keeps as many idle connections to the host as the bulkhead
+// lets calls be in flight, so a burst of batch calls reuses its connections.
+func newTransport(conns int) *http.Transport {
 	return &http.Transport{
 		Proxy:                 nil,
 		DialContext:           (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   128,
+		MaxIdleConns:          2 * conns,
+		MaxIdleConnsPerHost:   conns,
+		MaxConnsPerHost:       conns,
 		IdleConnTimeout:       90 * time.Second,
 		ResponseHeaderTimeout: 0, // the per-attempt context bounds it
 		ExpectContinueTimeout: time.Second,
@@ -89,74 +130,71 @@ func (c *client) close() {
 	c.httpc.CloseIdleConnections()
 }
 
-// get calls GET base+path?query and decodes the JSON answer into out.
-func (c *client) get(ctx context.Context, op, path string, query url.Values, out any) error {
+// call names one source call: its endpoint (such as "orders.byIDs", a
+// closed set), its URL, and how many ids it asks for (0 for none).
+type call struct {
+	endpoint string
+	url      string
+	ids      int
+}
+
+// fetch calls GET path?query on c and decodes the JSON answer into a T.
+// Coalesced callers share the decoded T: answers are read-only.
+func fetch[T any](ctx context.Context, c *client, endpoint, path string, query url.Values, ids int) (T, error) {
 	u := c.base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodGet, u, nil)
+	cl := call{endpoint: endpoint, url: u, ids: ids}
+	v, err := c.do(ctx, cl, decodeAs[T])
 	if err != nil {
-		return c.fail(op, 0, ErrUnavailable, err)
+		var zero T
+		return zero, err
 	}
-	c.setHeaders(ctx, req.Header)
-
-	resp, err := c.httpc.Do(req)
-	if err != nil {
-		return c.fail(op, 0, c.kindOf(ctx, actx, ErrUnavailable), err)
-	}
-	defer resp.Body.Close()
-
-	if resp.StatusCode != http.StatusOK {
-		// Drain a little so a small error body does not cost the connection.
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-		return c.statusError(op, resp)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
-	if err != nil {
-		return c.fail(op, resp.StatusCode, c.kindOf(ctx, actx, ErrUnavailable), err)
-	}
-	if int64(len(body)) > c.cfg.MaxResponseBytes {
-		return c.fail(op, resp.StatusCode, ErrBadResponse, fmt.Errorf("answer over %d bytes", c.cfg.MaxResponseBytes))
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return c.fail(op, resp.StatusCode, ErrBadResponse, err)
-	}
-	if v, ok := out.(validator); ok {
-		if err := v.validate(); err != nil {
-			return c.fail(op, resp.StatusCode, ErrBadResponse, err)
-		}
-	}
-	return nil
+	return v.(T), nil
 }
 
-// kindOf tells a timeout from other transport failures: the attempt's or
-// the request's deadline passing is a timeout, anything else is def.
-func (c *client) kindOf(parent, attempt context.Context, def error) error {
-	if errors.Is(parent.Err(), context.DeadlineExceeded) || errors.Is(attempt.Err(), context.DeadlineExceeded) {
-		return ErrTimeout
+// do runs a call, sharing it with identical calls in flight when the
+// client coalesces.
+func (c *client) do(ctx context.Context, cl call, decode decodeFunc) (any, error) {
+	if !c.cfg.Coalesce {
+		return c.withRetries(ctx, cl, decode)
 	}
-	return def
+	key := cl.url + "\x00" + c.identity(MetaFrom(ctx))
+	v, err, joined := c.flights.do(ctx, key, func(fctx context.Context) (any, error) {
+		return c.withRetries(fctx, cl, decode)
+	})
+	if joined {
+		c.obs.get().Coalesced(c.name, cl.endpoint)
+	}
+	if errors.Is(err, errStoppedWaiting) {
+		// This caller left; the shared call goes on for the others.
+		return nil, c.contextError(cl.endpoint, ctx)
+	}
+	return v, err
 }
 
-func (c *client) statusError(op string, resp *http.Response) error {
-	code := resp.StatusCode
-	switch {
-	case code == http.StatusNotFound:
-		return c.fail(op, code, ErrNotFound, nil)
-	case code == http.StatusTooManyRequests || code >= 500:
-		e := &Error{Source: c.name, Op: op, Status: code, Kind: ErrUnavailable}
-		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"))
-		return e
-	default:
-		return c.fail(op, code, ErrBadResponse, fmt.Errorf("unexpected status %d", code))
+// identity is what makes an answer the caller's own: calls made for
+// different users (or, when it is forwarded, different tokens) never share.
+func (c *client) identity(m Meta) string {
+	id := m.UserID + "\x00" + strings.Join(m.Scopes, " ")
+	if c.cfg.ForwardAuthorization {
+		id += "\x00" + m.Authorization
 	}
+	return id
 }
 
-func (c *client) fail(op string, status int, kind, cause error) error {
-	return &Error{Source: c.name, Op: op, Status: status, Kind: kind, Err: cause}
+// contextError is the error of a call whose caller's context ended: a
+// deadline is a timeout, a cancel leaves the source unavailable to it.
+func (c *client) contextError(endpoint string, ctx context.Context) *Error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return c.fail(endpoint, 0, ErrTimeout, ctx.Err())
+	}
+	return c.fail(endpoint, 0, ErrUnavailable, ctx.Err())
+}
+
+func (c *client) fail(endpoint string, status int, kind, cause error) *Error {
+	return &Error{Source: c.name, Op: endpoint, Status: status, Kind: kind, Err: cause}
 }
 
 func (c *client) setHeaders(ctx context.Context, h http.Header) {
@@ -165,9 +203,6 @@ func (c *client) setHeaders(ctx context.Context, h http.Header) {
 	if m.RequestID != "" {
 		h.Set("X-Request-Id", m.RequestID)
 	}
-	if m.TraceParent != "" {
-		h.Set("Traceparent", m.TraceParent)
-	}
 	if m.UserID != "" {
 		h.Set("X-User-Id", m.UserID)
 		h.Set("X-User-Scopes", strings.Join(m.Scopes, " "))
@@ -175,9 +210,10 @@ func (c *client) setHeaders(ctx context.Context, h http.Header) {
 	if c.cfg.ForwardAuthorization && m.Authorization != "" {
 		h.Set("Authorization", m.Authorization)
 	}
-	if c.headers != nil {
-		c.headers(ctx, h)
+	if c.cfg.Headers != nil {
+		c.cfg.Headers(ctx, h)
 	}
+	c.obs.get().Inject(ctx, h)
 }
 
 // parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
@@ -195,6 +231,3 @@ func parseRetryAfter(v string) time.Duration {
 	}
 	return 0
 }
-
-// validator is implemented by answers that check the contract after decoding.
-type validator interface{ validate() error }

@@ -195,8 +195,7 @@ func TestClientCallerCancelIsNotATimeout(t *testing.T) {
 }
 
 func TestClientSendsMeta(t *testing.T) {
-	const trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-	full := Meta{RequestID: "req-1", TraceParent: trace, UserID: "u42", Scopes: []string{"orders:read", "customers:read"}, Authorization: "Bearer secret-token"}
+	full := Meta{RequestID: "req-1", UserID: "u42", Scopes: []string{"orders:read", "customers:read"}, Authorization: "Bearer secret-token"}
 	cases := []struct {
 		name    string
 		meta    Meta
@@ -205,19 +204,19 @@ func TestClientSendsMeta(t *testing.T) {
 	}{
 		{
 			"authenticated, Authorization not forwarded", full, false,
-			map[string]string{"X-Request-Id": "req-1", "Traceparent": trace, "X-User-Id": "u42", "X-User-Scopes": "orders:read customers:read", "Authorization": "", "Accept": "application/json"},
+			map[string]string{"X-Request-Id": "req-1", "X-User-Id": "u42", "X-User-Scopes": "orders:read customers:read", "Authorization": "", "Accept": "application/json"},
 		},
 		{
 			"authenticated, Authorization forwarded", full, true,
-			map[string]string{"X-Request-Id": "req-1", "Traceparent": trace, "X-User-Id": "u42", "X-User-Scopes": "orders:read customers:read", "Authorization": "Bearer secret-token"},
+			map[string]string{"X-Request-Id": "req-1", "X-User-Id": "u42", "X-User-Scopes": "orders:read customers:read", "Authorization": "Bearer secret-token"},
 		},
 		{
-			"anonymous", Meta{RequestID: "req-2", TraceParent: trace}, true,
-			map[string]string{"X-Request-Id": "req-2", "Traceparent": trace, "X-User-Id": "", "X-User-Scopes": "", "Authorization": ""},
+			"anonymous", Meta{RequestID: "req-2"}, true,
+			map[string]string{"X-Request-Id": "req-2", "X-User-Id": "", "X-User-Scopes": "", "Authorization": ""},
 		},
 		{
 			"no meta at all", Meta{}, true,
-			map[string]string{"X-Request-Id": "", "Traceparent": "", "X-User-Id": "", "X-User-Scopes": "", "Authorization": ""},
+			map[string]string{"X-Request-Id": "", "X-User-Id": "", "X-User-Scopes": "", "Authorization": ""},
 		},
 	}
 	for _, tc := range cases {

@@ -11,19 +11,16 @@ type Customers struct{ c *client }
 
 // NewCustomers returns a client of the customers service.
 func NewCustomers(cfg ClientConfig) *Customers {
-	return &Customers{c: newClient(CustomersSource, cfg)}
+	return &Customers{c: newClient(CustomersSource, cfg, nil)}
 }
 
 // ByID answers one customer; ErrNotFound when the service does not know it.
 func (s *Customers) ByID(ctx context.Context, id string) (Customer, error) {
-	var out Customer
-	err := s.c.get(ctx, "customers.byID", "/customers/"+url.PathEscape(id), nil, &out)
-	return out, err
+	return fetch[Customer](ctx, s.c, "customers.byID", "/customers/"+url.PathEscape(id), nil, 1)
 }
 
 // ByIDs answers the customers that exist among ids, in no particular order.
 func (s *Customers) ByIDs(ctx context.Context, ids []string) ([]Customer, error) {
-	var out Page[Customer]
-	err := s.c.get(ctx, "customers.byIDs", "/customers", url.Values{"ids": {strings.Join(ids, ",")}}, &out)
+	out, err := fetch[Page[Customer]](ctx, s.c, "customers.byIDs", "/customers", url.Values{"ids": {strings.Join(ids, ",")}}, len(ids))
 	return out.Items, err
 }

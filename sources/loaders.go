@@ -29,6 +29,7 @@ type loader[V any] struct {
 	*dataloader.Loader[string, V]
 	cache    *dataloader.InMemoryCache[string, V]
 	batch    dataloader.BatchFunc[string, V]
+	tracer   batchTracer[V]
 	maxBatch int
 }
 
@@ -36,23 +37,28 @@ type loader[V any] struct {
 func (s *Sources) NewLoaders() *Loaders {
 	return &Loaders{
 		src:      s,
-		order:    newLoader(s, s.orderBatch),
-		customer: newLoader(s, s.customerBatch),
-		stats:    newLoader(s, s.statsBatch),
+		order:    newLoader(s, "order", s.orderBatch),
+		customer: newLoader(s, "customer", s.customerBatch),
+		stats:    newLoader(s, "stats", s.statsBatch),
 		ordersOf: make(map[int]*loader[[]Order]),
 	}
 }
 
-func newLoader[V any](s *Sources, fn dataloader.BatchFunc[string, V]) *loader[V] {
+// newLoader makes a loader; name labels its batches in metrics and traces
+// (a closed set: order, customer, stats, ordersOf).
+func newLoader[V any](s *Sources, name string, fn dataloader.BatchFunc[string, V]) *loader[V] {
 	cache := dataloader.NewCache[string, V]()
+	tracer := batchTracer[V]{obs: s.obs, name: name}
 	return &loader[V]{
 		Loader: dataloader.NewBatchedLoader(fn,
 			dataloader.WithWait[string, V](s.batchWait),
 			dataloader.WithBatchCapacity[string, V](s.maxBatch),
 			dataloader.WithCache[string, V](cache),
+			dataloader.WithTracer[string, V](tracer),
 		),
 		cache:    cache,
 		batch:    fn,
+		tracer:   tracer,
 		maxBatch: s.maxBatch,
 	}
 }
@@ -81,7 +87,9 @@ func (l *loader[V]) prefetch(ctx context.Context, keys []string) {
 		}
 		go func() {
 			defer close(done)
-			results = safeBatch(ctx, l.batch, chunk)
+			bctx, finish := l.tracer.TraceBatch(ctx, chunk)
+			results = safeBatch(bctx, l.batch, chunk)
+			finish(results)
 		}()
 	}
 }
@@ -164,7 +172,7 @@ func (l *Loaders) ordersOfLoader(n int) *loader[[]Order] {
 	l.mu.Lock()
 	ld, ok := l.ordersOf[n]
 	if !ok {
-		ld = newLoader(l.src, func(ctx context.Context, ids []string) []*dataloader.Result[[]Order] {
+		ld = newLoader(l.src, "ordersOf", func(ctx context.Context, ids []string) []*dataloader.Result[[]Order] {
 			return l.src.ordersOfBatch(ctx, ids, n)
 		})
 		l.ordersOf[n] = ld

@@ -15,10 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // fakeService serves the batch endpoints of the REST contract over ids that
 // exist unless they start with "unknown", and records every call. shape,

@@ -4,11 +4,11 @@ import "context"
 
 // Meta is what every source call carries about the incoming request: the
 // headers of the REST contract. The server fills it in once per request.
+// The W3C traceparent travels in the context's trace span instead, written
+// by the Observer's Inject.
 type Meta struct {
 	// RequestID is sent as X-Request-Id.
 	RequestID string
-	// TraceParent is sent as the W3C traceparent header.
-	TraceParent string
 	// UserID and Scopes describe an authenticated caller (X-User-Id,
 	// X-User-Scopes); both empty for an anonymous one.
 	UserID string

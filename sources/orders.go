@@ -11,37 +11,32 @@ import (
 type Orders struct{ c *client }
 
 // NewOrders returns a client of the orders service.
-func NewOrders(cfg ClientConfig) *Orders { return &Orders{c: newClient(OrdersSource, cfg)} }
+func NewOrders(cfg ClientConfig) *Orders { return &Orders{c: newClient(OrdersSource, cfg, nil)} }
 
 // ByID answers one order; ErrNotFound when the service does not know it.
 func (o *Orders) ByID(ctx context.Context, id string) (Order, error) {
-	var out Order
-	err := o.c.get(ctx, "orders.byID", "/orders/"+url.PathEscape(id), nil, &out)
-	return out, err
+	return fetch[Order](ctx, o.c, "orders.byID", "/orders/"+url.PathEscape(id), nil, 1)
 }
 
 // ByIDs answers the orders that exist among ids, in no particular order.
 func (o *Orders) ByIDs(ctx context.Context, ids []string) ([]Order, error) {
-	var out Page[Order]
-	err := o.c.get(ctx, "orders.byIDs", "/orders", url.Values{"ids": {strings.Join(ids, ",")}}, &out)
+	out, err := fetch[Page[Order]](ctx, o.c, "orders.byIDs", "/orders", url.Values{"ids": {strings.Join(ids, ",")}}, len(ids))
 	return out.Items, err
 }
 
 // ByCustomers answers up to perCustomer newest orders of each customer.
 func (o *Orders) ByCustomers(ctx context.Context, customerIDs []string, perCustomer int) ([]Order, error) {
-	var out Page[Order]
 	q := url.Values{
 		"customerIds": {strings.Join(customerIDs, ",")},
 		"perCustomer": {strconv.Itoa(perCustomer)},
 	}
-	err := o.c.get(ctx, "orders.byCustomers", "/orders", q, &out)
+	out, err := fetch[Page[Order]](ctx, o.c, "orders.byCustomers", "/orders", q, len(customerIDs))
 	return out.Items, err
 }
 
 // List answers one page of orders, newest first; status and cursor are
 // optional (empty).
 func (o *Orders) List(ctx context.Context, status string, limit int, cursor string) (Page[Order], error) {
-	var out Page[Order]
 	q := url.Values{"limit": {strconv.Itoa(limit)}}
 	if status != "" {
 		q.Set("status", status)
@@ -49,6 +44,5 @@ func (o *Orders) List(ctx context.Context, status string, limit int, cursor stri
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}
-	err := o.c.get(ctx, "orders.list", "/orders", q, &out)
-	return out, err
+	return fetch[Page[Order]](ctx, o.c, "orders.list", "/orders", q, 0)
 }

@@ -32,6 +32,7 @@ type Sources struct {
 	Analytics *Analytics
 	maxBatch  int
 	batchWait time.Duration
+	obs       *observerRef
 }
 
 // New returns the clients of the three sources.
@@ -42,12 +43,33 @@ func New(cfg Config) *Sources {
 	if cfg.BatchWait <= 0 {
 		cfg.BatchWait = DefaultBatchWait
 	}
+	obs := &observerRef{}
 	return &Sources{
-		Orders:    NewOrders(cfg.Orders),
-		Customers: NewCustomers(cfg.Customers),
-		Analytics: NewAnalytics(cfg.Analytics),
+		Orders:    &Orders{c: newClient(OrdersSource, cfg.Orders, obs)},
+		Customers: &Customers{c: newClient(CustomersSource, cfg.Customers, obs)},
+		Analytics: &Analytics{c: newClient(AnalyticsSource, cfg.Analytics, obs)},
 		maxBatch:  cfg.MaxBatch,
 		batchWait: cfg.BatchWait,
+		obs:       obs,
+	}
+}
+
+// SetObserver makes o the observer of every call, batch and breaker change
+// of s from now on, and tells it the breakers' current states. It is safe
+// while s serves; the last observer set wins.
+func (s *Sources) SetObserver(o Observer) {
+	s.obs.set(o)
+	for name, st := range s.Breakers() {
+		o.BreakerChanged(name, st)
+	}
+}
+
+// Breakers answers each source's breaker state.
+func (s *Sources) Breakers() map[string]BreakerState {
+	return map[string]BreakerState{
+		OrdersSource:    s.Orders.c.breaker.state(),
+		CustomersSource: s.Customers.c.breaker.state(),
+		AnalyticsSource: s.Analytics.c.breaker.state(),
 	}
 }
 

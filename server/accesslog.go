@@ -1,0 +1,189 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gqlbff/gqlbff/sources"
+)
+
+// maxLoggedSourceErrors bounds the distinct source errors an access line holds.
+const maxLoggedSourceErrors = 5
+
+// record is what one request's handling learns along the way, for its
+// access line and its metrics: the transport, the presenter, the operation
+// tracer and the cost analysis write into it.
+type record struct {
+	mu            sync.Mutex
+	operation     string
+	parsed        bool
+	client        string
+	cost          float64
+	hasCost       bool
+	budgetRefused bool
+	codes         []string
+	sourceErrors  []string
+}
+
+type recordKey struct{}
+
+func withRecord(ctx context.Context, rec *record) context.Context {
+	return context.WithValue(ctx, recordKey{}, rec)
+}
+
+// recordFrom returns the request's record; a throwaway one outside a request.
+func recordFrom(ctx context.Context) *record {
+	if rec, ok := ctx.Value(recordKey{}).(*record); ok {
+		return rec
+	}
+	return &record{}
+}
+
+// ReportCost records the computed cost of the request's operation: it goes
+// to the access line, the operation span and the cost histogram.
+func ReportCost(ctx context.Context, cost float64) {
+	rec := recordFrom(ctx)
+	rec.mu.Lock()
+	rec.cost, rec.hasCost = cost, true
+	rec.mu.Unlock()
+}
+
+// ReportBudgetRefusal records that the request was refused because its
+// client's cost budget was spent (counted in gqlbff_budget_refusals_total).
+func ReportBudgetRefusal(ctx context.Context) {
+	rec := recordFrom(ctx)
+	rec.mu.Lock()
+	rec.budgetRefused = true
+	rec.mu.Unlock()
+}
+
+func (r *record) setOperation(name string, parsed bool) {
+	r.mu.Lock()
+	r.operation, r.parsed = name, parsed
+	r.mu.Unlock()
+}
+
+func (r *record) setClient(client string) {
+	if client == "" {
+		return
+	}
+	r.mu.Lock()
+	r.client = client
+	r.mu.Unlock()
+}
+
+func (r *record) clientName() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.client
+}
+
+func (r *record) costOf() (float64, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cost, r.hasCost
+}
+
+// addError notes an error sent to the client, and for a source error its
+// (internal) detail.
+func (r *record) addError(code string, se *sources.Error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.codes = append(r.codes, code)
+	if se == nil || len(r.sourceErrors) >= maxLoggedSourceErrors {
+		return
+	}
+	msg := se.Error()
+	for _, s := range r.sourceErrors {
+		if s == msg {
+			return
+		}
+	}
+	r.sourceErrors = append(r.sourceErrors, msg)
+}
+
+// accessLog writes one line per request (request id, client, operation,
+// cost, status, duration, source errors) and counts it in the metrics.
+func accessLog(log *slog.Logger, m *metrics, defaultClient string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			rec := &record{client: defaultClient}
+			sw := &statusWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r.WithContext(withRecord(r.Context(), rec)))
+			d := time.Since(start)
+
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			outcome := outcomeOf(sw.status, len(rec.codes))
+			if m != nil {
+				m.request(rec, outcome, d)
+			}
+			if !log.Enabled(r.Context(), slog.LevelInfo) {
+				return
+			}
+			attrs := []slog.Attr{
+				slog.String("request_id", sources.MetaFrom(r.Context()).RequestID),
+				slog.String("client", rec.client),
+				slog.String("operation", rec.operation),
+				slog.Int("status", sw.status),
+				slog.String("outcome", outcome),
+				slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+			}
+			if rec.hasCost {
+				attrs = append(attrs, slog.Float64("cost", rec.cost))
+			}
+			if len(rec.codes) > 0 {
+				attrs = append(attrs, slog.Any("errors", rec.codes))
+			}
+			if len(rec.sourceErrors) > 0 {
+				attrs = append(attrs, slog.Any("source_errors", rec.sourceErrors))
+			}
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+		})
+	}
+}
+
+// outcomeOf names how a request ended: ok, partial (an answer with
+// errors), rejected (4xx), error (5xx) or canceled (the client left and
+// nothing was written).
+func outcomeOf(status, errs int) string {
+	switch {
+	case status == 0:
+		return "canceled"
+	case status >= 500:
+		return "error"
+	case status >= 400:
+		return "rejected"
+	case errs > 0:
+		return "partial"
+	default:
+		return "ok"
+	}
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

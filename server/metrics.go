@@ -1,0 +1,168 @@
+package server
+
+import (
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gqlbff/gqlbff/sources"
+)
+
+// Label values that stand for many operation names.
+const (
+	opAnonymous = "anonymous" // an operation without a name
+	opInvalid   = "invalid"   // refused before an operation was known
+	opOther     = "other"     // a name past the first MaxOperationNames
+)
+
+// metrics are one server's Prometheus series, on a registry of its own
+// (no global state). Every label has a bounded set of values: operation
+// names are folded (opNames), clients are the profiles, codes the closed
+// vocabulary, sources, endpoints, loaders and outcomes are fixed in code.
+type metrics struct {
+	reg            *prometheus.Registry
+	names          *opNames
+	operations     *prometheus.CounterVec
+	opDuration     *prometheus.HistogramVec
+	errors         *prometheus.CounterVec
+	sourceCalls    *prometheus.CounterVec
+	sourceDuration *prometheus.HistogramVec
+	retries        *prometheus.CounterVec
+	coalesced      *prometheus.CounterVec
+	breaker        *prometheus.GaugeVec
+	batchSize      *prometheus.HistogramVec
+	cost           *prometheus.HistogramVec
+	budgetRefusals *prometheus.CounterVec
+}
+
+func newMetrics(maxNames int) *metrics {
+	m := &metrics{
+		reg:   prometheus.NewRegistry(),
+		names: &opNames{max: maxNames, known: map[string]bool{}},
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gqlbff_operations_total",
+			Help: "GraphQL requests by operation name, client profile and outcome (ok, partial, rejected, error, canceled).",
+		}, []string{"operation", "client", "outcome"}),
+		opDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gqlbff_operation_duration_seconds",
+			Help:    "GraphQL request latency by operation name and client profile.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"operation", "client"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gqlbff_errors_total",
+			Help: "Errors sent to clients, by extensions.code.",
+		}, []string{"code"}),
+		sourceCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gqlbff_source_calls_total",
+			Help: "Source call attempts by source, endpoint and outcome.",
+		}, []string{"source", "endpoint", "outcome"}),
+		sourceDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gqlbff_source_call_duration_seconds",
+			Help:    "Source call attempt latency by source and endpoint.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"source", "endpoint"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gqlbff_source_retries_total",
+			Help: "Source calls tried again, by source and endpoint.",
+		}, []string{"source", "endpoint"}),
+		coalesced: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gqlbff_source_coalesced_total",
+			Help: "Source calls that shared an identical call in flight instead of making their own.",
+		}, []string{"source", "endpoint"}),
+		breaker: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gqlbff_source_breaker_state",
+			Help: "Circuit breaker state per source: 0 closed, 1 half-open, 2 open.",
+		}, []string{"source"}),
+		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gqlbff_dataloader_batch_size",
+			Help:    "Keys per dataloader batch, by loader.",
+			Buckets: []float64{1, 2, 5, 10, 20, 50, 100},
+		}, []string{"loader"}),
+		cost: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gqlbff_operation_cost",
+			Help:    "Computed cost of operations, by client profile.",
+			Buckets: []float64{1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000},
+		}, []string{"client"}),
+		budgetRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gqlbff_budget_refusals_total",
+			Help: "Operations refused because the client's cost budget was spent, by client profile.",
+		}, []string{"client"}),
+	}
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.operations, m.opDuration, m.errors, m.sourceCalls, m.sourceDuration,
+		m.retries, m.coalesced, m.breaker, m.batchSize, m.cost, m.budgetRefusals,
+	)
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// request counts one finished GraphQL request from its record, whose lock
+// the caller holds.
+func (m *metrics) request(rec *record, outcome string, d time.Duration) {
+	op := opInvalid
+	if rec.parsed {
+		op = m.names.label(rec.operation)
+	}
+	client := rec.client
+	m.operations.WithLabelValues(op, client, outcome).Inc()
+	m.opDuration.WithLabelValues(op, client).Observe(d.Seconds())
+	for _, code := range rec.codes {
+		if !slices.Contains(Codes, code) {
+			code = opOther
+		}
+		m.errors.WithLabelValues(code).Inc()
+	}
+	if rec.hasCost {
+		m.cost.WithLabelValues(client).Observe(rec.cost)
+	}
+	if rec.budgetRefused {
+		m.budgetRefusals.WithLabelValues(client).Inc()
+	}
+}
+
+func (m *metrics) sourceCall(c sources.CallInfo, r sources.CallResult) {
+	m.sourceCalls.WithLabelValues(c.Source, c.Endpoint, string(r.Outcome)).Inc()
+	m.sourceDuration.WithLabelValues(c.Source, c.Endpoint).Observe(r.Duration.Seconds())
+}
+
+// opNames folds operation names into a bounded label set: the first max
+// distinct names seen are kept, every later new name is "other". A caller
+// can spend the slots with made-up names; persisted operations, where the
+// set of names is known, close that.
+type opNames struct {
+	mu    sync.RWMutex
+	max   int
+	known map[string]bool
+}
+
+func (n *opNames) label(name string) string {
+	if name == "" {
+		return opAnonymous
+	}
+	n.mu.RLock()
+	ok, full := n.known[name], len(n.known) >= n.max
+	n.mu.RUnlock()
+	switch {
+	case ok:
+		return name
+	case full:
+		return opOther
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.known) >= n.max && !n.known[name] {
+		return opOther
+	}
+	n.known[name] = true
+	return name
+}

@@ -1,0 +1,174 @@
+package sources
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"syscall"
+	"time"
+)
+
+// Outcome is how one attempt of a source call ended; the metrics count
+// calls by it, and the breaker and the retries decide by it.
+type Outcome string
+
+// The outcomes of an attempt.
+const (
+	OutcomeOK           Outcome = "ok"
+	OutcomeNotFound     Outcome = "not_found"
+	OutcomeClientError  Outcome = "client_error"  // another 4xx: the source is fine, the call was not
+	OutcomeRateLimited  Outcome = "rate_limited"  // 429
+	OutcomeUnavailable  Outcome = "unavailable"   // 5xx, refused, reset
+	OutcomeTimeout      Outcome = "timeout"       // the attempt's or the request's deadline passed
+	OutcomeBadResponse  Outcome = "bad_response"  // undecodable, contract-breaking or oversized
+	OutcomeBreakerOpen  Outcome = "breaker_open"  // refused by the breaker, no connection made
+	OutcomeBulkheadFull Outcome = "bulkhead_full" // no free slot within the wait
+	OutcomeCanceled     Outcome = "canceled"      // the caller left
+)
+
+// attemptResult is one attempt's answer or error, and what to do next.
+type attemptResult struct {
+	value     any
+	err       error
+	status    int
+	outcome   Outcome
+	retryable bool
+}
+
+type decodeFunc func([]byte) (any, error)
+
+// decodeAs decodes a JSON answer into a T and checks its contract.
+func decodeAs[T any](b []byte) (any, error) {
+	var out T
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	if v, ok := any(&out).(validator); ok {
+		if err := v.validate(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// validator is implemented by answers that check the contract after decoding.
+type validator interface{ validate() error }
+
+// attempt makes attempt number n of a call, observed (a span, metrics).
+func (c *client) attempt(ctx context.Context, cl call, decode decodeFunc, n int) attemptResult {
+	start := time.Now()
+	ctx, end := c.obs.get().StartCall(ctx, CallInfo{Source: c.name, Endpoint: cl.endpoint, IDs: cl.ids, Attempt: n})
+	r := c.try(ctx, cl, decode)
+	end(CallResult{Outcome: r.outcome, Status: r.status, Duration: time.Since(start), Err: r.err})
+	return r
+}
+
+// try passes the breaker, then the bulkhead, then makes the HTTP call. An
+// open breaker fails at once, without a connection.
+func (c *client) try(ctx context.Context, cl call, decode decodeFunc) attemptResult {
+	done, err := c.breaker.allow()
+	if err != nil {
+		return attemptResult{err: c.fail(cl.endpoint, 0, ErrUnavailable, err), outcome: OutcomeBreakerOpen}
+	}
+	r := c.throughBulkhead(ctx, cl, decode)
+	done(r.outcome)
+	return r
+}
+
+func (c *client) throughBulkhead(ctx context.Context, cl call, decode decodeFunc) attemptResult {
+	release, err := c.slots.acquire(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return attemptResult{err: c.contextError(cl.endpoint, ctx), outcome: OutcomeBulkheadFull}
+		}
+		return attemptResult{err: c.fail(cl.endpoint, 0, ErrUnavailable, err), outcome: OutcomeBulkheadFull}
+	}
+	defer release()
+	return c.roundTrip(ctx, cl, decode)
+}
+
+// roundTrip is one HTTP GET, bounded by the attempt's timeout (and the
+// request's deadline), its answer read through the size cap.
+func (c *client) roundTrip(ctx context.Context, cl call, decode decodeFunc) attemptResult {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, cl.url, nil)
+	if err != nil {
+		return attemptResult{err: c.fail(cl.endpoint, 0, ErrUnavailable, err), outcome: OutcomeUnavailable}
+	}
+	c.setHeaders(ctx, req.Header)
+
+	resp, err := c.httpc.Do(req)
+	if err != nil {
+		r := c.transportFailure(cl.endpoint, ctx, actx, 0, err)
+		r.retryable = r.outcome == OutcomeUnavailable && refusedOrReset(err)
+		return r
+	}
+	// Closing a body that was not read to its end closes the connection:
+	// a stalled or oversized answer never goes back to the pool.
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		// Drain a little so a small error body does not cost the connection.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		return c.statusFailure(cl.endpoint, resp)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
+	if err != nil {
+		return c.transportFailure(cl.endpoint, ctx, actx, resp.StatusCode, err)
+	}
+	if int64(len(body)) > c.cfg.MaxResponseBytes {
+		err := fmt.Errorf("answer over %d bytes", c.cfg.MaxResponseBytes)
+		return attemptResult{err: c.fail(cl.endpoint, resp.StatusCode, ErrBadResponse, err), status: resp.StatusCode, outcome: OutcomeBadResponse}
+	}
+	v, err := decode(body)
+	if err != nil {
+		return attemptResult{err: c.fail(cl.endpoint, resp.StatusCode, ErrBadResponse, err), status: resp.StatusCode, outcome: OutcomeBadResponse}
+	}
+	return attemptResult{value: v, status: resp.StatusCode, outcome: OutcomeOK}
+}
+
+// transportFailure classifies a call that got no (whole) answer: the
+// caller leaving, a deadline passing, or the connection failing.
+func (c *client) transportFailure(endpoint string, parent, attempt context.Context, status int, err error) attemptResult {
+	switch {
+	case errors.Is(parent.Err(), context.Canceled):
+		return attemptResult{err: c.fail(endpoint, status, ErrUnavailable, err), status: status, outcome: OutcomeCanceled}
+	case errors.Is(parent.Err(), context.DeadlineExceeded) || errors.Is(attempt.Err(), context.DeadlineExceeded):
+		return attemptResult{err: c.fail(endpoint, status, ErrTimeout, err), status: status, outcome: OutcomeTimeout}
+	default:
+		return attemptResult{err: c.fail(endpoint, status, ErrUnavailable, err), status: status, outcome: OutcomeUnavailable}
+	}
+}
+
+// refusedOrReset tells the connection failures worth another attempt: the
+// connection was refused, reset, or closed before any answer.
+func refusedOrReset(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+func (c *client) statusFailure(endpoint string, resp *http.Response) attemptResult {
+	code := resp.StatusCode
+	r := attemptResult{status: code}
+	switch {
+	case code == http.StatusNotFound:
+		r.err, r.outcome = c.fail(endpoint, code, ErrNotFound, nil), OutcomeNotFound
+	case code == http.StatusTooManyRequests:
+		e := c.fail(endpoint, code, ErrUnavailable, nil)
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"))
+		r.err, r.outcome = e, OutcomeRateLimited
+	case code >= 500:
+		e := c.fail(endpoint, code, ErrUnavailable, nil)
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"))
+		r.err, r.outcome = e, OutcomeUnavailable
+		r.retryable = code == http.StatusBadGateway || code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout
+	case code >= 400:
+		r.err, r.outcome = c.fail(endpoint, code, ErrBadResponse, fmt.Errorf("unexpected status %d", code)), OutcomeClientError
+	default:
+		r.err, r.outcome = c.fail(endpoint, code, ErrBadResponse, fmt.Errorf("unexpected status %d", code)), OutcomeBadResponse
+	}
+	return r
+}

@@ -1,0 +1,115 @@
+package sources_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gqlbff/gqlbff/sources"
+)
+
+// TestIdenticalCallsShareOneUpstreamCall: concurrent identical calls share
+// one call per caller identity, and the answers of different users are
+// never shared.
+func TestIdenticalCallsShareOneUpstreamCall(t *testing.T) {
+	svc := startService(t, sources.CustomersSource)
+	c := newClient(t, nil, svc, sources.ClientConfig{Coalesce: true})
+	svc.SetLatency(300 * time.Millisecond)
+	users := []sources.Meta{
+		{UserID: "alice", Scopes: []string{"orders:read"}},
+		{UserID: "bob", Scopes: []string{"orders:read"}},
+		{UserID: "alice", Scopes: []string{"orders:read", "admin"}},
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 50*len(users))
+	for _, u := range users {
+		for range 50 {
+			wg.Go(func() {
+				got, err := c.src.Customers.ByIDs(sources.WithMeta(context.Background(), u), []string{"c1", "c2"})
+				if err == nil && len(got) != 2 {
+					err = errors.New("wrong answer")
+				}
+				errs <- err
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := svc.Requests()
+	if len(reqs) != len(users) {
+		t.Fatalf("calls at the service: got %d, want %d (one per caller identity)", len(reqs), len(users))
+	}
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		seen[r.Header.Get("X-User-Id")+" "+r.Header.Get("X-User-Scopes")] = true
+	}
+	for _, u := range users {
+		if key := u.UserID + " " + strings.Join(u.Scopes, " "); !seen[key] {
+			t.Errorf("no call made for %q; calls: %v", key, seen)
+		}
+	}
+	c.rec.mu.Lock()
+	joined := c.rec.joined
+	c.rec.mu.Unlock()
+	if want := 50*len(users) - len(users); joined != want {
+		t.Errorf("coalesced calls reported: got %d, want %d", joined, want)
+	}
+}
+
+// TestOneCallerLeavingDoesNotCancelTheOthers: the first caller's cancel
+// does not end a call others wait for; once every caller has left, the
+// source sees the cancel.
+func TestOneCallerLeavingDoesNotCancelTheOthers(t *testing.T) {
+	svc := startService(t, sources.OrdersSource)
+	c := newClient(t, svc, nil, sources.ClientConfig{Coalesce: true})
+	svc.SetLatency(200 * time.Millisecond)
+
+	first, cancelFirst := context.WithCancel(context.Background())
+	defer cancelFirst()
+	firstErr := make(chan error, 1)
+	go func() { _, err := c.src.Orders.ByID(first, "o1"); firstErr <- err }()
+	for svc.InFlight() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	secondErr := make(chan error, 1)
+	go func() { _, err := c.src.Orders.ByID(context.Background(), "o1"); secondErr <- err }()
+	time.Sleep(20 * time.Millisecond) // the second caller joins the call in flight
+	cancelFirst()
+	if err := <-firstErr; !errors.Is(err, sources.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Errorf("the caller that left: got %v, want ErrUnavailable from context.Canceled", err)
+	}
+	if err := <-secondErr; err != nil {
+		t.Errorf("the caller that stayed: got %v, want the answer", err)
+	}
+	if got, cancelled := svc.Calls(), svc.Cancelled(); got != 1 || cancelled != 0 {
+		t.Errorf("calls and cancels at the service: got %d and %d, want 1 and 0", got, cancelled)
+	}
+
+	// Now both callers leave: the source sees the cancel within 100ms.
+	svc.SetLatency(5 * time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() { _, _ = c.src.Orders.ByID(ctx, "o2") })
+	}
+	for svc.InFlight() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+	deadline := time.Now().Add(100 * time.Millisecond)
+	for svc.Cancelled() != 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if got := svc.Cancelled(); got != 1 {
+		t.Errorf("cancels at the service once every caller left: got %d, want 1", got)
+	}
+}
