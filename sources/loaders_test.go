@@ -14,9 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
 )
-
 
 // fakeService serves the batch endpoints of the REST contract over ids that
 // exist unless they start with "unknown", and records every call. shape,
