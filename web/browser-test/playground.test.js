@@ -82,6 +82,13 @@ async function openBrowser() {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // Name the request behind any failed answer, not only that it failed.
+  page.on('response', (r) => {
+    if (r.status() >= 400) {
+      const body = (r.request().postData() || '').slice(0, 300);
+      problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()} ${body}`);
+    }
+  });
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) =>
       console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`),
@@ -270,6 +277,15 @@ test('headers from the playground config pre-fill the editor and are sent', asyn
     `the headers editor holds the config's headers, got ${JSON.stringify(editors)}`,
   );
   await page.locator('.graphiql-tab').nth(1).click();
+  // GraphiQL names the operation to run from the query editor, debounced:
+  // run the tab once its editor holds its operation and the name has caught
+  // up, or it sends the first tab's name with the second tab's query.
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.graphiql-query-editor .CodeMirror')].some((e) =>
+      e.CodeMirror.getValue().includes('CustomersByIds'),
+    ),
+  );
+  await page.waitForTimeout(500);
   const sent = page.waitForRequest((r) => r.url() === origin + '/graphql' && r.postData().includes('CustomersByIds'));
   await page.locator('.graphiql-execute-button').click();
   const headers = (await sent).headers();
