@@ -35,6 +35,17 @@ type Config struct {
 	// Profiles holds each client profile's limits; the profile comes from
 	// the token's client claim, never from a header a caller can forge.
 	Profiles ProfilesConfig `yaml:"profiles" env:"PROFILE"`
+	// Debug configures the debug listener (pprof, runtime stats).
+	Debug DebugConfig `yaml:"debug" env:"DEBUG"`
+}
+
+// DebugConfig configures the debug listener: pprof profiles and runtime
+// stats (heap, goroutines, allocations) on an address of their own, never
+// on the public one. It is off unless Listen is set.
+type DebugConfig struct {
+	// Listen is the debug listener's host:port; empty turns it off. Bind it
+	// to loopback or an operators' network only.
+	Listen string `yaml:"listen" env:"LISTEN"`
 }
 
 // ProfilesConfig holds the three client profiles of DESIGN.md.
@@ -272,6 +283,13 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen", "want host:port, got %q", c.Listen)
+	}
+	if d := c.Debug.Listen; d != "" {
+		if _, _, err := net.SplitHostPort(d); err != nil {
+			bad("debug.listen", "want host:port or empty (off), got %q", d)
+		} else if d == c.Listen {
+			bad("debug.listen", "must differ from listen (%q): the debug endpoints are never public", c.Listen)
+		}
 	}
 	for _, s := range []struct {
 		name string
