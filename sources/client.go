@@ -116,13 +116,19 @@ func (c *client) get(ctx context.Context, op, path string, query url.Values, out
 	if int64(len(body)) > c.cfg.MaxResponseBytes {
 		return c.fail(op, resp.StatusCode, ErrBadResponse, fmt.Errorf("answer over %d bytes", c.cfg.MaxResponseBytes))
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	if err := decode(body, out); err != nil {
 		return c.fail(op, resp.StatusCode, ErrBadResponse, err)
 	}
+	return nil
+}
+
+// decode reads a JSON answer into out and checks it against the contract.
+func decode(body []byte, out any) error {
+	if err := json.Unmarshal(body, out); err != nil {
+		return err
+	}
 	if v, ok := out.(validator); ok {
-		if err := v.validate(); err != nil {
-			return c.fail(op, resp.StatusCode, ErrBadResponse, err)
-		}
+		return v.validate()
 	}
 	return nil
 }

@@ -48,10 +48,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		stats    = fs.String("stats", "", "the server's /debug/stats URL, for allocations per operation")
 		pid      = fs.Int("pid", 0, "the server's process id, for CPU time and peak RSS")
 		timeout  = fs.Duration("timeout", 30*time.Second, "per-request timeout")
+		reqFile  = fs.String("requests", "", "JSON `file` of requests ([]load.Request), sent round robin, instead of -url")
 		interval time.Duration
 	)
 	rq.Header = http.Header{}
-	fs.StringVar(&rq.URL, "url", "", "request `URL` (required)")
+	fs.StringVar(&rq.URL, "url", "", "request `URL`")
 	fs.StringVar(&rq.Method, "method", http.MethodPost, "request method")
 	fs.Func("header", "request header `Name: value` (repeatable)", func(s string) error {
 		k, v, ok := strings.Cut(s, ":")
@@ -69,13 +70,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if rq.URL == "" {
-		return errors.New("-url is required")
+	switch {
+	case *reqFile != "":
+		b, err := os.ReadFile(*reqFile)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &cfg.Requests); err != nil {
+			return fmt.Errorf("%s: %w", *reqFile, err)
+		}
+	case rq.URL != "":
+		if *body != "" {
+			rq.Body = []byte(*body)
+		}
+		cfg.Requests = []load.Request{rq}
+	default:
+		return errors.New("-url or -requests is required")
 	}
-	if *body != "" {
-		rq.Body = []byte(*body)
-	}
-	cfg.Requests = []load.Request{rq}
 	target := probe.Target{Stats: *stats, PID: *pid}
 	if *srcs != "" {
 		target.Sources = strings.Split(*srcs, ",")

@@ -1,0 +1,166 @@
+package driver
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/gqlbff/gqlbff/bench/probe"
+)
+
+// Markdown writes the run as Markdown: how it ran, the side-by-side table,
+// the details of every cell, the open-loop run and the targets.
+func (res *Results) Markdown(w io.Writer, command string) {
+	o := res.Options
+	m := res.Machine
+	fmt.Fprintf(w, "Run of %s (%s). Command:\n\n```\n%s\n```\n\n", res.Started.UTC().Format("2006-01-02 15:04 MST"), res.Elapsed.Round(time.Second), command)
+	fmt.Fprintf(w, "- Machine: %d CPUs (nproc), %s; %s.\n", m.NProc, m.CPUModel, m.GoVersion)
+	if m.Pinned {
+		fmt.Fprintf(w, "- Pinning: the server under test on CPU %d (`taskset -c %d`, `GOMAXPROCS=1`); the demo sources and the load generator on CPU %d (`taskset -c %d`, `GOMAXPROCS=1`). The machine is shared: other work runs on both CPUs.\n", serverCPU, serverCPU, otherCPU, otherCPU)
+	} else {
+		fmt.Fprintf(w, "- Pinning: none (%v); every process shares every CPU.\n", canPin(m.NProc))
+	}
+	fmt.Fprintf(w, "- Sources: `gqlbff demo-sources --latency %s` (default data set: 1,000 customers, 20,000 orders), one process on loopback.\n", o.Latency)
+	fmt.Fprintf(w, "- Load: closed loop, %s warm-up then %s measured per cell; the systems take turns cell by cell. Token: %s.\n",
+		o.Warmup, o.Duration, map[bool]string{true: "`GQLBFF_BENCH_TOKEN` sent as `Authorization: Bearer`", false: "none"}[o.Token != ""])
+	fmt.Fprintf(w, "- Systems: %s.\n\n", strings.Join(o.Systems, ", "))
+
+	names := o.Systems
+	ratioOf := "gqlbff"
+	fmt.Fprintf(w, "| scenario | clients | ops/s %s | %s/limit | p99 ms %s | %s/limit | calls/op %s | errors |\n",
+		strings.Join(names, " · "), ratioOf, strings.Join(names, " · "), ratioOf, strings.Join(names, " · "))
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, row := range res.rows() {
+		var ops, p99, calls, errs []string
+		for _, n := range names {
+			r := row[n].Report
+			if r == nil {
+				ops, p99, calls, errs = append(ops, "n/a"), append(p99, "n/a"), append(calls, "n/a"), append(errs, "n/a")
+				continue
+			}
+			ops = append(ops, fmt.Sprintf("%.0f", r.Throughput()))
+			p99 = append(p99, fmt.Sprintf("%.2f", r.Latency.P99))
+			calls = append(calls, fmt.Sprintf("%.2f", r.CallsPerOp))
+			errs = append(errs, fmt.Sprintf("%d", r.Errors))
+		}
+		g, l := row[ratioOf].Report, row["limit"].Report
+		tput, lat := "n/a", "n/a"
+		if g != nil && l != nil && l.Throughput() > 0 && l.Latency.P99 > 0 {
+			tput = fmt.Sprintf("%.2f", g.Throughput()/l.Throughput())
+			lat = fmt.Sprintf("%.2f", g.Latency.P99/l.Latency.P99)
+		}
+		any := firstCell(row, names)
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", any.Scenario, any.Clients,
+			strings.Join(ops, " · "), tput, strings.Join(p99, " · "), lat, strings.Join(calls, " · "), strings.Join(errs, " · "))
+	}
+	fmt.Fprintln(w)
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "- %s\n", n)
+	}
+	res.answers(w)
+
+	fmt.Fprintf(w, "\nEvery cell (allocations and CPU are the server's, per operation; CPU util is its CPU time over wall time, 1.00 = CPU %d saturated; peak RSS is VmHWM over the measured run):\n\n", serverCPU)
+	fmt.Fprintln(w, "| scenario | load | system | ops/s | p50 ms | p95 ms | p99 ms | errors | calls/op | allocs/op | KiB/op | CPU µs/op | CPU util | peak RSS MiB |")
+	fmt.Fprintln(w, "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, c := range append(append([]Cell{}, res.Cells...), res.RateRuns...) {
+		detail(w, c)
+	}
+	res.targets(w)
+}
+
+// rows groups the cells by scenario and clients, in run order.
+func (res *Results) rows() []map[string]Cell {
+	var out []map[string]Cell
+	idx := map[string]int{}
+	for _, c := range res.Cells {
+		k := fmt.Sprintf("%s/%d", c.Scenario, c.Clients)
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, map[string]Cell{})
+		}
+		out[i][c.System] = c
+	}
+	return out
+}
+
+func firstCell(row map[string]Cell, names []string) Cell {
+	for _, n := range names {
+		if c, ok := row[n]; ok {
+			return c
+		}
+	}
+	return Cell{}
+}
+
+func (res *Results) answers(w io.Writer) {
+	var odd []string
+	for _, sc := range res.scenarioNames() {
+		for _, s := range res.Options.Systems {
+			if a := res.Answers[sc][s]; a != "" && a != "same bytes" {
+				odd = append(odd, fmt.Sprintf("%s on %s: %s", s, sc, a))
+			}
+		}
+	}
+	if len(odd) == 0 {
+		fmt.Fprintln(w, "- Before the load, each system answered each scenario once: every answer was byte for byte the limit's.")
+		return
+	}
+	fmt.Fprintln(w, "- Before the load, each system answered each scenario once; every other answer was byte for byte the limit's. Exceptions:")
+	for _, o := range odd {
+		fmt.Fprintf(w, "  - %s\n", o)
+	}
+}
+
+func (res *Results) scenarioNames() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range res.Cells {
+		if !seen[c.Scenario] {
+			seen[c.Scenario] = true
+			out = append(out, c.Scenario)
+		}
+	}
+	return out
+}
+
+func detail(w io.Writer, c Cell) {
+	ld := fmt.Sprintf("%d clients", c.Clients)
+	if c.Rate > 0 {
+		ld = fmt.Sprintf("%.0f/s open", c.Rate)
+	}
+	r := c.Report
+	if r == nil {
+		fmt.Fprintf(w, "| %s | %s | %s | %s |  |  |  |  |  |  |  |  |  |  |\n", c.Scenario, ld, c.System, oneLine(c.NA))
+		return
+	}
+	allocs, kib := "n/a", "n/a"
+	if r.AllocsPerOp > 0 {
+		allocs, kib = fmt.Sprintf("%.0f", r.AllocsPerOp), fmt.Sprintf("%.1f", r.BytesPerOp/1024)
+	}
+	fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %s | %.2f | %s | %s | %.0f | %.2f | %.1f |\n",
+		c.Scenario, ld, c.System, r.Throughput(), r.Latency.P50, r.Latency.P95, r.Latency.P99, errorsOf(r),
+		r.CallsPerOp, allocs, kib, r.CPUPerOp, r.CPUUtil, float64(r.PeakRSSKiB)/1024)
+}
+
+func errorsOf(r *probe.Report) string {
+	if r.Errors == 0 {
+		return "0"
+	}
+	var kinds []string
+	for k, n := range r.ErrorKinds {
+		kinds = append(kinds, fmt.Sprintf("%s ×%d", k, n))
+	}
+	return fmt.Sprintf("%d (%s)", r.Errors, strings.Join(kinds, ", "))
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	s = strings.ReplaceAll(s, "|", "\\|")
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
