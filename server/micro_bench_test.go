@@ -98,3 +98,6 @@ type discard struct{ h http.Header }
 func (d discard) Header() http.Header       { return d.h }
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
 func (discard) WriteHeader(int)             {}
+
+// WriteString is there because http.ResponseWriter has it too.
+func (discard) WriteString(s string) (int, error) { return len(s), nil }

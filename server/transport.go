@@ -180,24 +180,3 @@ func responseType(r *http.Request) string {
 	}
 	return "application/json; charset=utf-8"
 }
-
-// errorsOnly is an answer that never reached execution: per the GraphQL
-// spec it has no data entry.
-type errorsOnly struct {
-	Errors     gqlerror.List  `json:"errors"`
-	Extensions map[string]any `json:"extensions,omitempty"`
-}
-
-func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
-	var v any = resp
-	if resp.Data == nil {
-		v = errorsOnly{Errors: resp.Errors, Extensions: resp.Extensions}
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		writeErrors(w, http.StatusInternalServerError, newError(CodeInternal, "internal error"))
-		return
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
