@@ -22,37 +22,40 @@ func (res *Results) Markdown(w io.Writer, command string) {
 		fmt.Fprintf(w, "- Pinning: none (%v); every process shares every CPU.\n", canPin(m.NProc))
 	}
 	fmt.Fprintf(w, "- Sources: `gqlbff demo-sources --latency %s` (default data set: 1,000 customers, 20,000 orders), one process on loopback.\n", o.Latency)
-	fmt.Fprintf(w, "- Load: closed loop, %s warm-up then %s measured per cell; the systems take turns cell by cell. Token: %s.\n",
-		o.Warmup, o.Duration, map[bool]string{true: "`GQLBFF_BENCH_TOKEN` sent as `Authorization: Bearer`", false: "none"}[o.Token != ""])
-	fmt.Fprintf(w, "- Systems: %s.\n\n", strings.Join(o.Systems, ", "))
+	rounds := ""
+	if o.Rounds > 1 {
+		rounds = fmt.Sprintf("; %d rounds, each cell shows its round of median throughput", o.Rounds)
+	}
+	fmt.Fprintf(w, "- Load: closed loop, %s warm-up then %s measured per cell; the systems take turns cell by cell%s. Token: %s.\n",
+		o.Warmup, o.Duration, rounds, map[bool]string{true: "`GQLBFF_BENCH_TOKEN` sent as `Authorization: Bearer`", false: "none"}[o.Token != ""])
+	fmt.Fprintf(w, "- Systems: %s. CPU µs/op is the server's CPU time (user + system, /proc) per operation: when the server does not get a whole CPU (a shared machine, or a bottleneck on the other CPU), throughput follows the CPU it got, and CPU per operation is the steadier measure of what each system costs.\n\n", strings.Join(o.Systems, ", "))
 
 	names := o.Systems
-	ratioOf := "gqlbff"
-	fmt.Fprintf(w, "| scenario | clients | ops/s %s | %s/limit | p99 ms %s | %s/limit | calls/op %s | errors |\n",
-		strings.Join(names, " · "), ratioOf, strings.Join(names, " · "), ratioOf, strings.Join(names, " · "))
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	list := strings.Join(names, " · ")
+	fmt.Fprintf(w, "| scenario | clients | ops/s %s | gqlbff/limit ops/s | p99 ms %s | gqlbff/limit p99 | CPU µs/op %s | gqlbff/limit CPU | calls/op %s | errors |\n",
+		list, list, list, list)
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, row := range res.rows() {
-		var ops, p99, calls, errs []string
+		var ops, p99, cpu, calls, errs []string
 		for _, n := range names {
 			r := row[n].Report
 			if r == nil {
-				ops, p99, calls, errs = append(ops, "n/a"), append(p99, "n/a"), append(calls, "n/a"), append(errs, "n/a")
+				for _, col := range []*[]string{&ops, &p99, &cpu, &calls, &errs} {
+					*col = append(*col, "n/a")
+				}
 				continue
 			}
 			ops = append(ops, fmt.Sprintf("%.0f", r.Throughput()))
-			p99 = append(p99, fmt.Sprintf("%.2f", r.Latency.P99))
+			p99 = append(p99, fmt.Sprintf("%.1f", r.Latency.P99))
+			cpu = append(cpu, fmt.Sprintf("%.0f", r.CPUPerOp))
 			calls = append(calls, fmt.Sprintf("%.2f", r.CallsPerOp))
 			errs = append(errs, fmt.Sprintf("%d", r.Errors))
 		}
-		g, l := row[ratioOf].Report, row["limit"].Report
-		tput, lat := "n/a", "n/a"
-		if g != nil && l != nil && l.Throughput() > 0 && l.Latency.P99 > 0 {
-			tput = fmt.Sprintf("%.2f", g.Throughput()/l.Throughput())
-			lat = fmt.Sprintf("%.2f", g.Latency.P99/l.Latency.P99)
-		}
-		any := firstCell(row, names)
-		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", any.Scenario, any.Clients,
-			strings.Join(ops, " · "), tput, strings.Join(p99, " · "), lat, strings.Join(calls, " · "), strings.Join(errs, " · "))
+		tput, lat, cost := ratios(row["gqlbff"].Report, row["limit"].Report)
+		c := firstCell(row, names)
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Scenario, c.Clients,
+			strings.Join(ops, " · "), tput, strings.Join(p99, " · "), lat, strings.Join(cpu, " · "), cost,
+			strings.Join(calls, " · "), strings.Join(errs, " · "))
 	}
 	fmt.Fprintln(w)
 	for _, n := range res.Notes {
@@ -67,6 +70,25 @@ func (res *Results) Markdown(w io.Writer, command string) {
 		detail(w, c)
 	}
 	res.targets(w)
+}
+
+// ratios are gqlbff's throughput, p99 and CPU per operation over the
+// limit's, as text; n/a when either is missing.
+func ratios(g, l *probe.Report) (tput, p99, cpu string) {
+	tput, p99, cpu = "n/a", "n/a", "n/a"
+	if g == nil || l == nil {
+		return
+	}
+	if l.Throughput() > 0 {
+		tput = fmt.Sprintf("%.2f", g.Throughput()/l.Throughput())
+	}
+	if l.Latency.P99 > 0 {
+		p99 = fmt.Sprintf("%.2f", g.Latency.P99/l.Latency.P99)
+	}
+	if l.CPUPerOp > 0 {
+		cpu = fmt.Sprintf("%.2f", g.CPUPerOp/l.CPUPerOp)
+	}
+	return
 }
 
 // rows groups the cells by scenario and clients, in run order.

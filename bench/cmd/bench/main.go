@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	systems := fs.String("systems", "gqlbff,limit,naive", "systems under test, comma-separated (gqlbff, limit, naive)")
 	scenarios := fs.String("scenarios", "", "scenarios to run, comma-separated (default: all)")
 	clients := fs.String("clients", "32,64", "closed-loop concurrencies, comma-separated")
+	fs.IntVar(&o.Rounds, "rounds", 1, "run every cell this many times; the table shows the median")
 	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "warm-up per cell")
 	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "measured run per cell")
 	fs.DurationVar(&o.Latency, "latency", time.Millisecond, "demo sources' added latency per call")
