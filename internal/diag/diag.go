@@ -40,15 +40,14 @@ var names = []string{
 	"/memory/classes/heap/objects:bytes",
 	"/gc/heap/live:bytes",
 	"/memory/classes/total:bytes",
-	"/gc/heap/allocs:objects",
-	"/gc/heap/tiny/allocs:objects",
-	"/gc/heap/allocs:bytes",
 	"/gc/cycles/total:gc-cycles",
 	"/sched/gomaxprocs:threads",
 }
 
-// Read takes a snapshot of the runtime's metrics. It does not stop the
-// world.
+// Read takes a snapshot of the runtime's metrics. The allocation counters
+// come from runtime.ReadMemStats, which stops the world for a moment:
+// runtime/metrics' counters lag behind by what the per-CPU caches hold, and
+// these must be exact (they are the same as go test -benchmem's).
 func Read() Stats {
 	samples := make([]metrics.Sample, len(names))
 	for i, n := range names {
@@ -61,15 +60,17 @@ func Read() Stats {
 		}
 		return samples[i].Value.Uint64()
 	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
 	return Stats{
 		Goroutines:       v(0),
 		HeapObjectsBytes: v(1),
 		HeapLiveBytes:    v(2),
 		TotalBytes:       v(3),
-		AllocObjects:     v(4) + v(5),
-		AllocBytes:       v(6),
-		GCCycles:         v(7),
-		GOMAXPROCS:       v(8),
+		AllocObjects:     ms.Mallocs,
+		AllocBytes:       ms.TotalAlloc,
+		GCCycles:         v(4),
+		GOMAXPROCS:       v(5),
 	}
 }
 
