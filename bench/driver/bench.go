@@ -47,9 +47,9 @@ type Options struct {
 	// Token, when set, is sent as Authorization: Bearer.
 	Token string
 	// Rate is the open-loop phase's requests per second (0 skips it), over
-	// RateScenario, for the RSS target.
-	Rate         float64
-	RateScenario string
+	// each of RateScenarios, for the RSS target.
+	Rate          float64
+	RateScenarios []string
 	// Profile, a directory, receives a CPU profile of every gqlbff cell.
 	Profile string
 	// Out receives progress.
@@ -144,19 +144,21 @@ func Bench(ctx context.Context, opts Options) (*Results, error) {
 		res.Cells = append(res.Cells, median(all[key]))
 	}
 	if opts.Rate > 0 {
-		sc, err := pick([]string{opts.RateScenario})
+		rated, err := pick(opts.RateScenarios)
 		if err != nil {
 			return nil, err
 		}
-		for _, s := range e.systems {
-			cell := Cell{Scenario: sc[0].Name, Rate: opts.Rate, System: s.name, NA: na[sc[0].Name][s.name]}
-			if cell.NA == "" {
-				if cell.Report, err = e.run(ctx, s, sc[0], opts, 0, opts.Rate); err != nil {
-					cell.NA = "load failed: " + err.Error()
+		for _, sc := range rated {
+			for _, s := range e.systems {
+				cell := Cell{Scenario: sc.Name, Rate: opts.Rate, System: s.name, NA: na[sc.Name][s.name]}
+				if cell.NA == "" {
+					if cell.Report, err = e.run(ctx, s, sc, opts, 0, opts.Rate); err != nil {
+						cell.NA = "load failed: " + err.Error()
+					}
 				}
+				res.RateRuns = append(res.RateRuns, cell)
+				progress(opts.Out, cell)
 			}
-			res.RateRuns = append(res.RateRuns, cell)
-			progress(opts.Out, cell)
 		}
 	}
 	res.Elapsed = time.Since(res.Started)
@@ -305,7 +307,7 @@ func (e *env) run(ctx context.Context, s *system, sc scenario.Scenario, opts Opt
 		return nil, err
 	}
 	args := []string{"-requests", reqFile, "-warmup", opts.Warmup.String(), "-duration", opts.Duration.String(),
-		"-sources", strings.Join(e.sources, ","), "-pid", strconv.Itoa(s.p.pid())}
+		"-sources", strings.Join(e.sources, ","), "-pid", strconv.Itoa(s.p.pid()), "-other-pids", strconv.Itoa(e.demo.pid())}
 	if s.stats != "" {
 		args = append(args, "-stats", s.stats)
 	}

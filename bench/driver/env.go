@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gqlbff/gqlbff/bench/scenario"
@@ -82,6 +83,9 @@ func (e *env) startSystem(ctx context.Context, name string) (*system, error) {
 		return nil, err
 	}
 	s := &system{name: name, kind: scenario.GraphQL, base: "http://" + addrs[0]}
+	// "gqlbff+GOGC=400" is gqlbff with GOGC=400 in its environment.
+	parts := strings.Split(name, "+")
+	name, extra := parts[0], parts[1:]
 	flags := []string{"-listen", addrs[0], "-debug-listen", addrs[1], "-manifest", e.manifest,
 		"-orders-url", e.sources[0], "-customers-url", e.sources[1], "-analytics-url", e.sources[2]}
 	switch name {
@@ -91,21 +95,21 @@ func (e *env) startSystem(ctx context.Context, name string) (*system, error) {
 			bin = e.bins.before
 		}
 		// As shipped: the defaults, the sources' URLs, the debug listener.
-		env := []string{
-			"GQLBFF_LISTEN=" + addrs[0], "GQLBFF_DEBUG_LISTEN=" + addrs[1],
-			"GQLBFF_ORDERS_URL=" + e.sources[0], "GQLBFF_CUSTOMERS_URL=" + e.sources[1], "GQLBFF_ANALYTICS_URL=" + e.sources[2],
-			"GQLBFF_PERSISTED_MANIFEST=" + e.manifest,
-		}
-		s.p, err = e.l.start(ctx, name, serverCPU, env, bin)
+		env := append(extra,
+			"GQLBFF_LISTEN="+addrs[0], "GQLBFF_DEBUG_LISTEN="+addrs[1],
+			"GQLBFF_ORDERS_URL="+e.sources[0], "GQLBFF_CUSTOMERS_URL="+e.sources[1], "GQLBFF_ANALYTICS_URL="+e.sources[2],
+			"GQLBFF_PERSISTED_MANIFEST="+e.manifest,
+		)
+		s.p, err = e.l.start(ctx, s.name, serverCPU, env, bin)
 	case "limit":
 		s.kind = scenario.Limit
-		s.p, err = e.l.start(ctx, name, serverCPU, nil, e.bins.limit, flags...)
+		s.p, err = e.l.start(ctx, s.name, serverCPU, extra, e.bins.limit, flags...)
 	case "naive":
 		// A connection per item: a larger idle pool keeps it from measuring
 		// ephemeral port exhaustion instead of itself.
-		s.p, err = e.l.start(ctx, name, serverCPU, nil, e.bins.naive, append(flags, "-max-idle-per-host", "1024")...)
+		s.p, err = e.l.start(ctx, s.name, serverCPU, extra, e.bins.naive, append(flags, "-max-idle-per-host", "1024")...)
 	default:
-		return nil, fmt.Errorf("unknown system %q: want gqlbff, limit, naive or gqlbff-before", name)
+		return nil, fmt.Errorf("unknown system %q: want gqlbff, limit, naive or gqlbff-before, each optionally +ENV=value", s.name)
 	}
 	if err != nil {
 		return nil, err

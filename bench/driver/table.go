@@ -63,9 +63,9 @@ func (res *Results) Markdown(w io.Writer, command string) {
 	}
 	res.answers(w)
 
-	fmt.Fprintf(w, "\nEvery cell (allocations and CPU are the server's, per operation; CPU util is its CPU time over wall time, 1.00 = CPU %d saturated; peak RSS is VmHWM over the measured run):\n\n", serverCPU)
-	fmt.Fprintln(w, "| scenario | load | system | ops/s | p50 ms | p95 ms | p99 ms | errors | calls/op | allocs/op | KiB/op | CPU µs/op | CPU util | peak RSS MiB |")
-	fmt.Fprintln(w, "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintf(w, "\nEvery cell. Allocations and CPU µs are the server's, per operation. Server CPU is its CPU time over wall time (1.00: all of CPU %d); \"CPU %d busy\" is how busy that CPU was with anything, this server or other work on the machine. \"Demo + load\" is the CPU time of the demo sources and the load generator, and \"CPU %d busy\" the same for their CPU. Peak RSS is VmHWM over the measured run.\n\n", serverCPU, serverCPU, otherCPU)
+	fmt.Fprintf(w, "| scenario | load | system | ops/s | p50 ms | p95 ms | p99 ms | errors | calls/op | allocs/op | KiB/op | CPU µs/op | server CPU | CPU %d busy | demo + load | CPU %d busy | peak RSS MiB |\n", serverCPU, otherCPU)
+	fmt.Fprintln(w, "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, c := range append(append([]Cell{}, res.Cells...), res.RateRuns...) {
 		detail(w, c)
 	}
@@ -155,16 +155,22 @@ func detail(w io.Writer, c Cell) {
 	}
 	r := c.Report
 	if r == nil {
-		fmt.Fprintf(w, "| %s | %s | %s | %s |  |  |  |  |  |  |  |  |  |  |\n", c.Scenario, ld, c.System, oneLine(c.NA))
+		fmt.Fprintf(w, "| %s | %s | %s | %s |  |  |  |  |  |  |  |  |  |  |  |  |  |\n", c.Scenario, ld, c.System, oneLine(c.NA))
 		return
 	}
 	allocs, kib := "n/a", "n/a"
 	if r.AllocsPerOp > 0 {
 		allocs, kib = fmt.Sprintf("%.0f", r.AllocsPerOp), fmt.Sprintf("%.1f", r.BytesPerOp/1024)
 	}
-	fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %s | %.2f | %s | %s | %.0f | %.2f | %.1f |\n",
+	busy := func(cpu int) string {
+		if cpu < len(r.CPUBusy) {
+			return fmt.Sprintf("%.2f", r.CPUBusy[cpu])
+		}
+		return "n/a"
+	}
+	fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %s | %.2f | %s | %s | %.0f | %.2f | %s | %.2f | %s | %.1f |\n",
 		c.Scenario, ld, c.System, r.Throughput(), r.Latency.P50, r.Latency.P95, r.Latency.P99, errorsOf(r),
-		r.CallsPerOp, allocs, kib, r.CPUPerOp, r.CPUUtil, float64(r.PeakRSSKiB)/1024)
+		r.CallsPerOp, allocs, kib, r.CPUPerOp, r.CPUUtil, busy(serverCPU), r.OthersUtil, busy(otherCPU), float64(r.PeakRSSKiB)/1024)
 }
 
 func errorsOf(r *probe.Report) string {

@@ -26,6 +26,9 @@ type Target struct {
 	Stats string
 	// PID is the server's process id; 0 skips /proc.
 	PID int
+	// Others are the other processes of the benchmark (the demo sources,
+	// the load generator), whose CPU time is summed in Snapshot.Others.
+	Others []int
 }
 
 // Snapshot is the counters at one moment.
@@ -34,6 +37,17 @@ type Snapshot struct {
 	SourceCalls int        `json:"sourceCalls"`
 	Server      diag.Stats `json:"server"`
 	Proc        Proc       `json:"proc"`
+	// Others is the CPU time of Target.Others, together.
+	Others time.Duration `json:"othersCpuNs"`
+	// CPUs is each CPU's time, busy and in all, from /proc/stat.
+	CPUs []CPUTime `json:"cpus"`
+}
+
+// CPUTime is one CPU's time so far, in clock ticks: busy (neither idle
+// nor waiting for I/O) and in all.
+type CPUTime struct {
+	Busy  int64 `json:"busy"`
+	Total int64 `json:"total"`
 }
 
 // Proc is what /proc says of a process.
@@ -72,7 +86,54 @@ func Take(ctx context.Context, c *http.Client, t Target) (Snapshot, error) {
 		}
 		s.Proc = p
 	}
+	for _, pid := range t.Others {
+		p, err := ReadProc(pid)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		s.Others += p.CPU
+	}
+	cpus, err := ReadCPUs()
+	if err != nil {
+		errs = append(errs, err)
+	}
+	s.CPUs = cpus
 	return s, errors.Join(errs...)
+}
+
+// ReadCPUs reads every CPU's time from /proc/stat, by CPU number.
+func ReadCPUs() ([]CPUTime, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return nil, err
+	}
+	var out []CPUTime
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || !strings.HasPrefix(f[0], "cpu") || f[0] == "cpu" {
+			continue
+		}
+		n, err := strconv.Atoi(f[0][3:])
+		if err != nil {
+			continue
+		}
+		var t CPUTime
+		for i, v := range f[1:] {
+			x, _ := strconv.ParseInt(v, 10, 64)
+			if i >= 8 { // guest time is already in user time
+				break
+			}
+			t.Total += x
+			if i != 3 && i != 4 { // idle, iowait
+				t.Busy += x
+			}
+		}
+		for len(out) <= n {
+			out = append(out, CPUTime{})
+		}
+		out[n] = t
+	}
+	return out, nil
 }
 
 func getJSON(ctx context.Context, c *http.Client, url string, v any) error {

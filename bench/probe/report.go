@@ -21,6 +21,12 @@ type Report struct {
 	// CPUUtil its CPU time over the wall time (1 = one core busy).
 	CPUPerOp float64 `json:"cpuPerOpUs"`
 	CPUUtil  float64 `json:"cpuUtil"`
+	// OthersUtil is the CPU time of the benchmark's other processes (demo
+	// sources, load generator) over the wall time.
+	OthersUtil float64 `json:"othersUtil"`
+	// CPUBusy is, per CPU, the fraction of the run it was busy with
+	// anything: this benchmark's processes or any other work.
+	CPUBusy []float64 `json:"cpuBusy"`
 	// PeakRSSKiB is the server's peak resident set during the run (VmHWM,
 	// reset at its start); RSSKiB the resident set at its end.
 	PeakRSSKiB int64 `json:"peakRssKiB"`
@@ -44,6 +50,12 @@ func NewReport(res load.Result, before, after Snapshot) Report {
 	}
 	if wall := after.At.Sub(before.At); wall > 0 {
 		r.CPUUtil = float64(after.Proc.CPU-before.Proc.CPU) / float64(wall)
+		r.OthersUtil = float64(after.Others-before.Others) / float64(wall)
+	}
+	for i := range min(len(before.CPUs), len(after.CPUs)) {
+		if total := after.CPUs[i].Total - before.CPUs[i].Total; total > 0 {
+			r.CPUBusy = append(r.CPUBusy, float64(after.CPUs[i].Busy-before.CPUs[i].Busy)/float64(total))
+		}
 	}
 	r.PeakRSSKiB, r.RSSKiB = after.Proc.PeakRSSKiB, after.Proc.RSSKiB
 	r.Goroutines = after.Server.Goroutines

@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := driver.Options{Root: root, Out: stderr}
-	systems := fs.String("systems", "gqlbff,limit,naive", "systems under test, comma-separated (gqlbff, limit, naive)")
+	systems := fs.String("systems", "gqlbff,limit,naive", "systems under test, comma-separated: gqlbff, limit, naive, each optionally with +ENV=value (gqlbff+GOGC=400)")
 	scenarios := fs.String("scenarios", "", "scenarios to run, comma-separated (default: all)")
 	clients := fs.String("clients", "32,64", "closed-loop concurrencies, comma-separated")
 	fs.IntVar(&o.Rounds, "rounds", 1, "run every cell this many times; the table shows the median")
@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "measured run per cell")
 	fs.DurationVar(&o.Latency, "latency", time.Millisecond, "demo sources' added latency per call")
 	fs.Float64Var(&o.Rate, "rate", 2000, "open-loop rate (req/s) of the RSS run; 0 skips it")
-	fs.StringVar(&o.RateScenario, "rate-scenario", "order_detail", "scenario of the open-loop run")
+	rated := fs.String("rate-scenarios", "order_detail,me", "scenarios of the open-loop run, comma-separated")
 	fs.StringVar(&o.Before, "before", "", "git `ref`: also run gqlbff built from it, as gqlbff-before")
 	fs.StringVar(&o.Dir, "dir", "", "keep binaries and logs in this `directory` (default: a temporary one)")
 	fs.StringVar(&o.Profile, "profile", "", "write a CPU profile of every gqlbff cell into this `directory`")
@@ -69,6 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		o.Systems = append(o.Systems, "gqlbff-before")
 	}
 	o.Scenarios = split(*scenarios)
+	o.RateScenarios = split(*rated)
 	for _, c := range split(*clients) {
 		n, err := strconv.Atoi(c)
 		if err != nil || n <= 0 {

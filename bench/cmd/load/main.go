@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -47,6 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		srcs     = fs.String("sources", "", "comma-separated base URLs of the demo services, for source calls per operation")
 		stats    = fs.String("stats", "", "the server's /debug/stats URL, for allocations per operation")
 		pid      = fs.Int("pid", 0, "the server's process id, for CPU time and peak RSS")
+		others   = fs.String("other-pids", "", "comma-separated process ids of the benchmark's other processes (this one is added), for their CPU time")
 		timeout  = fs.Duration("timeout", 30*time.Second, "per-request timeout")
 		reqFile  = fs.String("requests", "", "JSON `file` of requests ([]load.Request), sent round robin, instead of -url")
 		interval time.Duration
@@ -87,7 +89,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	default:
 		return errors.New("-url or -requests is required")
 	}
-	target := probe.Target{Stats: *stats, PID: *pid}
+	target := probe.Target{Stats: *stats, PID: *pid, Others: []int{os.Getpid()}}
+	for _, p := range strings.Split(*others, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(p)); err == nil && n > 0 {
+			target.Others = append(target.Others, n)
+		}
+	}
 	if *srcs != "" {
 		target.Sources = strings.Split(*srcs, ",")
 	}
