@@ -55,6 +55,8 @@ var faults = []fault{
 type Sample struct {
 	T     float64
 	Fault string // the fault active at any time during the interval, "" when none
+	// ProbeError: the server's counters could not be read at its end.
+	ProbeError string
 	probe.Report
 }
 
@@ -128,11 +130,11 @@ func Soak(ctx context.Context, opts SoakOptions) (*SoakResults, error) {
 			continue
 		}
 		sched.start() // the first line comes after the warm-up
-		smp := Sample{T: line.T, Fault: sched.during(line.T - opts.Interval.Seconds()), Report: line.Report}
+		smp := Sample{T: line.T, Fault: sched.during(line.T - opts.Interval.Seconds()), ProbeError: line.ProbeError, Report: line.Report}
 		res.Samples = append(res.Samples, smp)
 		if opts.Out != nil {
-			fmt.Fprintf(opts.Out, "t=%4.0fs %-34s %6.0f ops/s  errors %4d  p99 %7.2f ms  heap live %6.1f MiB  goroutines %5d  RSS %6.1f MiB\n",
-				smp.T, smp.Fault, smp.Throughput(), smp.Errors, smp.Latency.P99, mib(smp.HeapLiveBytes), smp.Goroutines, float64(smp.RSSKiB)/1024)
+			fmt.Fprintf(opts.Out, "t=%4.0fs %-34s %6.0f ops/s  errors %4d  p99 %8.2f ms  %s\n",
+				smp.T, smp.Fault, smp.Throughput(), smp.Errors, smp.Latency.P99, smp.serverFigures())
 		}
 	}
 	sched.stop()
@@ -143,6 +145,22 @@ func Soak(ctx context.Context, opts SoakOptions) (*SoakResults, error) {
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// serverFigures are the sample's server columns, or why they are missing.
+func (s Sample) serverFigures() string {
+	if s.ProbeError != "" {
+		return "server counters not read (its debug listener did not answer in time)"
+	}
+	return fmt.Sprintf("heap live %6.1f MiB  goroutines %5d  RSS %6.1f MiB  server CPU %.2f  CPU %d busy %s",
+		mib(s.HeapLiveBytes), s.Goroutines, float64(s.RSSKiB)/1024, s.CPUUtil, serverCPU, busyOf(s.CPUBusy, serverCPU))
+}
+
+func busyOf(busy []float64, cpu int) string {
+	if cpu < len(busy) {
+		return fmt.Sprintf("%.2f", busy[cpu])
+	}
+	return "n/a"
+}
 
 // schedule injects and clears the faults on time, from the start of the
 // measured run, and remembers when each was on.

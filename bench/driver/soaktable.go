@@ -23,16 +23,21 @@ func (res *SoakResults) Markdown(w io.Writer, command string) {
 		fmt.Fprint(w, f.name)
 	}
 	fmt.Fprintln(w, ". Requests that hit a fault answer partial data with errors: they count as errors below.")
-	fmt.Fprintf(w, "- Heap live is what the last GC found live; goroutines and RSS are at the end of each %s interval.\n\n", o.Interval)
-	fmt.Fprintln(w, "| t (s) | fault during the interval | ops/s | errors | p99 ms | heap live MiB | heap objects MiB | goroutines | RSS MiB |")
-	fmt.Fprintln(w, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintf(w, "- Heap live is what the last GC found live; goroutines and RSS are at the end of each %s interval. Server CPU is gqlbff's CPU time over the interval (1.00: all of CPU %d); CPU %d busy counts any work on that CPU, the machine's other work included. n/a: the server did not answer its debug listener in time.\n\n", o.Interval, serverCPU, serverCPU)
+	fmt.Fprintf(w, "| t (s) | fault during the interval | ops/s | errors | p99 ms | heap live MiB | heap objects MiB | goroutines | RSS MiB | server CPU | CPU %d busy |\n", serverCPU)
+	fmt.Fprintln(w, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, s := range res.Samples {
 		f := s.Fault
 		if f == "" {
 			f = "—"
 		}
-		fmt.Fprintf(w, "| %.0f | %s | %.0f | %d | %.2f | %.1f | %.1f | %d | %.1f |\n",
-			s.T, f, s.Throughput(), s.Errors, s.Latency.P99, mib(s.HeapLiveBytes), mib(s.HeapObjectsBytes), s.Goroutines, float64(s.RSSKiB)/1024)
+		if s.ProbeError != "" {
+			fmt.Fprintf(w, "| %.0f | %s | %.0f | %d | %.2f | n/a | n/a | n/a | n/a | n/a | n/a |\n", s.T, f, s.Throughput(), s.Errors, s.Latency.P99)
+			continue
+		}
+		fmt.Fprintf(w, "| %.0f | %s | %.0f | %d | %.2f | %.1f | %.1f | %d | %.1f | %.2f | %s |\n",
+			s.T, f, s.Throughput(), s.Errors, s.Latency.P99, mib(s.HeapLiveBytes), mib(s.HeapObjectsBytes), s.Goroutines,
+			float64(s.RSSKiB)/1024, s.CPUUtil, busyOf(s.CPUBusy, serverCPU))
 	}
 	fmt.Fprintln(w)
 	if f := res.Final; f != nil {
@@ -47,7 +52,7 @@ func (res *SoakResults) Markdown(w io.Writer, command string) {
 func (res *SoakResults) Verdict() string {
 	var clean []Sample
 	for _, s := range res.Samples {
-		if s.Fault == "" {
+		if s.Fault == "" && s.ProbeError == "" {
 			clean = append(clean, s)
 		}
 	}

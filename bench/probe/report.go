@@ -69,5 +69,9 @@ func NewReport(res load.Result, before, after Snapshot) Report {
 type Line struct {
 	Phase string  `json:"phase"`
 	T     float64 `json:"t"`
+	// ProbeError says the counters could not be read at the end of this
+	// slice (the server did not answer its debug listener in time): its
+	// server figures are missing, and the next slice covers both.
+	ProbeError string `json:"probeError,omitempty"`
 	Report
 }

@@ -138,7 +138,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.OnInterval = func(r load.Result) {
 			snap, err := probe.Take(ctx, probes, target)
 			if err != nil {
-				fmt.Fprintln(stderr, "load: probe:", err)
+				// Keep the last good snapshot: the next slice's figures
+				// then cover this one too.
+				l := line("interval", time.Since(before.At), cfg, r, last, last)
+				l.ProbeError = err.Error()
+				_ = enc.Encode(l)
+				return
 			}
 			_ = enc.Encode(line("interval", snap.At.Sub(before.At), cfg, r, last, snap))
 			last = snap
