@@ -99,7 +99,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		target.Sources = strings.Split(*srcs, ",")
 	}
 
+	// Keep a connection per request that may be in flight: closing the
+	// ones past the idle pool would make the server accept new connections
+	// all the time once it falls behind, and measure that.
 	conns := max(cfg.Concurrency, 64)
+	if cfg.Rate > 0 {
+		conns = max(conns, cfg.MaxInFlight)
+	}
 	client := &http.Client{
 		Timeout: *timeout,
 		Transport: &http.Transport{
