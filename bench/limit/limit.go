@@ -42,7 +42,7 @@ func New(opts serve.Options) http.Handler {
 	mux := http.NewServeMux()
 	for name, op := range Operations {
 		mux.HandleFunc("/"+name, func(w http.ResponseWriter, r *http.Request) {
-			vars, err := variables(r)
+			vars, err := variables(w, r)
 			if err != nil {
 				write(w, http.StatusBadRequest, errorsAnswer("BAD_USER_INPUT", err.Error()))
 				return
@@ -96,7 +96,7 @@ func (b *badInput) Error() string { return b.msg }
 func badInputf(format string, args ...any) error { return &badInput{fmt.Sprintf(format, args...)} }
 
 // variables reads the variables of a POST body or a GET query.
-func variables(r *http.Request) ([]byte, error) {
+func variables(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	switch r.Method {
 	case http.MethodGet:
 		return []byte(r.URL.Query().Get("variables")), nil
@@ -104,7 +104,7 @@ func variables(r *http.Request) ([]byte, error) {
 		var body struct {
 			Variables json.RawMessage `json:"variables"`
 		}
-		b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		if err != nil {
 			return nil, errors.New("the request body could not be read")
 		}

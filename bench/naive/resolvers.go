@@ -56,6 +56,7 @@ func (r *Resolver) customer(ctx context.Context, id string) (*model.Customer, er
 	return toCustomer(c), nil
 }
 
+// Orders resolves Customer.orders.
 func (r customerResolver) Orders(ctx context.Context, obj *model.Customer, first *int) ([]model.Order, error) {
 	orders, err := r.src.Orders.ByCustomers(ctx, []string{obj.ID}, orDefault(first, 10))
 	if err != nil {
@@ -64,6 +65,7 @@ func (r customerResolver) Orders(ctx context.Context, obj *model.Customer, first
 	return toOrders(orders), nil
 }
 
+// Stats resolves Customer.stats.
 func (r customerResolver) Stats(ctx context.Context, obj *model.Customer) (*model.CustomerStats, error) {
 	st, err := r.src.Analytics.CustomerStats(ctx, []string{obj.ID})
 	if err != nil || len(st) == 0 {
@@ -72,6 +74,7 @@ func (r customerResolver) Stats(ctx context.Context, obj *model.Customer) (*mode
 	return toStats(st[0]), nil
 }
 
+// RecentOrders resolves Dashboard.recentOrders.
 func (r dashboardResolver) RecentOrders(ctx context.Context, _ *model.Dashboard, first *int) ([]model.Order, error) {
 	page, err := r.src.Orders.List(ctx, "", orDefault(first, 10), "")
 	if err != nil {
@@ -80,6 +83,7 @@ func (r dashboardResolver) RecentOrders(ctx context.Context, _ *model.Dashboard,
 	return toOrders(page.Items), nil
 }
 
+// TopCustomers resolves Dashboard.topCustomers.
 func (r dashboardResolver) TopCustomers(ctx context.Context, _ *model.Dashboard, first *int) ([]model.Customer, error) {
 	top, err := r.src.Analytics.TopCustomers(ctx, orDefault(first, 5))
 	if err != nil {
@@ -98,6 +102,7 @@ func (r dashboardResolver) TopCustomers(ctx context.Context, _ *model.Dashboard,
 	return out, nil
 }
 
+// Summary resolves Dashboard.summary.
 func (r dashboardResolver) Summary(ctx context.Context, _ *model.Dashboard, since *time.Time) (*model.AnalyticsSummary, error) {
 	s, err := r.src.Analytics.Summary(ctx, since)
 	if err != nil {
@@ -109,10 +114,12 @@ func (r dashboardResolver) Summary(ctx context.Context, _ *model.Dashboard, sinc
 	}, nil
 }
 
+// Customer resolves Order.customer.
 func (r orderResolver) Customer(ctx context.Context, obj *model.Order) (*model.Customer, error) {
 	return r.customer(ctx, obj.CustomerID)
 }
 
+// Me resolves Query.me.
 func (r queryResolver) Me(ctx context.Context) (*model.Customer, error) {
 	sub := sources.MetaFrom(ctx).UserID
 	if sub == "" {
@@ -121,6 +128,7 @@ func (r queryResolver) Me(ctx context.Context) (*model.Customer, error) {
 	return r.customer(ctx, sub)
 }
 
+// Order resolves Query.order.
 func (r queryResolver) Order(ctx context.Context, id string) (*model.Order, error) {
 	o, err := r.src.Orders.ByID(ctx, id)
 	if errors.Is(err, sources.ErrNotFound) {
@@ -133,8 +141,8 @@ func (r queryResolver) Order(ctx context.Context, id string) (*model.Order, erro
 	return &m, nil
 }
 
-// Orders reads one REST page; a cursor is gqlbff's (the REST page's cursor
-// and the items of it already seen).
+// Orders resolves Query.orders from one REST page; a cursor is gqlbff's
+// (the REST page's cursor and the items of it already seen).
 func (r queryResolver) Orders(ctx context.Context, status *model.OrderStatus, first *int, after *string) (*model.OrderConnection, error) {
 	n := orDefault(first, 20)
 	var st string
@@ -172,11 +180,12 @@ func (r queryResolver) Orders(ctx context.Context, status *model.OrderStatus, fi
 	return conn, nil
 }
 
+// Customer resolves Query.customer.
 func (r queryResolver) Customer(ctx context.Context, id string) (*model.Customer, error) {
 	return r.customer(ctx, id)
 }
 
-// Customers fetches the customers one by one.
+// Customers resolves Query.customers, fetching them one by one.
 func (r queryResolver) Customers(ctx context.Context, ids []string) ([]*model.Customer, error) {
 	out := make([]*model.Customer, len(ids))
 	for i, id := range ids {
@@ -189,6 +198,7 @@ func (r queryResolver) Customers(ctx context.Context, ids []string) ([]*model.Cu
 	return out, nil
 }
 
+// Dashboard resolves Query.dashboard.
 func (r queryResolver) Dashboard(context.Context) (*model.Dashboard, error) {
 	return &model.Dashboard{}, nil
 }
