@@ -12,7 +12,7 @@ PLAYGROUND_ASSETS := server/playground/assets/playground.js server/playground/as
 PLAYGROUND_SRC    := web/playground/package-lock.json web/playground/build.mjs \
 	web/playground/src/main.js server/playground/static/boot.js
 
-.PHONY: run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean manifest check-manifest test-browser playground-assets
+.PHONY: run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean manifest check-manifest test-browser playground-assets bench bench-baseline bench-compare soak
 
 ## run: start gqlbff with the built-in demo services, ready to query
 run: playground-assets
@@ -94,9 +94,38 @@ check-manifest:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## bench-micro: the micro-benchmarks (go test -bench)
+## bench: gqlbff, the limit and the naive way side by side under load; records the table in BENCHMARKS.md
+##        (flags: BENCH_FLAGS='-warmup 5s -duration 10s -clients 32,64 -latency 1ms -before REF -profile DIR')
+BENCH_FLAGS ?=
+bench:
+	BENCH_MAKE_TARGET=bench $(GO) run ./bench/cmd/bench -write BENCHMARKS.md $(BENCH_FLAGS)
+
+## soak: gqlbff at a fixed rate with a fault every minute; heap and goroutines over time (SOAK=30s for a smoke run)
+SOAK       ?= 10m
+SOAK_FLAGS ?=
+soak:
+	BENCH_MAKE_TARGET=soak $(GO) run ./bench/cmd/bench soak -duration $(SOAK) -write BENCHMARKS.md $(SOAK_FLAGS)
+
+## bench-micro: the micro-benchmarks (go test -bench; BENCH=regexp narrows them)
 bench-micro:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count 6 $(PKGS)
+
+# benchstat, pinned: x/perf has no tagged release.
+BENCHSTAT  ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCH_BASE ?= bench/out/micro-base.txt
+BENCH_NEW  ?= bench/out/micro-new.txt
+
+## bench-baseline: save the micro-benchmarks as the baseline of bench-compare
+bench-baseline:
+	@mkdir -p $(dir $(BENCH_BASE))
+	$(MAKE) --no-print-directory bench-micro > $(BENCH_BASE)
+
+## bench-compare: run the micro-benchmarks and compare them with the baseline (made first if missing) with benchstat
+bench-compare:
+	@test -s $(BENCH_BASE) || { echo "no baseline: running the micro-benchmarks twice, base first"; $(MAKE) --no-print-directory bench-baseline; }
+	@mkdir -p $(dir $(BENCH_NEW))
+	$(MAKE) --no-print-directory bench-micro > $(BENCH_NEW)
+	$(BENCHSTAT) $(BENCH_BASE) $(BENCH_NEW)
 
 clean:
 	rm -rf bin/ $(PLAYGROUND_ASSETS) web/playground/node_modules web/browser-test/node_modules web/browser-test/artifacts

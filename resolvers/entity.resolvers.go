@@ -38,7 +38,7 @@ func (r *entityResolver) FindManyOrderByIDs(ctx context.Context, reps []*model.O
 		}
 	}
 	r.prefetchForOrders(ctx, ownSelection(ctx), found)
-	return entities(orders, errs, func(o sources.Order) *model.Order { m := toOrder(o); return &m })
+	return entities(orders, errs, func(o sources.Order) *model.Order { m := toOrder(o, allParts); return &m })
 }
 
 // Entity returns graph.EntityResolver implementation.

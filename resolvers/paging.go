@@ -105,7 +105,9 @@ func (r *Resolver) orderPage(ctx context.Context, src *sources.Orders, status st
 		items := page.Items
 		rest := items[min(pos.skip, len(items)):]
 		take := min(need, len(rest))
-		r.prefetchForOrders(ctx, r.nodeSelection(ctx), rest[:take])
+		nodes := r.nodeSelection(ctx)
+		r.prefetchForOrders(ctx, nodes, rest[:take])
+		parts := partsOf(nodes)
 		for j := range take {
 			idx := pos.skip + j
 			next := position{status: status, rest: pos.rest, skip: idx + 1}
@@ -113,7 +115,7 @@ func (r *Resolver) orderPage(ctx context.Context, src *sources.Orders, status st
 				// After the last item of a page is where the next page starts.
 				next = position{status: status, rest: *page.NextCursor}
 			}
-			node := toOrder(rest[j])
+			node := toOrder(rest[j], parts)
 			conn.Edges = append(conn.Edges, model.OrderEdge{Cursor: next.encode(), Node: &node})
 		}
 		need -= take

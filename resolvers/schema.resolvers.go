@@ -24,7 +24,7 @@ func (r *customerResolver) Orders(ctx context.Context, obj *model.Customer, firs
 	if err != nil {
 		return nil, err
 	}
-	return toOrders(orders), nil
+	return toOrders(orders, partsOf(ownSelection(ctx))), nil
 }
 
 // Stats is the resolver for the stats field.
@@ -47,7 +47,7 @@ func (r *dashboardResolver) RecentOrders(ctx context.Context, obj *model.Dashboa
 		return nil, err
 	}
 	r.prefetchForOrders(ctx, ownSelection(ctx), page.Items)
-	return toOrders(page.Items), nil
+	return toOrders(page.Items, partsOf(ownSelection(ctx))), nil
 }
 
 // TopCustomers is the resolver for the topCustomers field.
@@ -108,7 +108,7 @@ func (r *queryResolver) Order(ctx context.Context, id string) (*model.Order, err
 	if err != nil {
 		return nil, notFoundIsNull(err)
 	}
-	m := toOrder(o)
+	m := toOrder(o, partsOf(ownSelection(ctx)))
 	return &m, nil
 }
 

@@ -54,6 +54,17 @@ type Config struct {
 	Redis RedisConfig `yaml:"redis" env:"REDIS"`
 	// Persisted configures persisted queries: APQ and trusted documents.
 	Persisted PersistedConfig `yaml:"persisted" env:"PERSISTED"`
+	// Debug configures the debug listener (pprof, runtime stats).
+	Debug DebugConfig `yaml:"debug" env:"DEBUG"`
+}
+
+// DebugConfig configures the debug listener: pprof profiles and runtime
+// stats (heap, goroutines, allocations) on an address of their own, never
+// on the public one. It is off unless Listen is set.
+type DebugConfig struct {
+	// Listen is the debug listener's host:port; empty turns it off. Bind it
+	// to loopback or an operators' network only.
+	Listen string `yaml:"listen" env:"LISTEN"`
 }
 
 // JWTConfig configures bearer-token authentication (HARDENING.md, JWT).
@@ -404,6 +415,13 @@ func (c Config) Validate() error {
 		bad("listen", "want host:port, got %q", c.Listen)
 	}
 	errs = append(errs, c.Sources.validate(c.Demo)...)
+	if d := c.Debug.Listen; d != "" {
+		if _, _, err := net.SplitHostPort(d); err != nil {
+			bad("debug.listen", "want host:port or empty (off), got %q", d)
+		} else if d == c.Listen {
+			bad("debug.listen", "must differ from listen (%q): the debug endpoints are never public", c.Listen)
+		}
+	}
 	for _, d := range []struct {
 		key string
 		d   time.Duration

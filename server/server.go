@@ -339,6 +339,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	_, stopDebug, err := startDebug(cfg, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopDebug()
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -219,23 +218,7 @@ func responseType(r *http.Request) string {
 	return "application/json; charset=utf-8"
 }
 
-// errorsOnly is an answer that never reached execution: per the GraphQL
-// spec it has no data entry.
-type errorsOnly struct {
-	Errors     gqlerror.List  `json:"errors"`
-	Extensions map[string]any `json:"extensions,omitempty"`
-}
-
-func writeResponse(ctx context.Context, w http.ResponseWriter, status int, resp *graphql.Response) {
-	b, err := encodeResponse(resp)
-	if err != nil {
-		writeErrors(ctx, w, http.StatusInternalServerError, newError(CodeInternal, "internal error"))
-		return
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
+// encodeResponse is an answer's JSON, for the GET answers that hash it.
 func encodeResponse(resp *graphql.Response) ([]byte, error) {
 	var v any = resp
 	if resp.Data == nil {

@@ -43,15 +43,21 @@ type decodeFunc func([]byte) (any, error)
 // decodeAs decodes a JSON answer into a T and checks its contract.
 func decodeAs[T any](b []byte) (any, error) {
 	var out T
-	if err := json.Unmarshal(b, &out); err != nil {
+	if err := decode(b, &out); err != nil {
 		return nil, err
 	}
-	if v, ok := any(&out).(validator); ok {
-		if err := v.validate(); err != nil {
-			return nil, err
-		}
-	}
 	return out, nil
+}
+
+// decode reads a JSON answer into out and checks it against the contract.
+func decode(body []byte, out any) error {
+	if err := json.Unmarshal(body, out); err != nil {
+		return err
+	}
+	if v, ok := out.(validator); ok {
+		return v.validate()
+	}
+	return nil
 }
 
 // validator is implemented by answers that check the contract after decoding.

@@ -1,0 +1,165 @@
+package driver
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/gqlbff/gqlbff/bench/load"
+	"github.com/gqlbff/gqlbff/bench/probe"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestRecordAppendsThenReplacesItsSection(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	before := "# Benchmarks\n\n## Earlier\n\nhand-written\n"
+	if err := os.WriteFile(path, []byte(before), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read := func() string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if err := Record(path, "make bench", "Load", "first table"); err != nil {
+		t.Fatal(err)
+	}
+	first := read()
+	if !strings.HasPrefix(first, before) || !strings.Contains(first, "## Load\n") || !strings.Contains(first, "first table") {
+		t.Fatalf("after the first record: got\n%s", first)
+	}
+	if err := os.WriteFile(path, []byte(first+"\n## Later\n\nalso hand-written\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Record(path, "make bench", "Load", "second table"); err != nil {
+		t.Fatal(err)
+	}
+	second := read()
+	for _, want := range []string{before, "second table", "## Later\n\nalso hand-written\n"} {
+		if !strings.Contains(second, want) {
+			t.Errorf("after the second record: want %q in\n%s", want, second)
+		}
+	}
+	if strings.Contains(second, "first table") || strings.Count(second, "## Load") != 1 {
+		t.Errorf("after the second record: want the section replaced, got\n%s", second)
+	}
+}
+
+func TestActiveSince(t *testing.T) {
+	log := []event{{10, "slow"}, {20, ""}, {70, "down"}, {80, ""}}
+	tests := []struct {
+		t    float64
+		want string
+	}{
+		{0, "slow"},  // comes on within the interval
+		{12, "slow"}, // on at its start
+		{20, "down"}, // cleared at its start, but down came on since
+		{25, "down"}, // comes on later, before now
+		{75, "down"},
+		{85, ""},
+	}
+	for _, tt := range tests {
+		if got := activeSince(log, tt.t); got != tt.want {
+			t.Errorf("activeSince(%v): got %q, want %q", tt.t, got, tt.want)
+		}
+	}
+}
+
+func sample(fault string, heapMiB float64, goroutines uint64) Sample {
+	return Sample{Fault: fault, Report: probe.Report{HeapLiveBytes: uint64(heapMiB * (1 << 20)), Goroutines: goroutines}}
+}
+
+func TestVerdict(t *testing.T) {
+	flat := []Sample{sample("", 5, 100), sample("down", 50, 900), sample("", 6, 104), sample("", 5, 98), sample("", 6, 101), sample("", 5, 99), sample("", 6, 103)}
+	growing := []Sample{sample("", 5, 100), sample("", 6, 100), sample("", 9, 180), sample("", 12, 260), sample("", 16, 340), sample("", 20, 420)}
+	tests := []struct {
+		name    string
+		samples []Sample
+		want    []string
+	}{
+		{"flat, a fault ignored", flat, []string{"heap live 6.0 → 6.0 MiB (flat)", "goroutines 104 → 103 (flat)"}},
+		{"growing", growing, []string{"heap live 6.0 → 20.0 MiB (**GROWING**)", "goroutines 100 → 420 (**GROWING**)"}},
+		{"too short", flat[:2], []string{"too few samples"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := (&SoakResults{Samples: tt.samples}).Verdict()
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("got %q, want %q in it", got, w)
+				}
+			}
+		})
+	}
+}
+
+func report(ops int, p99, cpu, calls float64) *probe.Report {
+	return &probe.Report{Result: load.Result{Ops: ops, Seconds: 1, Latency: load.Latency{P99: p99}}, CPUPerOp: cpu, CallsPerOp: calls}
+}
+
+func TestMarkdownShowsRatiosAndTargets(t *testing.T) {
+	res := &Results{
+		Machine: Machine{NProc: 2, CPUModel: "Test CPU", GoVersion: "go1.x", Pinned: true},
+		Options: Options{Systems: []string{"gqlbff", "limit", "naive"}, Warmup: time.Second, Duration: 2 * time.Second, Latency: time.Millisecond},
+		Cells: []Cell{
+			{Scenario: "orders_fanout", Clients: 32, System: "gqlbff", Report: report(50, 30, 4000, 4)},
+			{Scenario: "orders_fanout", Clients: 32, System: "limit", Report: report(100, 10, 1000, 4)},
+			{Scenario: "orders_fanout", Clients: 32, System: "naive", Report: report(10, 90, 9000, 151)},
+			{Scenario: "me", Clients: 32, System: "gqlbff", Report: report(900, 1.4, 50, 0)},
+			{Scenario: "me", Clients: 32, System: "limit", Report: report(1000, 1, 40, 0)},
+			{Scenario: "me", Clients: 32, System: "naive", NA: "not available: no"},
+		},
+		RateRuns: []Cell{{Scenario: "order_detail", Rate: 2000, System: "gqlbff", Report: &probe.Report{
+			Result: load.Result{Ops: 2000, Seconds: 1}, PeakRSSKiB: 150 << 10}}},
+		Answers: map[string]map[string]string{"me": {"naive": "not available: no"}},
+	}
+	var b strings.Builder
+	res.Markdown(&b, "make bench")
+	md := b.String()
+	for _, want := range []string{
+		"| orders_fanout | 32 | 50 · 100 · 10 | 0.50 | 30.0 · 10.0 · 90.0 | 3.00 | 4000 · 1000 · 9000 | 4.00 | 4.00 · 4.00 · 151.00 | 0 · 0 · 0 |",
+		"| me | 32 | 900 · 1000 · n/a | 0.90 | 1.4 · 1.0 · n/a | 1.40 |",
+		"`taskset -c 0`, `GOMAXPROCS=1`",
+		"Test CPU",
+		"make bench",
+		"throughput >= 80% of the limit's: **missed**: orders_fanout/32 0.50.",
+		"p99 < 1.5x the limit's: **missed**: orders_fanout/32 3.00x.",
+		"gqlbff 4.00, limit 4.00, naive 151.00",
+		"150.0 MiB, **missed**",
+		"naive on me: not available: no",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("want %q in\n%s", want, md)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	cells := []Cell{{Report: report(30, 0, 0, 0)}, {Report: report(10, 0, 0, 0)}, {Report: report(20, 0, 0, 0)}}
+	if got := median(cells).Report.Ops; got != 20 {
+		t.Errorf("got %d ops, want the median 20", got)
+	}
+	if got := median(append(cells, Cell{NA: "load failed"})); got.NA != "load failed" {
+		t.Errorf("got %+v, want the failed round", got)
+	}
+}
+
+func TestPick(t *testing.T) {
+	all, err := pick(nil)
+	if err != nil || len(all) < 6 {
+		t.Errorf("no filter: got %d scenarios, %v; want them all", len(all), err)
+	}
+	if got, err := pick([]string{"me", "orders_fanout"}); err != nil || len(got) != 2 || got[0].Name != "me" {
+		t.Errorf("got %v, %v; want me and orders_fanout", got, err)
+	}
+	if _, err := pick([]string{"nope"}); err == nil {
+		t.Error("unknown scenario: got no error")
+	}
+}

@@ -1,0 +1,146 @@
+package driver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gqlbff/gqlbff/bench/scenario"
+	"github.com/gqlbff/gqlbff/server"
+)
+
+// system is one system under test, serving.
+type system struct {
+	name string
+	kind scenario.Kind
+	p    *proc
+	base string // http://host:port
+	// stats is its GET /debug/stats URL; empty when it has none (a gqlbff
+	// built from a ref before the debug listener).
+	stats string
+}
+
+// env is a run's processes.
+type env struct {
+	l       launcher
+	bins    binaries
+	demo    *proc
+	sources []string
+	systems []*system
+	// manifest is the trusted documents file every system is given.
+	manifest string
+	ops      map[string]string
+}
+
+func (e *env) stop() {
+	for _, s := range e.systems {
+		s.p.stop()
+	}
+	if e.demo != nil {
+		e.demo.stop()
+	}
+}
+
+// startDemo starts the demo services as one process on the other CPU.
+func (e *env) startDemo(ctx context.Context, latency time.Duration) error {
+	addrs, err := freeAddrs(3)
+	if err != nil {
+		return err
+	}
+	e.demo, err = e.l.start(ctx, "demo-sources", otherCPU, nil, e.bins.gqlbff, "demo-sources", "--latency", latency.String(),
+		"--orders-addr", addrs[0], "--customers-addr", addrs[1], "--analytics-addr", addrs[2])
+	if err != nil {
+		return err
+	}
+	for _, a := range addrs {
+		u := "http://" + a
+		if err := e.demo.waitHTTP(ctx, u+"/_demo/stats", 30*time.Second); err != nil {
+			return err
+		}
+		e.sources = append(e.sources, u)
+	}
+	return nil
+}
+
+// writeManifest writes the trusted documents of every operation.
+func (e *env) writeManifest() error {
+	b, err := json.MarshalIndent(scenario.Manifest(e.ops), "", "  ")
+	if err != nil {
+		return err
+	}
+	e.manifest = filepath.Join(e.l.dir, "manifest.json")
+	return os.WriteFile(e.manifest, b, 0o600)
+}
+
+// startSystem starts one system under test on the server's CPU.
+func (e *env) startSystem(ctx context.Context, name string) (*system, error) {
+	addrs, err := freeAddrs(2)
+	if err != nil {
+		return nil, err
+	}
+	s := &system{name: name, kind: scenario.GraphQL, base: "http://" + addrs[0]}
+	// "gqlbff+GOGC=400" is gqlbff with GOGC=400 in its environment.
+	parts := strings.Split(name, "+")
+	name, extra := parts[0], parts[1:]
+	flags := []string{"-listen", addrs[0], "-debug-listen", addrs[1], "-manifest", e.manifest,
+		"-orders-url", e.sources[0], "-customers-url", e.sources[1], "-analytics-url", e.sources[2]}
+	switch name {
+	case "gqlbff", "gqlbff-before":
+		bin := e.bins.gqlbff
+		if name == "gqlbff-before" {
+			bin = e.bins.before
+		}
+		// As shipped: the defaults, the sources' URLs, the debug listener.
+		env := append(extra,
+			"GQLBFF_LISTEN="+addrs[0], "GQLBFF_DEBUG_LISTEN="+addrs[1],
+			"GQLBFF_ORDERS_URL="+e.sources[0], "GQLBFF_CUSTOMERS_URL="+e.sources[1], "GQLBFF_ANALYTICS_URL="+e.sources[2],
+			"GQLBFF_PERSISTED_MANIFEST="+e.manifest,
+			// The bench's token is signed with this key; the web profile's
+			// limits stay as shipped, its budget never runs out.
+			"GQLBFF_JWT_SECRET="+BenchSecret,
+			"GQLBFF_PROFILE_WEB_BUDGET_CAPACITY=1e15", "GQLBFF_PROFILE_WEB_BUDGET_RESTORE_RATE=1e12",
+		)
+		s.p, err = e.l.start(ctx, s.name, serverCPU, env, bin)
+	case "limit":
+		s.kind = scenario.Limit
+		s.p, err = e.l.start(ctx, s.name, serverCPU, extra, e.bins.limit, flags...)
+	case "naive":
+		// A connection per item: a larger idle pool keeps it from measuring
+		// ephemeral port exhaustion instead of itself.
+		s.p, err = e.l.start(ctx, s.name, serverCPU, extra, e.bins.naive, append(flags, "-max-idle-per-host", "1024")...)
+	default:
+		return nil, fmt.Errorf("unknown system %q: want gqlbff, limit, naive or gqlbff-before, each optionally +ENV=value", s.name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.systems = append(e.systems, s)
+	if err := s.p.waitHTTP(ctx, s.base+"/healthz", 30*time.Second); err != nil {
+		return nil, err
+	}
+	stats := "http://" + addrs[1] + "/debug/stats"
+	c := &http.Client{Timeout: time.Second, Transport: &http.Transport{}}
+	defer c.CloseIdleConnections()
+	if resp, err := c.Get(stats); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			s.stats = stats
+		}
+	}
+	return s, nil
+}
+
+// BenchSecret is the HS256 key of the bench's own tokens: public, for
+// loopback runs only.
+const BenchSecret = "gqlbff-bench-secret-for-loopback-runs-only"
+
+// BenchToken is a web token for customer c7 with every read scope, valid
+// for a day, signed with BenchSecret.
+func BenchToken() (string, error) {
+	return server.MintToken(BenchSecret, "c7", server.ProfileWeb, server.DevScopes, 24*time.Hour)
+}

@@ -1,0 +1,138 @@
+// Package serve runs the benchmark's hand-built systems under test (the
+// limit and the naive way) the way gqlbff runs: on a listener of their own,
+// over the same source clients, with a debug listener (internal/diag) for
+// allocations, heap and goroutines.
+package serve
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gqlbff/gqlbff/internal/diag"
+	"github.com/gqlbff/gqlbff/sources"
+)
+
+// Options are what a system under test is built from.
+type Options struct {
+	// Sources are the clients of the three services.
+	Sources *sources.Sources
+	// Manifest maps trusted document ids to their text (-manifest); nil
+	// when none was given.
+	Manifest map[string]string
+}
+
+// Run serves the handler build returns until ctx is done. args are the
+// command's flags: -listen, -debug-listen, -orders-url, -customers-url,
+// -analytics-url, -manifest, -max-idle-per-host.
+func Run(ctx context.Context, name string, args []string, stdout, stderr io.Writer, build func(Options) (http.Handler, error)) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8090", "listen `address`")
+	debugListen := fs.String("debug-listen", "", "debug listener `address` (/debug/stats, /debug/pprof/); empty: off")
+	manifest := fs.String("manifest", "", "trusted documents `file` (Apollo persisted query manifest)")
+	idle := fs.Int("max-idle-per-host", 128, "idle connections kept per source")
+	var urls [3]string
+	for i, s := range []string{sources.OrdersSource, sources.CustomersSource, sources.AnalyticsSource} {
+		fs.StringVar(&urls[i], s+"-url", "", "base `URL` of the "+s+" service")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cc := func(u string) sources.ClientConfig {
+		return sources.ClientConfig{URL: u, Transport: transport(*idle)}
+	}
+	src := sources.New(sources.Config{Orders: cc(urls[0]), Customers: cc(urls[1]), Analytics: cc(urls[2])})
+	defer src.Close()
+	opts := Options{Sources: src}
+	if *manifest != "" {
+		m, err := LoadManifest(*manifest)
+		if err != nil {
+			return err
+		}
+		opts.Manifest = m
+	}
+	h, err := build(opts)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, `{"status":"ok"}`) })
+	mux.Handle("/", h)
+
+	servers := []*http.Server{{Handler: mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 60 * time.Second}}
+	addrs := []string{*listen}
+	if *debugListen != "" {
+		servers = append(servers, &http.Server{Handler: diag.Handler(), ReadHeaderTimeout: 5 * time.Second})
+		addrs = append(addrs, *debugListen)
+	}
+	done := make(chan error, len(servers))
+	for i, srv := range servers {
+		ln, err := net.Listen("tcp", addrs[i])
+		if err != nil {
+			for _, s := range servers[:i] {
+				_ = s.Close()
+			}
+			return err
+		}
+		fmt.Fprintf(stdout, "%s serving at http://%s\n", name, ln.Addr())
+		go func() { done <- srv.Serve(ln) }()
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	var errs []error
+	for _, srv := range servers {
+		errs = append(errs, srv.Shutdown(sctx))
+	}
+	return errors.Join(errs...)
+}
+
+// transport is the source clients' transport, like gqlbff's with an
+// adjustable idle pool: the naive way opens a connection per item and would
+// otherwise measure port exhaustion rather than itself.
+func transport(idlePerHost int) *http.Transport {
+	return &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        3 * idlePerHost,
+		MaxIdleConnsPerHost: idlePerHost,
+		IdleConnTimeout:     90 * time.Second,
+	}
+}
+
+// Subject is the sub claim of the request's bearer token, read without
+// checking the signature: the systems under test of the benchmark take the
+// caller's identity on trust (gqlbff verifies it). Empty without a token.
+func Subject(r *http.Request) string {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return ""
+	}
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		Sub string `json:"sub"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	return claims.Sub
+}
