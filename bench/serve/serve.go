@@ -47,8 +47,10 @@ func Run(ctx context.Context, name string, args []string, stdout, stderr io.Writ
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// No bulkhead worth the name: the naive way's 151 calls an operation
+	// must reach the sources, not queue behind gqlbff's defaults.
 	cc := func(u string) sources.ClientConfig {
-		return sources.ClientConfig{URL: u, Transport: transport(*idle)}
+		return sources.ClientConfig{URL: u, Transport: transport(*idle), MaxInFlight: 1 << 16, InFlightWait: time.Second}
 	}
 	src := sources.New(sources.Config{Orders: cc(urls[0]), Customers: cc(urls[1]), Analytics: cc(urls[2])})
 	defer src.Close()
