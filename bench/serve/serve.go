@@ -14,7 +14,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gqlbff/gqlbff/internal/diag"
@@ -137,4 +140,20 @@ func Subject(r *http.Request) string {
 		return ""
 	}
 	return claims.Sub
+}
+
+// Main is a bench server's main: Run until SIGINT or SIGTERM, exiting 2 on
+// an error.
+func Main(name string, handler func(Options) http.Handler) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := Run(ctx, name, os.Args[1:], os.Stdout, os.Stderr, func(o Options) (http.Handler, error) {
+		return handler(o), nil
+	})
+	stop()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, name+":", err)
+		}
+		os.Exit(2)
+	}
 }
