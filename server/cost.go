@@ -30,6 +30,7 @@ const CostExplainHeader = "GQLBFF-Cost-Explain"
 type CostLimit struct {
 	opts     cost.Options
 	analyzer *cost.Analyzer
+	schema   *ast.Schema // the schema analyzer was compiled for
 	policies map[string]*costPolicy
 	fallback *costPolicy
 	store    budget.Store
@@ -113,11 +114,14 @@ func (*CostLimit) ExtensionName() string { return "CostLimit" }
 // Validate implements graphql.HandlerExtension: it compiles the schema's
 // cost directives.
 func (c *CostLimit) Validate(es graphql.ExecutableSchema) error {
+	if c.analyzer != nil && c.schema == es.Schema() {
+		return nil // compiled already, for the trusted documents' prices
+	}
 	a, err := cost.New(es.Schema(), c.opts)
 	if err != nil {
 		return err
 	}
-	c.analyzer = a
+	c.analyzer, c.schema = a, es.Schema()
 	return nil
 }
 
@@ -134,10 +138,8 @@ func (c *CostLimit) Stats() CostStats {
 // with es's schema. A price that depends on the variables is recorded as
 // -1: such an operation is priced again with each request's variables.
 func (c *CostLimit) TrustedPricer(es graphql.ExecutableSchema) (persisted.Pricer, error) {
-	if c.analyzer == nil {
-		if err := c.Validate(es); err != nil {
-			return nil, err
-		}
+	if err := c.Validate(es); err != nil {
+		return nil, err
 	}
 	return trustedPricer{c.analyzer}, nil
 }

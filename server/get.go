@@ -44,18 +44,12 @@ func refuseGET(ctx context.Context, w http.ResponseWriter, op ast.Operation) {
 // included) is not stored anywhere; the others carry an ETag and a
 // Cache-Control, and a matching If-None-Match gets 304 with no body.
 func writeCacheable(ctx context.Context, w http.ResponseWriter, r *http.Request, resp *graphql.Response, maxAge time.Duration) {
-	b, err := encodeResponse(resp)
-	if err != nil {
-		writeErrors(ctx, w, http.StatusInternalServerError, newError(CodeInternal, "internal error"))
-		return
-	}
 	h := w.Header()
 	// The answer depends on the caller and on the media type asked for.
 	h.Add("Vary", "Authorization, Accept")
 	if len(resp.Errors) > 0 {
 		h.Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(b)
+		writeResponse(ctx, w, http.StatusOK, resp)
 		return
 	}
 	// The ETag names the data: the extensions (the cost and the caller's
@@ -69,8 +63,7 @@ func writeCacheable(ctx context.Context, w http.ResponseWriter, r *http.Request,
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	writeResponse(ctx, w, http.StatusOK, resp)
 }
 
 // cacheControl: private for an authenticated caller (a shared cache must

@@ -118,8 +118,10 @@ func postAsync(t *testing.T, addr, query string) <-chan result {
 }
 
 func TestShutdownFinishesInFlightRequests(t *testing.T) {
-	r := startRun(t, nil)
-	r.svcs.Orders.SetLatency(500 * time.Millisecond)
+	// The call lasts long enough that a loaded machine still sees the
+	// listener close while it is in flight, and well within its timeout.
+	r := startRun(t, func(c *server.Config) { c.Sources.Timeout = 5 * time.Second })
+	r.svcs.Orders.SetLatency(2 * time.Second)
 
 	inFlight := postAsync(t, r.addr, `{"query":"{ order(id: \"o42\") { id status items { sku } customer { id name } } }"}`)
 	eventually(t, "the orders call to be in flight", func() bool { return r.svcs.Orders.InFlight() == 1 })

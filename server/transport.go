@@ -217,12 +217,3 @@ func responseType(r *http.Request) string {
 	}
 	return "application/json; charset=utf-8"
 }
-
-// encodeResponse is an answer's JSON, for the GET answers that hash it.
-func encodeResponse(resp *graphql.Response) ([]byte, error) {
-	var v any = resp
-	if resp.Data == nil {
-		v = errorsOnly{Errors: resp.Errors, Extensions: resp.Extensions}
-	}
-	return json.Marshal(v)
-}

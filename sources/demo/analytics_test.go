@@ -11,8 +11,6 @@ import (
 	"github.com/gqlbff/gqlbff/sources"
 )
 
-func statsID(s sources.CustomerStats) string { return s.CustomerID }
-
 func TestAnalyticsSummary(t *testing.T) {
 	_, ts := serve(t, sources.AnalyticsSource, small)
 	newest := small.RecentOrders("")[0].CreatedAt
