@@ -425,7 +425,7 @@ func DevHeaders(cfg Config) map[string]string {
 	if !cfg.Demo || cfg.JWT.Secret == "" {
 		return nil
 	}
-	tok, err := MintToken(cfg.JWT.Secret, "c1", ProfileWeb, DevScopes, 24*time.Hour)
+	tok, err := MintDevToken(cfg.JWT, "c1", ProfileWeb, DevScopes, 24*time.Hour)
 	if err != nil {
 		return nil
 	}

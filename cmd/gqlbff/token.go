@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,12 +12,13 @@ import (
 )
 
 // runToken mints a dev token with the configured HS256 key (the demo key
-// when none is configured) and prints it.
+// when none is configured) and prints it: with the configured issuer,
+// audience and claim names, so the same config's server accepts it.
 func runToken(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gqlbff token", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", getenv("GQLBFF_CONFIG"), "YAML configuration `file`")
-	sub := fs.String("sub", "c1", "the token's subject (a customer id for `me`)")
+	sub := fs.String("sub", "c1", "the token's `subject` (a customer id, what the me field answers)")
 	scopes := fs.String("scopes", strings.Join(server.DevScopes, " "), "space-separated scopes")
 	client := fs.String("client", server.ProfileWeb, "client profile: web, mobile or partner")
 	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token is valid")
@@ -34,13 +34,10 @@ func runToken(_ context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	if cfg.JWT.Secret == "" {
-		return errors.New("no HS256 key configured (GQLBFF_JWT_SECRET)")
-	}
 	if _, ok := cfg.Profiles.Profile(*client); !ok {
 		return fmt.Errorf("--client: want web, mobile or partner, got %q", *client)
 	}
-	tok, err := server.MintToken(cfg.JWT.Secret, *sub, *client, strings.Fields(*scopes), *ttl)
+	tok, err := server.MintDevToken(cfg.JWT, *sub, *client, strings.Fields(*scopes), *ttl)
 	if err != nil {
 		return err
 	}

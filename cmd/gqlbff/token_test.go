@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,6 +54,48 @@ func TestTokenCommand(t *testing.T) {
 			}
 			if claims["sub"] != tc.sub || claims["client"] != tc.client || claims["scope"] != tc.scopes {
 				t.Errorf("claims: got %v, want sub %s, client %s, scope %q", claims, tc.sub, tc.client, tc.scopes)
+			}
+		})
+	}
+}
+
+// A token minted with a config is accepted by that config's verifier: its
+// issuer, audience, key and claim names all come from the config.
+func TestTokenHonoursTheConfig(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+	}{
+		{"issuer and audience", "jwt:\n  secret: a-configured-secret-of-32-bytes-or-more\n  issuer: https://login.example.com/\n  audience: gqlbff\n"},
+		{"claim names", "jwt:\n  secret: a-configured-secret-of-32-bytes-or-more\n  scopeClaim: scp\n  clientClaim: app\n"},
+		{"demo mode with an issuer", "demo: true\njwt:\n  issuer: https://login.example.com/\n  audience: api\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "gqlbff.yaml")
+			yaml := tc.yaml + "sources:\n  orders: {url: http://o}\n  customers: {url: http://c}\n  analytics: {url: http://a}\n"
+			if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut bytes.Buffer
+			if err := run(context.Background(), []string{"token", "--config", path, "--client", "mobile", "--sub", "c3", "--scopes", "orders:read"},
+				getenv(nil), &out, &errOut); err != nil {
+				t.Fatalf("token: %v\n%s", err, errOut.String())
+			}
+			cfg, err := server.LoadConfig(path, getenv(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := server.NewVerifier(cfg.JWT, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			id, err := v.Verify(context.Background(), strings.TrimSpace(out.String()), cfg.Profiles)
+			if err != nil {
+				t.Fatalf("the config's verifier refuses the token it minted: %v", err)
+			}
+			if id.Subject != "c3" || id.Client != "mobile" || strings.Join(id.Scopes, " ") != "orders:read" {
+				t.Errorf("identity: got %+v, want c3, mobile, [orders:read]", id)
 			}
 		})
 	}
