@@ -56,6 +56,9 @@ type Config struct {
 	Persisted PersistedConfig `yaml:"persisted" env:"PERSISTED"`
 	// Debug configures the debug listener (pprof, runtime stats).
 	Debug DebugConfig `yaml:"debug" env:"DEBUG"`
+	// Admin configures the admin listener (probes, metrics, pprof and the
+	// endpoints that change state, behind a key).
+	Admin AdminConfig `yaml:"admin" env:"ADMIN"`
 }
 
 // DebugConfig configures the debug listener: pprof profiles and runtime
@@ -475,6 +478,7 @@ func (c Config) Validate() error {
 	default:
 		bad("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
 	}
+	errs = append(errs, c.validateAdmin()...)
 	errs = append(errs, c.validatePolicy()...)
 	errs = append(errs, c.validatePersisted()...)
 	errs = append(errs, c.validateCost()...)

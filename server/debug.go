@@ -13,17 +13,28 @@ import (
 // cfg.Debug.Listen, apart from the public listener, and returns the address
 // and a function that stops it. With no address it does nothing.
 func startDebug(cfg Config, log *slog.Logger) (addr string, stop func(), err error) {
-	if cfg.Debug.Listen == "" {
+	addr, stop, err = startAux("debug", cfg.Debug.Listen, diag.Handler(), cfg, log)
+	if addr != "" {
+		log.Info("debug listener serving pprof and runtime stats", "addr", addr)
+	}
+	return addr, stop, err
+}
+
+// startAux serves h on listen, a listener apart from the public one (debug,
+// admin), and returns its address and a function that stops it. With no
+// address it does nothing.
+func startAux(name, listen string, h http.Handler, cfg Config, log *slog.Logger) (addr string, stop func(), err error) {
+	if listen == "" {
 		return "", func() {}, nil
 	}
-	ln, err := net.Listen("tcp", cfg.Debug.Listen)
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return "", nil, fmt.Errorf("debug listen: %w", err)
+		return "", nil, fmt.Errorf("%s listen: %w", name, err)
 	}
 	// No write timeout: a CPU profile or a trace takes as long as it was
 	// asked to.
 	srv := &http.Server{
-		Handler:           diag.Handler(),
+		Handler:           h,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		IdleTimeout:       cfg.HTTP.IdleTimeout,
 		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
@@ -34,9 +45,7 @@ func startDebug(cfg Config, log *slog.Logger) (addr string, stop func(), err err
 		defer close(done)
 		_ = srv.Serve(ln)
 	}()
-	addr = ln.Addr().String()
-	log.Info("debug listener serving pprof and runtime stats", "addr", addr)
-	return addr, func() {
+	return ln.Addr().String(), func() {
 		_ = srv.Close()
 		<-done
 	}, nil

@@ -49,6 +49,12 @@ type Deps struct {
 	// TracerProvider makes the spans; nil turns tracing off (see
 	// NewTracerProvider). Source calls carry a W3C traceparent either way.
 	TracerProvider trace.TracerProvider
+	// AdminRoutes are served on the admin listener only (admin.listen), and
+	// only to a caller with the admin key (admin.key); without a key they
+	// are off. This is where endpoints that change state or expose
+	// internals belong, such as cache invalidation: build the handler, add
+	// an AdminRoute{Pattern: "POST /cache/invalidate", Handler: h}.
+	AdminRoutes []AdminRoute
 }
 
 // OpenBudgets returns the store of the cost budgets cfg asks for: Redis
@@ -66,6 +72,7 @@ func OpenBudgets(cfg Config) (budget.Store, error) {
 // them once the server has stopped serving.
 type Handler struct {
 	http.Handler
+	admin     http.Handler
 	verifier  *Verifier
 	persisted *PersistedQueries
 	costs     *CostLimit
@@ -83,6 +90,10 @@ func (h *Handler) Close() error {
 	})
 	return nil
 }
+
+// Admin is the admin listener's handler (see newAdminMux): Run serves it on
+// admin.listen.
+func (h *Handler) Admin() http.Handler { return h.admin }
 
 // ReloadManifest reads the trusted documents' file now (SIGHUP): a valid,
 // changed manifest replaces the one in force, a broken one is refused and
@@ -161,10 +172,12 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		withLoaders(deps.Sources),
 	)...))
 	mux.HandleFunc("GET /healthz", healthz)
-	if m != nil {
+	if m != nil && cfg.Admin.Listen == "" {
 		mux.Handle("GET /metrics", m.handler())
 	}
-	mux.Handle("GET /readyz", &readiness{src: deps.Sources, timeout: 2 * time.Second, ttl: time.Second})
+	ready := &readiness{src: deps.Sources, timeout: 2 * time.Second, ttl: time.Second}
+	mux.Handle("GET /readyz", ready)
+	admin := newAdminMux(cfg.Admin.Key, ready, m, deps.AdminRoutes)
 	if cfg.GraphQL.Playground {
 		headers := deps.PlaygroundHeaders
 		if headers == nil {
@@ -185,7 +198,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		mux.Handle("GET /{$}", pg)
 		mux.Handle("GET /playground/", pg)
 	}
-	return &Handler{Handler: mux, verifier: v, persisted: pq, costs: costs, stop: stop}, nil
+	return &Handler{Handler: mux, admin: admin, verifier: v, persisted: pq, costs: costs, stop: stop}, nil
 }
 
 // policy is the part of the chain that decides, from the HTTP request
@@ -296,10 +309,27 @@ func chain(h http.Handler, mw ...func(http.Handler) http.Handler) http.Handler {
 	return h
 }
 
+// Addrs are the addresses Run listens on.
+type Addrs struct {
+	// Public serves the graph.
+	Public string
+	// Admin is the admin listener's, empty when it is off.
+	Admin string
+}
+
 // Run serves cfg until ctx is done, then shuts down gracefully: in-flight
 // requests finish (up to the shutdown timeout) while new ones are refused.
 // ready, if not nil, is called with the listening address once it serves.
 func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr string)) error {
+	return RunAddrs(ctx, cfg, log, func(a Addrs) {
+		if ready != nil {
+			ready(a.Public)
+		}
+	})
+}
+
+// RunAddrs is Run, telling ready every address it listens on.
+func RunAddrs(ctx context.Context, cfg Config, log *slog.Logger, ready func(Addrs)) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -345,6 +375,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 		return err
 	}
 	defer stopDebug()
+	adminAddr, stopAdmin, err := startAux("admin", cfg.Admin.Listen, h.Admin(), cfg, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopAdmin()
+	if adminAddr != "" {
+		log.Info("admin listener serving", "addr", adminAddr, "authenticated_endpoints", cfg.Admin.Key != "")
+	}
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
@@ -359,7 +398,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("gqlbff serving", "addr", ln.Addr().String(), "demo", cfg.Demo, "tracing", cfg.Tracing.Endpoint != "")
 	if ready != nil {
-		ready(ln.Addr().String())
+		ready(Addrs{Public: ln.Addr().String(), Admin: adminAddr})
 	}
 
 	select {

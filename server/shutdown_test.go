@@ -18,7 +18,8 @@ import (
 
 // running is server.Run serving in the background.
 type running struct {
-	addr string
+	addr  string
+	admin string // the admin listener's address, when configured
 	svcs *demo.Services
 	stop context.CancelFunc
 	done chan error // Run's result
@@ -44,9 +45,9 @@ func startRun(t *testing.T, config func(*server.Config)) *running {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	r := &running{svcs: svcs, stop: stop, done: make(chan error, 1)}
-	ready := make(chan string, 1)
+	ready := make(chan server.Addrs, 1)
 	go func() {
-		r.done <- server.Run(ctx, cfg, slog.New(slog.DiscardHandler), func(addr string) { ready <- addr })
+		r.done <- server.RunAddrs(ctx, cfg, slog.New(slog.DiscardHandler), func(a server.Addrs) { ready <- a })
 	}()
 	t.Cleanup(func() {
 		stop()
@@ -57,7 +58,8 @@ func startRun(t *testing.T, config func(*server.Config)) *running {
 		}
 	})
 	select {
-	case r.addr = <-ready:
+	case a := <-ready:
+		r.addr, r.admin = a.Public, a.Admin
 	case err := <-r.done:
 		t.Fatalf("Run returned before serving: %v", err)
 	case <-time.After(5 * time.Second):
