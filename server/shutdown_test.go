@@ -20,9 +20,9 @@ import (
 type running struct {
 	addr  string
 	admin string // the admin listener's address, when configured
-	svcs *demo.Services
-	stop context.CancelFunc
-	done chan error // Run's result
+	svcs  *demo.Services
+	stop  context.CancelFunc
+	done  chan error // Run's result
 }
 
 // startRun starts server.Run on a free loopback port in front of fresh demo
