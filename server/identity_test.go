@@ -7,12 +7,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/gqlbff/gqlbff/internal/redistest"
 	"github.com/gqlbff/gqlbff/server"
 	"github.com/gqlbff/gqlbff/sources/demo"
 )
@@ -156,5 +158,42 @@ func TestNoJWKSWithoutIdentityTokens(t *testing.T) {
 	h := newHarness(t)
 	if a := h.do(context.Background(), http.MethodGet, server.JWKSPath, "", nil); a.status != http.StatusNotFound {
 		t.Errorf("GET %s with no source taking identity tokens: got %d, want 404", server.JWKSPath, a.status)
+	}
+}
+
+// Replicas share a Redis; a key generated at start differs per replica, so
+// gqlbff warns when it generates one while a Redis is configured, and only
+// then.
+func TestWarnsWhenReplicasWouldSignWithKeysOfTheirOwn(t *testing.T) {
+	rs := redistest.Start(t)
+	const msg = "identity key generated at start while redis.url is set: replicas sign with keys of their own"
+	cases := []struct {
+		name  string
+		redis string
+		key   bool
+		warn  bool
+	}{
+		{"generated key, redis", rs.URL(), false, true},
+		{"configured key, redis", rs.URL(), true, false},
+		{"generated key, no redis", "", false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf syncBuffer
+			newHarness(t, withLogger(slog.New(slog.NewJSONHandler(&buf, nil))), withConfig(func(c *server.Config) {
+				c.Sources.Orders.SendIdentity = true
+				c.Redis.URL = tc.redis
+				if tc.key {
+					c.Identity.Key = privatePEM(t, edKeys()[1])
+				}
+			}))
+			lines := buf.lines(t, msg)
+			if got := len(lines) == 1; got != tc.warn {
+				t.Fatalf("warning logged %d times, want it: %v", len(lines), tc.warn)
+			}
+			if tc.warn && (lines[0]["level"] != "WARN" || !strings.Contains(lines[0]["fix"].(string), "GQLBFF_IDENTITY_KEY_FILE")) {
+				t.Errorf("warning: got %v, want level WARN and a fix naming GQLBFF_IDENTITY_KEY_FILE", lines[0])
+			}
+		})
 	}
 }

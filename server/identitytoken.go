@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"sync"
@@ -89,6 +90,19 @@ func newIdentitySigner(cfg IdentityConfig) (*identitySigner, error) {
 		return nil, err
 	}
 	return &identitySigner{key: key, kid: pub.Kid, issuer: cfg.Issuer, ttl: cfg.TTL, jwks: set}, nil
+}
+
+// warnUnsharedIdentityKey warns when the identity key is generated at start
+// while a Redis is configured: Redis is shared by replicas, and replicas
+// that each generate their own key sign with keys that differ, so a source
+// that fetched the JWKS from one of them refuses the tokens of the others.
+func warnUnsharedIdentityKey(cfg Config, log *slog.Logger) {
+	if cfg.Identity.Key != "" || cfg.Identity.KeyFile != "" || cfg.Redis.URL == "" {
+		return
+	}
+	log.Warn("identity key generated at start while redis.url is set: replicas sign with keys of their own",
+		"why", "a source that fetched one replica's "+JWKSPath+" refuses the identity tokens of the others",
+		"fix", "give every replica the same Ed25519 key (identity.keyFile or GQLBFF_IDENTITY_KEY_FILE, PKCS #8 PEM)")
 }
 
 // sign mints the token of id for the source named audience.

@@ -158,6 +158,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 			stop()
 			return nil, err
 		}
+		warnUnsharedIdentityKey(cfg, log)
 		mux.Handle("GET "+JWKSPath, signer)
 	}
 	v, err := NewVerifier(cfg.JWT, log)
