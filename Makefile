@@ -94,8 +94,8 @@ check-manifest:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## bench: gqlbff, the limit and the naive way side by side under load; records the table in BENCHMARKS.md
-##        (flags: BENCH_FLAGS='-warmup 5s -duration 10s -clients 32,64 -latency 1ms -before REF -profile DIR')
+## bench: gqlbff, the limit, the naive way, Apollo Server 5 and mercurius side by side under load; records the table in BENCHMARKS.md
+##        (flags: BENCH_FLAGS='-warmup 5s -duration 10s -clients 32,64 -users 500 -systems gqlbff,limit -before REF -profile DIR')
 BENCH_FLAGS ?=
 bench:
 	BENCH_MAKE_TARGET=bench $(GO) run ./bench/cmd/bench -write BENCHMARKS.md $(BENCH_FLAGS)

@@ -36,8 +36,14 @@ type Options struct {
 	Warmup, Duration time.Duration
 	// Latency is the demo sources' added latency per call.
 	Latency time.Duration
-	// Token, when set, is sent as Authorization: Bearer.
+	// Token, when set, is sent as Authorization: Bearer with the requests
+	// whose answers are compared across systems.
 	Token string
+	// Tokens, when set, are the tokens the clients rotate over under load,
+	// one user each (BenchTokens): request i carries Tokens[i%len]. So no
+	// system is flattered by merging one user's identical calls. Empty
+	// sends Token with every request.
+	Tokens []string
 	// Rate is the open-loop phase's requests per second (0 skips it), over
 	// each of RateScenarios, for the RSS target.
 	Rate          float64
@@ -83,6 +89,11 @@ func Bench(ctx context.Context, opts Options) (*Results, error) {
 	}
 	defer cleanup()
 	defer e.stop()
+	if slices.ContainsFunc(opts.Systems, isNodePeer) {
+		if e.bins.node, err = installNode(ctx, opts.Root, opts.Out); err != nil {
+			return nil, err
+		}
+	}
 	if err := e.startDemo(ctx, opts.Latency); err != nil {
 		return nil, err
 	}
@@ -193,7 +204,7 @@ func setUp(ctx context.Context, root, dir string, m *Machine, before string) (*e
 		return fail(err)
 	}
 	m.Pinned = canPin(m.NProc) == nil
-	e := &env{l: launcher{dir: dir, pin: m.Pinned}, bins: bins, ops: ops}
+	e := &env{root: root, l: launcher{dir: dir, pin: m.Pinned}, bins: bins, ops: ops}
 	if err := e.writeManifest(); err != nil {
 		return fail(err)
 	}

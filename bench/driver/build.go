@@ -14,6 +14,8 @@ type binaries struct {
 	gqlbff, limit, naive, load string
 	// before is gqlbff built from another git ref, when asked for.
 	before string
+	// node runs the Node.js peers, when any is asked for.
+	node string
 }
 
 // build compiles the binaries with go build -o: under load, nothing runs

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type system struct {
 
 // env is a run's processes.
 type env struct {
+	root    string
 	l       launcher
 	bins    binaries
 	demo    *proc
@@ -113,8 +115,13 @@ func (e *env) startSystem(ctx context.Context, name string) (*system, error) {
 		// A connection per item: a larger idle pool keeps it from measuring
 		// ephemeral port exhaustion instead of itself.
 		s.p, err = e.l.start(ctx, s.name, serverCPU, extra, e.bins.naive, append(flags, "-max-idle-per-host", "1024")...)
+	case "apollo", "mercurius":
+		// Node.js: the same flags, the bench's token secret to verify with.
+		env := append(extra, "GQLBFF_JWT_SECRET="+BenchSecret, "NODE_ENV=production")
+		script := filepath.Join(e.root, nodeDir, nodePeers[name])
+		s.p, err = e.l.start(ctx, s.name, serverCPU, env, e.bins.node, append([]string{script}, flags...)...)
 	default:
-		return nil, fmt.Errorf("unknown system %q: want gqlbff, limit, naive or gqlbff-before, each optionally +ENV=value", s.name)
+		return nil, fmt.Errorf("unknown system %q: want gqlbff, limit, naive, apollo, mercurius or gqlbff-before, each optionally +ENV=value", s.name)
 	}
 	if err != nil {
 		return nil, err
@@ -143,4 +150,18 @@ const BenchSecret = "gqlbff-bench-secret-for-loopback-runs-only"
 // for a day, signed with BenchSecret.
 func BenchToken() (string, error) {
 	return server.MintToken(BenchSecret, "c7", server.ProfileWeb, server.DevScopes, 24*time.Hour)
+}
+
+// BenchTokens are web tokens like BenchToken's for n users, customers c1
+// to cn (the demo data has 1,000): the users the clients rotate over.
+func BenchTokens(n int) ([]string, error) {
+	out := make([]string, n)
+	for i := range out {
+		tok, err := server.MintToken(BenchSecret, "c"+strconv.Itoa(i+1), server.ProfileWeb, server.DevScopes, 24*time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = tok
+	}
+	return out, nil
 }

@@ -22,11 +22,21 @@ import (
 // run runs the load generator against one system: closed loop at clients,
 // or open loop at rate.
 func (e *env) run(ctx context.Context, s *system, sc scenario.Scenario, opts Options, clients int, rate float64) (*probe.Report, error) {
-	rq, err := sc.Request(s.base, s.kind, e.ops, opts.Token)
-	if err != nil {
-		return nil, err
+	tokens := opts.Tokens
+	if len(tokens) == 0 {
+		tokens = []string{opts.Token}
 	}
-	b, err := json.Marshal([]load.Request{rq})
+	// The load generator sends these round robin: consecutive requests are
+	// different users'.
+	rqs := make([]load.Request, len(tokens))
+	for i, tok := range tokens {
+		rq, err := sc.Request(s.base, s.kind, e.ops, tok)
+		if err != nil {
+			return nil, err
+		}
+		rqs[i] = rq
+	}
+	b, err := json.Marshal(rqs)
 	if err != nil {
 		return nil, err
 	}

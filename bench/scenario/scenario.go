@@ -52,7 +52,7 @@ var All = []Scenario{
 	{Name: "dashboard", Operation: "dashboard"},
 	{Name: "orders_fanout", Operation: "orders_fanout", Variables: map[string]any{"after": nil}},
 	{Name: "me", Operation: "me",
-		Note: "gqlbff coalesces identical source calls in flight for the same user, and every bench client is the same user: its calls/op under load fall below the batches an operation needs (4 for the fan-out, as the equivalence test shows one at a time). Every request carries a valid HS256 token (customer c7, every read scope; GQLBFF_BENCH_TOKEN overrides it), which gqlbff verifies and the limit and the naive way read without verifying."},
+		Note: "Every request carries a valid HS256 token with every read scope, of one of the users the clients rotate over (the answers are compared with customer c7's; GQLBFF_BENCH_TOKEN replaces them all with one), which gqlbff and the Node.js peers verify and the limit and the naive way read without verifying. gqlbff coalesces identical source calls in flight only within one user's, so with the users rotating its calls/op are the batches an operation needs (4 for the fan-out)."},
 	{Name: "dashboard_trusted_get", Operation: "dashboard", GET: true, Trusted: true, Optional: true,
 		Note: "dashboard_trusted_get sends GET /graphql?documentId=… with the id of the dashboard in the manifest the driver writes (GQLBFF_PERSISTED_MANIFEST); a system without trusted documents gets \"n/a\"."},
 }

@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := driver.Options{Root: root, Out: stderr}
-	systems := fs.String("systems", "gqlbff,limit,naive", "systems under test, comma-separated: gqlbff, limit, naive, each optionally with +ENV=value (gqlbff+GOGC=400)")
+	systems := fs.String("systems", "gqlbff,limit,naive,apollo,mercurius", "systems under test, comma-separated: gqlbff, limit, naive, apollo (Apollo Server 5), mercurius (with graphql-jit), each optionally with +ENV=value (gqlbff+GOGC=400)")
 	scenarios := fs.String("scenarios", "", "scenarios to run, comma-separated (default: all)")
 	clients := fs.String("clients", "32,64", "closed-loop concurrencies, comma-separated")
 	fs.IntVar(&o.Rounds, "rounds", 1, "run every cell this many times; the table shows the median")
@@ -60,8 +60,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&o.Dir, "dir", "", "keep binaries and logs in this `directory` (default: a temporary one)")
 	fs.StringVar(&o.Profile, "profile", "", "write a CPU profile of every gqlbff cell into this `directory`")
 	write := fs.String("write", "", "record the tables in this Markdown `file` (BENCHMARKS.md)")
+	users := fs.Int("users", 500, "users the clients rotate over, customers c1…cN, a token each (at most 1000, the demo's customers)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *users < 1 || *users > 1000 {
+		return fmt.Errorf("-users: %d is not between 1 and 1000", *users)
 	}
 	if o.Token = getenv("GQLBFF_BENCH_TOKEN"); o.Token == "" {
 		tok, err := driver.BenchToken()
@@ -69,6 +73,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		o.Token = tok
+		// A token given from outside is one user's; the bench's own are
+		// minted for as many users as asked.
+		if o.Tokens, err = driver.BenchTokens(*users); err != nil {
+			return err
+		}
 	}
 	o.Systems = split(*systems)
 	if o.Before != "" {
