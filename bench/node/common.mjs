@@ -94,7 +94,9 @@ export function caller(authorization) {
 }
 
 function unauthenticated() {
-  return new GraphQLError('invalid token', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  const err = new GraphQLError('invalid token', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  err.statusCode = 401; // Fastify's status for an error thrown before execution
+  return err;
 }
 
 // manifest maps trusted document ids to their text (Apollo's manifest
