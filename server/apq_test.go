@@ -59,8 +59,8 @@ func TestAPQRegistersOnlyValidDocuments(t *testing.T) {
 	h := newHarness(t)
 	bad := `{ order(id: "o1") { nope } }`
 	a := h.postJSON(map[string]any{"query": bad, "extensions": apq(bad)})
-	if r := a.response(t); a.status != http.StatusUnprocessableEntity || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" {
-		t.Fatalf("invalid text: got %d %s, want 422", a.status, a.body)
+	if r := a.response(t); a.status != http.StatusBadRequest || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" {
+		t.Fatalf("invalid text: got %d %s, want 400", a.status, a.body)
 	}
 	a = h.postJSON(map[string]any{"extensions": apq(bad)})
 	if r := a.response(t); r.Errors[0].Code() != "PERSISTED_QUERY_NOT_FOUND" {

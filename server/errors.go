@@ -41,10 +41,10 @@ var Codes = []string{
 }
 
 // requestStatus is the HTTP status of a request refused before execution,
-// by the code of its first error that has one here.
+// by the code of its first error that has one here. Parse and validation
+// failures are not here: their status depends on the media type of the
+// answer (statusFor).
 var requestStatus = map[string]int{
-	CodeParseFailed:            http.StatusUnprocessableEntity,
-	CodeValidationFailed:       http.StatusUnprocessableEntity,
 	CodeBadUserInput:           http.StatusBadRequest,
 	CodeCostLimitExceeded:      http.StatusBadRequest,
 	CodeUnauthenticated:        http.StatusUnauthorized,
@@ -54,8 +54,13 @@ var requestStatus = map[string]int{
 	CodeInternal:               http.StatusInternalServerError,
 }
 
-// statusFor picks the HTTP status of a list of request-level errors.
-func statusFor(errs gqlerror.List) int {
+// statusFor picks the HTTP status of a list of request-level errors. A
+// GraphQL request error (a parse, validation or variable-coercion failure,
+// or any error without a status of its own) is 400 in an
+// application/graphql-response+json answer and 200 in an application/json
+// one, as the GraphQL over HTTP specification says: a legacy client reads
+// the errors of a 200 and may not read those of a 4xx.
+func statusFor(errs gqlerror.List, graphQLResponse bool) int {
 	for _, e := range errs {
 		if errors.Is(e, errUnknownDocument) {
 			// The same code as an unknown APQ hash, but the client named a
@@ -68,7 +73,10 @@ func statusFor(errs gqlerror.List) int {
 			}
 		}
 	}
-	return http.StatusUnprocessableEntity
+	if graphQLResponse {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
 }
 
 // newError is a client error with a code of the vocabulary.

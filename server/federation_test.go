@@ -213,8 +213,8 @@ func TestSubgraphModeOff(t *testing.T) {
 	} {
 		a := h.query(q, map[string]any{"r": []any{}})
 		resp := a.response(t)
-		if a.status != http.StatusUnprocessableEntity || len(resp.Errors) == 0 || resp.Errors[0].Code() != server.CodeValidationFailed {
-			t.Errorf("%s: got %d %s, want 422 %s", q, a.status, a.body, server.CodeValidationFailed)
+		if a.status != http.StatusBadRequest || len(resp.Errors) == 0 || resp.Errors[0].Code() != server.CodeValidationFailed {
+			t.Errorf("%s: got %d %s, want 400 %s", q, a.status, a.body, server.CodeValidationFailed)
 		}
 	}
 	names := introspect(t, h)

@@ -160,6 +160,9 @@ func (h *harness) do(ctx context.Context, method, path, contentType string, body
 	// Every request carries a full-scope web token unless the test sends
 	// its own Authorization header ("" sends none: an anonymous caller).
 	req.Header.Set("Authorization", "Bearer "+defaultToken)
+	// As graphql-http's and Apollo's clients send it: parse and validation
+	// failures are then 400 (GraphQL over HTTP).
+	req.Header.Set("Accept", "application/graphql-response+json, application/json")
 	for i := 0; i+1 < len(header); i += 2 {
 		if header[i+1] == "" {
 			req.Header.Del(header[i])

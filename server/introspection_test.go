@@ -51,8 +51,8 @@ func TestIntrospectionPerProfile(t *testing.T) {
 				}
 				return
 			}
-			if a.status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" || r.Data != nil {
-				t.Errorf("got %d %s, want 422 GRAPHQL_VALIDATION_FAILED without data", a.status, a.body)
+			if a.status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" || r.Data != nil {
+				t.Errorf("got %d %s, want 400 GRAPHQL_VALIDATION_FAILED without data", a.status, a.body)
 			}
 		})
 	}
@@ -78,8 +78,8 @@ func TestSuggestionsOnlyForProfilesThatIntrospect(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a := h.query(tc.op, nil, "Authorization", bearer(token("c1", tc.client, allScopes...)))
 			r := a.response(t)
-			if a.status != http.StatusUnprocessableEntity || len(r.Errors) == 0 {
-				t.Fatalf("got %d %s, want 422 with errors", a.status, a.body)
+			if a.status != http.StatusBadRequest || len(r.Errors) == 0 {
+				t.Fatalf("got %d %s, want 400 with errors", a.status, a.body)
 			}
 			var msgs []string
 			for _, e := range r.Errors {

@@ -58,8 +58,8 @@ func TestStructuralLimits(t *testing.T) {
 			calls := h.calls()
 			a := h.query(tc.q, nil)
 			r := a.response(t)
-			if a.status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" {
-				t.Fatalf("got %d %s, want 422 GRAPHQL_VALIDATION_FAILED", a.status, a.body)
+			if a.status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" {
+				t.Fatalf("got %d %s, want 400 GRAPHQL_VALIDATION_FAILED", a.status, a.body)
 			}
 			if !strings.Contains(r.Errors[0].Message, tc.want) {
 				t.Errorf("message: got %q, want it to say %q", r.Errors[0].Message, tc.want)
@@ -88,8 +88,8 @@ func TestStructuralLimitsArePerProfile(t *testing.T) {
 	}))
 	mobile := []string{"Authorization", bearer(token("c1", "mobile", allScopes...))}
 	a := h.query(operation(t, "orders_fanout"), nil, mobile...)
-	if r := a.response(t); a.status != http.StatusUnprocessableEntity || !strings.Contains(r.Errors[0].Message, "depth is 7, over the limit of 5") {
-		t.Errorf("mobile: got %d %s, want 422 for depth 7", a.status, a.body)
+	if r := a.response(t); a.status != http.StatusBadRequest || !strings.Contains(r.Errors[0].Message, "depth is 7, over the limit of 5") {
+		t.Errorf("mobile: got %d %s, want 400 for depth 7", a.status, a.body)
 	}
 	if a := h.query(operation(t, "orders_fanout"), nil); a.status != http.StatusOK {
 		t.Errorf("web: got %d %s, want 200", a.status, a.body)
@@ -142,9 +142,9 @@ func TestHostileDocumentsAreRefusedQuickly(t *testing.T) {
 		// either way before validation, well within the request's time
 		// (BenchmarkHostileRejection: under 1 ms without the HTTP round
 		// trip and the megabyte of JSON).
-		if a.status != http.StatusUnprocessableEntity || len(r.Errors) != 1 ||
+		if a.status != http.StatusBadRequest || len(r.Errors) != 1 ||
 			(r.Errors[0].Code() != "GRAPHQL_PARSE_FAILED" && r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED") {
-			t.Errorf("%s: got %d %.200s, want 422", name, a.status, a.body)
+			t.Errorf("%s: got %d %.200s, want 400", name, a.status, a.body)
 		}
 		if d > time.Second {
 			t.Errorf("%s took %s", name, d)
@@ -161,8 +161,8 @@ func TestHostileDocumentsAreRefusedQuickly(t *testing.T) {
 func TestStructuralLimitsBehindARaisedTokenLimit(t *testing.T) {
 	h := newHarness(t, withConfig(func(c *server.Config) { c.GraphQL.ParserTokenLimit = 100_000 }))
 	a := h.query(hostile()["10,000 aliases"], nil)
-	if r := a.response(t); a.status != http.StatusUnprocessableEntity || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
+	if r := a.response(t); a.status != http.StatusBadRequest || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
 		!strings.Contains(r.Errors[0].Message, "field count is over the limit of 500") {
-		t.Errorf("got %d %s, want 422 for too many fields", a.status, a.body)
+		t.Errorf("got %d %s, want 400 for too many fields", a.status, a.body)
 	}
 }

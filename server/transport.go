@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -93,20 +94,15 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	}
 
 	ctx := r.Context()
-	w.Header().Set("Content-Type", responseType(r))
 	opCtx, errs := exec.CreateOperationContext(ctx, raw)
 	if opCtx != nil && opCtx.Operation != nil {
 		rec.setOperation(opCtx.Operation.Name, true)
 	}
 	if errs != nil {
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
-		status := statusFor(resp.Errors)
-		if status == http.StatusTooManyRequests {
-			setRetryAfter(w.Header(), resp.Errors)
-		}
-		writeResponse(ctx, w, status, resp)
+		writeRefused(ctx, w, r, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
 		return
 	}
+	w.Header().Set("Content-Type", responseType(r))
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
 		refuseGET(r.Context(), w, opCtx.Operation.Operation)
 		return
@@ -211,9 +207,56 @@ func jsonProblem(err error) string {
 	}
 }
 
+// Media types of answers (GraphQL over HTTP).
+const (
+	mediaGraphQLResponse = "application/graphql-response+json; charset=utf-8"
+	mediaJSON            = "application/json; charset=utf-8"
+)
+
+// responseType is the media type of r's answer: the GraphQL over HTTP
+// specification's own when r accepts it, else application/json (a legacy
+// client, */*, or no Accept at all).
 func responseType(r *http.Request) string {
-	if strings.Contains(r.Header.Get("Accept"), "application/graphql-response+json") {
-		return "application/graphql-response+json; charset=utf-8"
+	if acceptsGraphQLResponse(r) {
+		return mediaGraphQLResponse
 	}
-	return "application/json; charset=utf-8"
+	return mediaJSON
+}
+
+func acceptsGraphQLResponse(r *http.Request) bool {
+	for _, a := range r.Header.Values("Accept") {
+		for part := range strings.SplitSeq(a, ",") {
+			mt, params, _ := strings.Cut(part, ";")
+			if strings.EqualFold(strings.TrimSpace(mt), "application/graphql-response+json") && !refused(params) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// refused reports whether media type parameters hold q=0.
+func refused(params string) bool {
+	for p := range strings.SplitSeq(params, ";") {
+		k, v, _ := strings.Cut(p, "=")
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return err == nil && q == 0
+		}
+	}
+	return false
+}
+
+// writeRefused answers a request refused before execution (parse,
+// validation, policy): in the media type r accepts, with the status its
+// errors and that media type call for. Every executor's refusals go
+// through it.
+func writeRefused(ctx context.Context, w http.ResponseWriter, r *http.Request, resp *graphql.Response) {
+	gr := acceptsGraphQLResponse(r)
+	w.Header().Set("Content-Type", responseType(r))
+	status := statusFor(resp.Errors, gr)
+	if status == http.StatusTooManyRequests {
+		setRetryAfter(w.Header(), resp.Errors)
+	}
+	writeResponse(ctx, w, status, resp)
 }
