@@ -30,8 +30,35 @@ func TestDependenciesPointDown(t *testing.T) {
 		{"cost", []string{mod + "/server", mod + "/cmd", "net/http", "github.com/99designs/gqlgen"}},
 		{"budget", []string{mod + "/server", mod + "/cmd", "net/http", "github.com/99designs/gqlgen"}},
 		{"persisted", []string{mod + "/server", mod + "/cmd", "net/http", "github.com/99designs/gqlgen"}},
+		{"auth", []string{mod + "/server", mod + "/sources", mod + "/resolvers", mod + "/graph", mod + "/cmd", "github.com/99designs/gqlgen", "github.com/vektah/gqlparser"}},
 		{"server", []string{mod + "/cmd"}},
 	}
+	t.Run("auth is a leaf", func(t *testing.T) {
+		for _, d := range deps(mod + "/auth") {
+			if strings.HasPrefix(d, mod+"/") && d != mod+"/auth" {
+				t.Errorf("auth depends on %s: it is a leaf, golang-jwt and the standard library only", d)
+			}
+		}
+	})
+	t.Run("only cmd and bench import server", func(t *testing.T) {
+		b, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
+		if err != nil {
+			t.Fatalf("go list ./...: %v", err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			f := strings.Fields(line)
+			pkg := f[0]
+			if pkg == mod+"/server" || strings.HasPrefix(pkg, mod+"/server/") ||
+				strings.HasPrefix(pkg, mod+"/cmd/") || strings.HasPrefix(pkg, mod+"/bench/") {
+				continue
+			}
+			for _, imp := range f[1:] {
+				if imp == mod+"/server" {
+					t.Errorf("%s imports server: only cmd (and bench) may", pkg)
+				}
+			}
+		}
+	})
 	for _, tc := range cases {
 		t.Run(tc.pkg, func(t *testing.T) {
 			for _, d := range deps(mod + "/" + tc.pkg) {

@@ -1,4 +1,4 @@
-package server
+package auth
 
 import (
 	"crypto/ecdsa"
@@ -29,8 +29,8 @@ const (
 	minHMACSize = 32
 )
 
-// AsymmetricAlgorithms are the algorithms of public keys gqlbff verifies.
-var AsymmetricAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+// asymmetricAlgorithms are the algorithms of public keys gqlbff verifies.
+var asymmetricAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 
 var (
 	errKeyType = errors.New("key type does not fit the algorithm")
@@ -116,7 +116,7 @@ func methodFits(m jwt.SigningMethod, pub any) bool {
 }
 
 // loadKey reads one configured public key.
-func loadKey(kc JWTKeyConfig) (verificationKey, error) {
+func loadKey(kc KeyConfig) (verificationKey, error) {
 	raw := []byte(kc.PEM)
 	switch {
 	case kc.File != "" && kc.PEM != "":
@@ -140,8 +140,8 @@ func loadKey(kc JWTKeyConfig) (verificationKey, error) {
 			return verificationKey{}, err
 		}
 	}
-	if !slices.Contains(AsymmetricAlgorithms, alg) {
-		return verificationKey{}, fmt.Errorf("alg: want one of %v, got %q", AsymmetricAlgorithms, alg)
+	if !slices.Contains(asymmetricAlgorithms, alg) {
+		return verificationKey{}, fmt.Errorf("alg: want one of %v, got %q", asymmetricAlgorithms, alg)
 	}
 	if err := checkKey(alg, pub); err != nil {
 		return verificationKey{}, err
@@ -172,3 +172,7 @@ func parsePublicKeyPEM(b []byte) (any, error) {
 		return nil, fmt.Errorf("PEM block %q: want PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE", block.Type)
 	}
 }
+
+// AsymmetricAlgorithms are the algorithms of the public keys gqlbff
+// verifies: the values a KeyConfig's Alg and JWTConfig.JWKSAlgorithms take.
+func AsymmetricAlgorithms() []string { return slices.Clone(asymmetricAlgorithms) }

@@ -1,4 +1,8 @@
-package server
+// Package auth verifies bearer tokens and signs identity tokens: the JWT,
+// key, JWK and JWKS code of gqlbff, on golang-jwt and the standard library
+// only. It knows nothing of GraphQL, client profiles or HTTP middleware:
+// Verify answers a token's claims, and the caller decides what they allow.
+package auth
 
 import (
 	"context"
@@ -7,7 +11,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -172,33 +175,43 @@ func BearerToken(header string) (string, error) {
 	return token, nil
 }
 
-// Verify checks a token and answers the identity it carries. A client claim
-// that names no profile makes the token invalid; a missing one means the
-// default profile. A kid the JWKS cache does not know may wait for a fetch
+// Claims are what a verified token says of its caller.
+type Claims struct {
+	// Subject is the token's sub, never empty.
+	Subject string
+	// Scopes are the scopes of the configured scope claim.
+	Scopes []string
+	// Client is the configured client claim; empty when the token has
+	// none. Whether it names a known client is the caller's decision.
+	Client string
+}
+
+// Verify checks a token and answers the claims it carries. A client claim
+// that is not a non-empty string makes the token invalid. A kid the JWKS cache does not know may wait for a fetch
 // (at most the JWKS timeout), or until ctx is done. Every error wraps
 // ErrBadToken or is ErrTokenTooLarge.
-func (v *Verifier) Verify(ctx context.Context, token string, profiles ProfilesConfig) (Identity, error) {
+func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 	if len(token) > maxTokenBytes {
-		return Identity{}, ErrTokenTooLarge
+		return Claims{}, ErrTokenTooLarge
 	}
 	claims := jwt.MapClaims{}
 	keyfunc := func(t *jwt.Token) (any, error) { return v.key(ctx, t) }
 	if _, err := v.parser.ParseWithClaims(token, claims, keyfunc); err != nil {
-		return Identity{}, fmt.Errorf("%w: %w", ErrBadToken, err)
+		return Claims{}, fmt.Errorf("%w: %w", ErrBadToken, err)
 	}
 	sub, err := claims.GetSubject()
 	if err != nil || sub == "" {
-		return Identity{}, fmt.Errorf("%w: no subject", ErrBadToken)
+		return Claims{}, fmt.Errorf("%w: no subject", ErrBadToken)
 	}
-	id := Identity{Subject: sub, Client: profiles.Default, Scopes: scopesOf(claims[v.cfg.ScopeClaim])}
-	if c, ok := claims[v.cfg.ClientClaim]; ok {
-		name, _ := c.(string)
-		if _, known := profiles.Profile(name); !known {
-			return Identity{}, fmt.Errorf("%w: unknown client %q", ErrBadToken, name)
+	c := Claims{Subject: sub, Scopes: scopesOf(claims[v.cfg.ScopeClaim])}
+	if raw, ok := claims[v.cfg.ClientClaim]; ok {
+		name, _ := raw.(string)
+		if name == "" {
+			return Claims{}, fmt.Errorf("%w: client claim %v is not a non-empty string", ErrBadToken, raw)
 		}
-		id.Client = name
+		c.Client = name
 	}
-	return id, nil
+	return c, nil
 }
 
 // scopesOf reads a space-separated string (RFC 8693 scope) or an array of
@@ -218,18 +231,4 @@ func scopesOf(v any) []string {
 	default:
 		return nil
 	}
-}
-
-// MintToken signs an HS256 token for a developer or a test: subject,
-// client profile, space-separated scopes, valid for ttl.
-func MintToken(secret, sub, client string, scopes []string, ttl time.Duration) (string, error) {
-	now := time.Now()
-	claims := jwt.MapClaims{
-		"sub":    sub,
-		"client": client,
-		"scope":  strings.Join(scopes, " "),
-		"iat":    now.Unix(),
-		"exp":    now.Add(ttl).Unix(),
-	}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(secret))
 }

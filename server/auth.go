@@ -3,11 +3,13 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"strings"
 
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/sources"
 )
 
@@ -19,23 +21,23 @@ import (
 // 401 unless the default profile allows anonymous callers; a bad token is
 // always 401, its reason logged with the request id. Nothing downstream
 // parses tokens.
-func authenticate(v *Verifier, profiles ProfilesConfig, signer *identitySigner, trusted []netip.Prefix, log *slog.Logger) func(http.Handler) http.Handler {
+func authenticate(v *auth.Verifier, profiles ProfilesConfig, signer *auth.Signer, trusted []netip.Prefix, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			header := r.Header.Get("Authorization")
-			token, err := BearerToken(header)
+			token, err := auth.BearerToken(header)
 			var id Identity
 			switch {
-			case errors.Is(err, ErrNoToken):
+			case errors.Is(err, auth.ErrNoToken):
 				id = Identity{Client: profiles.Default}
 				if p, _ := profiles.Profile(id.Client); !p.AllowAnonymous {
 					unauthenticated(r.Context(), w, `Bearer`, "this operation needs a bearer token")
 					return
 				}
 			case err == nil:
-				id, err = v.Verify(r.Context(), token, profiles)
+				id, err = identityOf(r.Context(), v, token, profiles)
 			}
-			if err != nil && !errors.Is(err, ErrNoToken) {
+			if err != nil && !errors.Is(err, auth.ErrNoToken) {
 				log.InfoContext(r.Context(), "bearer token refused", "request_id", RequestID(r.Context()), "reason", err.Error())
 				unauthenticated(r.Context(), w, `Bearer error="invalid_token"`, "the bearer token is invalid")
 				return
@@ -51,6 +53,24 @@ func authenticate(v *Verifier, profiles ProfilesConfig, signer *identitySigner, 
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
+}
+
+// identityOf verifies token and decides the caller's profile: the one its
+// client claim names or, without one, the default. A client claim that
+// names no profile makes the token invalid.
+func identityOf(ctx context.Context, v *auth.Verifier, token string, profiles ProfilesConfig) (Identity, error) {
+	c, err := v.Verify(ctx, token)
+	if err != nil {
+		return Identity{}, err
+	}
+	id := Identity{Subject: c.Subject, Scopes: c.Scopes, Client: profiles.Default}
+	if c.Client != "" {
+		if _, known := profiles.Profile(c.Client); !known {
+			return Identity{}, fmt.Errorf("%w: unknown client %q", auth.ErrBadToken, c.Client)
+		}
+		id.Client = c.Client
+	}
+	return id, nil
 }
 
 func unauthenticated(ctx context.Context, w http.ResponseWriter, challenge, msg string) {

@@ -2,44 +2,11 @@ package server
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 )
-
-// JWTKeyConfig is one trusted public key of the token issuer.
-type JWTKeyConfig struct {
-	// File is a PEM file holding the key: PUBLIC KEY, RSA PUBLIC KEY or
-	// CERTIFICATE.
-	File string `yaml:"file"`
-	// PEM is the key itself, instead of File.
-	PEM string `yaml:"pem"`
-	// Alg is the one algorithm the key verifies; empty: by its type (RSA:
-	// RS256, EC P-256: ES256, P-384: ES384, P-521: ES512, Ed25519: EdDSA).
-	Alg string `yaml:"alg"`
-	// KID is the kid of the tokens the key verifies; empty: the key
-	// verifies the tokens that name no kid.
-	KID string `yaml:"kid"`
-}
-
-// IdentityConfig configures the identity tokens gqlbff signs for the
-// sources whose sendIdentity is on (X-Gqlbff-Identity): EdDSA JWTs whose
-// public key is published at /.well-known/jwks.json.
-type IdentityConfig struct {
-	// Key is the Ed25519 private key, PEM (PKCS #8). Neither Key nor
-	// KeyFile: a key is generated at start, so the sources must refetch the
-	// published key after each restart.
-	Key string `yaml:"key" env:"KEY"`
-	// KeyFile reads Key from a file.
-	KeyFile string `yaml:"keyFile" env:"KEY_FILE"`
-	// Issuer is the tokens' iss.
-	Issuer string `yaml:"issuer" env:"ISSUER"`
-	// TTL is how long one token is valid.
-	TTL time.Duration `yaml:"ttl" env:"TTL"`
-}
 
 // CORSConfig says which browser origins may call the graph (rs/cors). A
 // disallowed origin gets no CORS headers, so the browser keeps the answer
@@ -76,72 +43,13 @@ func (c Config) validatePolicy() []error {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
 	}
-	j := c.JWT
-	if j.Secret != "" && len(j.Secret) < minHMACSize {
-		bad("jwt.secret", "an HS256 key needs at least %d bytes, got %d", minHMACSize, len(j.Secret))
-	}
-	if j.Leeway < 0 || j.Leeway > 5*time.Minute {
-		bad("jwt.leeway", "must be between 0 and 5m, got %s", j.Leeway)
-	}
-	switch j.ScopeClaim {
-	case "scope", "scp", "roles":
-	default:
-		bad("jwt.scopeClaim", "want scope, scp or roles, got %q", j.ScopeClaim)
-	}
-	if j.ClientClaim == "" {
-		bad("jwt.clientClaim", "must not be empty")
-	}
-	kids := map[string]bool{}
-	for i, kc := range j.Keys {
-		key := fmt.Sprintf("jwt.keys[%d]", i)
-		if _, err := loadKey(kc); err != nil {
-			bad(key, "%v", err)
-		}
-		if kc.KID != "" && kids[kc.KID] {
-			bad(key+".kid", "%q is not unique", kc.KID)
-		}
-		kids[kc.KID] = true
-	}
-	if j.JWKSURL != "" {
-		if err := checkJWKSURL(j.JWKSURL); err != nil {
-			bad("jwt.jwksURL", "%v", err)
-		}
-		if len(j.JWKSAlgorithms) == 0 {
-			bad("jwt.jwksAlgorithms", "must not be empty with a JWKS URL")
-		}
-	}
-	for _, alg := range j.JWKSAlgorithms {
-		if !slices.Contains(AsymmetricAlgorithms, alg) {
-			bad("jwt.jwksAlgorithms", "want some of %v, got %q", AsymmetricAlgorithms, alg)
-		}
-	}
-	for _, d := range []struct {
-		key     string
-		d, most time.Duration
-	}{
-		{"jwt.jwksRefresh", j.JWKSRefresh, 24 * time.Hour},
-		{"jwt.jwksMinRefetch", j.JWKSMinRefetch, time.Hour},
-		{"jwt.jwksTimeout", j.JWKSTimeout, 30 * time.Second},
-		{"identity.ttl", c.Identity.TTL, time.Hour},
-	} {
-		if d.d <= 0 || d.d > d.most {
-			bad(d.key, "must be positive and at most %s, got %s", d.most, d.d)
-		}
-	}
-	if j.JWKSMaxBytes < 1<<10 || j.JWKSMaxBytes > 1<<20 {
-		bad("jwt.jwksMaxBytes", "must be between 1024 and 1048576, got %d", j.JWKSMaxBytes)
-	}
-	if p, ok := c.Profiles.Profile(c.Profiles.Default); ok && !p.AllowAnonymous && j.Secret == "" && len(j.Keys) == 0 && j.JWKSURL == "" {
+	errs = append(errs, under("jwt", c.JWT.Validate())...)
+	errs = append(errs, under("identity", c.Identity.Validate())...)
+	if p, ok := c.Profiles.Profile(c.Profiles.Default); ok && !p.AllowAnonymous && !c.JWT.HasKey() {
 		bad("jwt", "no key (jwt.secret, jwt.keys or jwt.jwksURL) and profiles.%s.allowAnonymous is false: no caller could run an operation", c.Profiles.Default)
-	}
-	if _, err := loadIdentityKey(c.Identity); err != nil {
-		bad("identity.key", "%v", err)
 	}
 	if c.Identity.TTL < c.HTTP.RequestTimeout {
 		bad("identity.ttl", "must be at least http.requestTimeout (%s), so a token outlives its request; got %s", c.HTTP.RequestTimeout, c.Identity.TTL)
-	}
-	if c.Identity.Issuer == "" {
-		bad("identity.issuer", "must not be empty")
 	}
 	errs = append(errs, c.CORS.validate()...)
 	if c.CSRF.Prevention && len(c.CSRF.Headers) == 0 {
@@ -159,23 +67,21 @@ func (c Config) validatePolicy() []error {
 // cross-origin without asking first, so they prove nothing.
 var safelisted = map[string]bool{"Accept": true, "Accept-Language": true, "Content-Language": true, "Content-Type": true, "Range": true}
 
-// checkJWKSURL wants https, or http to a loopback host only: keys fetched
-// in the clear could be anyone's.
-func checkJWKSURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("want an https URL, got %q", s)
-	}
-	switch u.Scheme {
-	case "https":
+// under puts the section key in front of each of err's joined problems,
+// as auth's Validate names keys relative to their section.
+func under(section string, err error) []error {
+	if err == nil {
 		return nil
-	case "http":
-		host := u.Hostname()
-		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
-			return nil
-		}
 	}
-	return fmt.Errorf("want https (http only to a loopback host), got %q", s)
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	out := make([]error, len(errs))
+	for i, e := range errs {
+		out[i] = fmt.Errorf("%s.%w", section, e)
+	}
+	return out
 }
 
 func (c CORSConfig) validate() []error {

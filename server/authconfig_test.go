@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -33,21 +34,21 @@ func TestPolicyConfigValidation(t *testing.T) {
 	}{
 		{"defaults with a secret", func(*server.Config) {}, ""},
 		{"PEM keys inline and from a file", func(c *server.Config) {
-			c.JWT.Keys = []server.JWTKeyConfig{{PEM: rsaPub, KID: "a"}, {File: pemFile, Alg: "ES256"}}
+			c.JWT.Keys = []auth.KeyConfig{{PEM: rsaPub, KID: "a"}, {File: pemFile, Alg: "ES256"}}
 		}, ""},
-		{"a PEM key that is not PEM", func(c *server.Config) { c.JWT.Keys = []server.JWTKeyConfig{{PEM: "MIIB"}} }, "jwt.keys[0]"},
+		{"a PEM key that is not PEM", func(c *server.Config) { c.JWT.Keys = []auth.KeyConfig{{PEM: "MIIB"}} }, "jwt.keys[0]"},
 		{"a private key", func(c *server.Config) {
-			c.JWT.Keys = []server.JWTKeyConfig{{PEM: privatePEM(t, rsaKey(t, "rsa-a"))}}
+			c.JWT.Keys = []auth.KeyConfig{{PEM: privatePEM(t, rsaKey(t, "rsa-a"))}}
 		}, "jwt.keys[0]"},
 		{"a 1024-bit RSA key", func(c *server.Config) {
-			c.JWT.Keys = []server.JWTKeyConfig{{PEM: publicPEM(t, &rsaKey(t, "rsa-weak-1024").PublicKey)}}
+			c.JWT.Keys = []auth.KeyConfig{{PEM: publicPEM(t, &rsaKey(t, "rsa-weak-1024").PublicKey)}}
 		}, "jwt.keys[0]"},
-		{"an RSA key for ES256", func(c *server.Config) { c.JWT.Keys = []server.JWTKeyConfig{{PEM: rsaPub, Alg: "ES256"}} }, "jwt.keys[0]"},
-		{"an RSA key for HS256", func(c *server.Config) { c.JWT.Keys = []server.JWTKeyConfig{{PEM: rsaPub, Alg: "HS256"}} }, "jwt.keys[0]"},
-		{"file and pem", func(c *server.Config) { c.JWT.Keys = []server.JWTKeyConfig{{PEM: rsaPub, File: pemFile}} }, "jwt.keys[0]"},
-		{"a missing file", func(c *server.Config) { c.JWT.Keys = []server.JWTKeyConfig{{File: pemFile + ".nope"}} }, "jwt.keys[0]"},
+		{"an RSA key for ES256", func(c *server.Config) { c.JWT.Keys = []auth.KeyConfig{{PEM: rsaPub, Alg: "ES256"}} }, "jwt.keys[0]"},
+		{"an RSA key for HS256", func(c *server.Config) { c.JWT.Keys = []auth.KeyConfig{{PEM: rsaPub, Alg: "HS256"}} }, "jwt.keys[0]"},
+		{"file and pem", func(c *server.Config) { c.JWT.Keys = []auth.KeyConfig{{PEM: rsaPub, File: pemFile}} }, "jwt.keys[0]"},
+		{"a missing file", func(c *server.Config) { c.JWT.Keys = []auth.KeyConfig{{File: pemFile + ".nope"}} }, "jwt.keys[0]"},
 		{"a kid twice", func(c *server.Config) {
-			c.JWT.Keys = []server.JWTKeyConfig{{PEM: rsaPub, KID: "a"}, {File: pemFile, KID: "a"}}
+			c.JWT.Keys = []auth.KeyConfig{{PEM: rsaPub, KID: "a"}, {File: pemFile, KID: "a"}}
 		}, "jwt.keys[1].kid"},
 		{"a JWKS over https", func(c *server.Config) { c.JWT.JWKSURL = "https://issuer.example/jwks" }, ""},
 		{"a JWKS over http to loopback", func(c *server.Config) { c.JWT.JWKSURL = "http://127.0.0.1:9/jwks" }, ""},

@@ -15,6 +15,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -44,7 +45,7 @@ func BenchmarkOperations(b *testing.B) {
 // and a valid RS256 token: the whole whose part BenchmarkPolicyChain is.
 func BenchmarkOrderDetailByAlg(b *testing.B) {
 	config := func(c *server.Config) {
-		c.JWT.Keys = []server.JWTKeyConfig{{PEM: publicPEM(b, &rsaKey(b, "rsa-a").PublicKey), KID: "rsa-a"}}
+		c.JWT.Keys = []auth.KeyConfig{{PEM: publicPEM(b, &rsaKey(b, "rsa-a").PublicKey), KID: "rsa-a"}}
 	}
 	claims := func() jwt.MapClaims {
 		return jwt.MapClaims{"sub": "c7", "client": "web", "scope": strings.Join(allScopes, " "), "exp": time.Now().Add(time.Hour).Unix()}

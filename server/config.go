@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/sources"
 )
 
@@ -34,7 +35,7 @@ type Config struct {
 	// Log configures the logs.
 	Log LogConfig `yaml:"log" env:"LOG"`
 	// JWT configures how callers are authenticated.
-	JWT JWTConfig `yaml:"jwt" env:""`
+	JWT auth.JWTConfig `yaml:"jwt" env:""`
 	// Metrics configures GET /metrics.
 	Metrics MetricsConfig `yaml:"metrics" env:"METRICS"`
 	// Tracing configures the OpenTelemetry trace exporter. Its environment
@@ -44,7 +45,7 @@ type Config struct {
 	// the token's client claim, never from a header a caller can forge.
 	Profiles ProfilesConfig `yaml:"profiles" env:"PROFILE"`
 	// Identity configures the identity tokens gqlbff signs for sources.
-	Identity IdentityConfig `yaml:"identity" env:"IDENTITY"`
+	Identity auth.IdentityConfig `yaml:"identity" env:"IDENTITY"`
 	// CORS says which browser origins may call the graph.
 	CORS CORSConfig `yaml:"cors" env:"CORS"`
 	// CSRF configures the CSRF prevention of GET and simple requests.
@@ -68,40 +69,6 @@ type DebugConfig struct {
 	// Listen is the debug listener's host:port; empty turns it off. Bind it
 	// to loopback or an operators' network only.
 	Listen string `yaml:"listen" env:"LISTEN"`
-}
-
-// JWTConfig configures bearer-token authentication (HARDENING.md, JWT).
-type JWTConfig struct {
-	// Secret is the HS256 key, raw text; empty disables HS256.
-	Secret string `yaml:"secret" env:"JWT_SECRET"`
-	// Issuer, when set, must equal the token's iss.
-	Issuer string `yaml:"issuer" env:"JWT_ISSUER"`
-	// Audience, when set, must be among the token's aud.
-	Audience string `yaml:"audience" env:"JWT_AUDIENCE"`
-	// Keys are trusted public keys (PEM), each pinned to one algorithm.
-	Keys []JWTKeyConfig `yaml:"keys" env:"JWT_KEYS"`
-	// JWKSURL is where the issuer publishes its public keys.
-	JWKSURL string `yaml:"jwksURL" env:"JWKS_URL"`
-	// JWKSAlgorithms are the algorithms accepted from the JWKS; a key
-	// whose alg (or, without one, whose type's default) is not listed is
-	// ignored.
-	JWKSAlgorithms []string `yaml:"jwksAlgorithms" env:"JWKS_ALGORITHMS"`
-	// JWKSRefresh is how often the JWKS is fetched in the background.
-	JWKSRefresh time.Duration `yaml:"jwksRefresh" env:"JWKS_REFRESH"`
-	// JWKSMinRefetch is how long an unknown kid waits after the last fetch
-	// it caused before it may cause another.
-	JWKSMinRefetch time.Duration `yaml:"jwksMinRefetch" env:"JWKS_MIN_REFETCH"`
-	// JWKSTimeout bounds one JWKS fetch.
-	JWKSTimeout time.Duration `yaml:"jwksTimeout" env:"JWKS_TIMEOUT"`
-	// JWKSMaxBytes caps the JWKS document.
-	JWKSMaxBytes int64 `yaml:"jwksMaxBytes" env:"JWKS_MAX_BYTES"`
-	// Leeway is the clock skew allowed on exp, nbf and iat.
-	Leeway time.Duration `yaml:"leeway" env:"JWT_LEEWAY"`
-	// ScopeClaim names the claim holding the scopes: scope (a
-	// space-separated string), scp or roles (arrays).
-	ScopeClaim string `yaml:"scopeClaim" env:"JWT_SCOPE_CLAIM"`
-	// ClientClaim names the claim holding the client profile.
-	ClientClaim string `yaml:"clientClaim" env:"JWT_CLIENT_CLAIM"`
 }
 
 // DemoJWTSecret signs the demo mode's dev tokens when no secret is set. It
@@ -289,13 +256,13 @@ func Default() Config {
 		},
 		Log:     LogConfig{Format: "json", Level: "info"},
 		Metrics: MetricsConfig{Enabled: true, MaxOperationNames: 100},
-		JWT: JWTConfig{
+		JWT: auth.JWTConfig{
 			Leeway: 30 * time.Second, ScopeClaim: "scope", ClientClaim: "client",
 			JWKSAlgorithms: []string{"RS256", "ES256", "EdDSA"},
 			JWKSRefresh:    5 * time.Minute, JWKSMinRefetch: time.Minute,
 			JWKSTimeout: 2 * time.Second, JWKSMaxBytes: 64 << 10,
 		},
-		Identity: IdentityConfig{Issuer: "gqlbff", TTL: time.Minute},
+		Identity: auth.IdentityConfig{Issuer: "gqlbff", TTL: time.Minute},
 		CORS: CORSConfig{
 			AllowedHeaders: []string{"Authorization", "Content-Type", "Accept", "X-Requested-With", "GraphQL-Preflight",
 				"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "X-Request-Id", "Traceparent"},

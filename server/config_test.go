@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gqlbff/gqlbff/auth"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of the tests")
@@ -275,8 +277,8 @@ func otherValue(t *testing.T, key string, v reflect.Value) (any, string) {
 			n = int(v.Elem().Int()) + 7
 		}
 		return &n, strconv.Itoa(n)
-	case v.Type() == reflect.TypeFor[[]JWTKeyConfig]():
-		return []JWTKeyConfig{{File: "k.pem", Alg: "RS256", KID: "k1"}}, `[{"file": "k.pem", "alg": "RS256", "kid": "k1"}]`
+	case v.Type() == reflect.TypeFor[[]auth.KeyConfig]():
+		return []auth.KeyConfig{{File: "k.pem", Alg: "RS256", KID: "k1"}}, `[{"file": "k.pem", "alg": "RS256", "kid": "k1"}]`
 	}
 	t.Fatalf("no test value for %s of type %s", key, v.Type())
 	return nil, ""

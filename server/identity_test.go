@@ -14,6 +14,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/internal/redistest"
 	"github.com/gqlbff/gqlbff/server"
 	"github.com/gqlbff/gqlbff/sources/demo"
@@ -46,7 +47,7 @@ func publishedKey(t *testing.T, h *harness) (ed25519.PublicKey, string) {
 func verifyIdentity(tok string, pub ed25519.PublicKey, kid, audience string) (jwt.MapClaims, error) {
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(tok, claims, func(t *jwt.Token) (any, error) {
-		if t.Header["kid"] != kid || t.Header["typ"] != server.IdentityTokenType {
+		if t.Header["kid"] != kid || t.Header["typ"] != auth.IdentityTokenType {
 			return nil, errors.New("not a gqlbff identity token")
 		}
 		return pub, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -74,7 +75,7 @@ func (s *jwksServer) set(f func(s *jwksServer)) {
 }
 
 // jwksHarness is gqlbff trusting only the JWKS of s, configured by f.
-func jwksHarness(t *testing.T, s *jwksServer, f func(*server.JWTConfig)) *harness {
+func jwksHarness(t *testing.T, s *jwksServer, f func(*auth.JWTConfig)) *harness {
 	return newHarness(t, withConfig(func(c *server.Config) {
 		c.JWT.Secret = ""
 		c.JWT.JWKSURL = s.URL
@@ -148,7 +149,7 @@ func TestJWKSRotationWithoutRestart(t *testing.T) {
 func TestJWKSUnknownKIDFetchesAtMostOncePerInterval(t *testing.T) {
 	const interval = 200 * time.Millisecond
 	s := newJWKSServer(t, jwkOf(&rsaKey(t, "rsa-a").PublicKey, "a"))
-	h := jwksHarness(t, s, func(c *server.JWTConfig) { c.JWKSMinRefetch = interval })
+	h := jwksHarness(t, s, func(c *auth.JWTConfig) { c.JWKSMinRefetch = interval })
 	meStatus(t, h, rsToken(t, "rsa-a", "a", "c1")) // the first fetch is done
 	before := s.fetches.Load()
 	start := time.Now()
@@ -171,7 +172,7 @@ func TestJWKSUnknownKIDFetchesAtMostOncePerInterval(t *testing.T) {
 
 func TestJWKSBackgroundRefreshAndFailures(t *testing.T) {
 	s := newJWKSServer(t, jwkOf(&rsaKey(t, "rsa-a").PublicKey, "a"))
-	h := jwksHarness(t, s, func(c *server.JWTConfig) {
+	h := jwksHarness(t, s, func(c *auth.JWTConfig) {
 		c.JWKSRefresh = 20 * time.Millisecond
 		c.JWKSMinRefetch = time.Hour
 		c.JWKSTimeout = 100 * time.Millisecond

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/gqlbff/gqlbff/auth"
 )
 
 // BenchmarkPolicyChain measures the policy middleware alone (CORS, request
@@ -29,9 +31,9 @@ func BenchmarkPolicyChain(b *testing.B) {
 	}
 	cfg := Default()
 	cfg.JWT.Secret = strings.Repeat("s", 32)
-	cfg.JWT.Keys = []JWTKeyConfig{{PEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), KID: "rsa"}}
+	cfg.JWT.Keys = []auth.KeyConfig{{PEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), KID: "rsa"}}
 	cfg.CORS.AllowedOrigins = []string{"https://app.example.com"}
-	v, err := NewVerifier(cfg.JWT, nil)
+	v, err := auth.NewVerifier(cfg.JWT, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gqlbff/gqlbff"
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/budget"
 	"github.com/gqlbff/gqlbff/graph"
 	"github.com/gqlbff/gqlbff/persisted"
@@ -73,7 +74,7 @@ func OpenBudgets(cfg Config) (budget.Store, error) {
 type Handler struct {
 	http.Handler
 	admin     http.Handler
-	verifier  *Verifier
+	verifier  *auth.Verifier
 	persisted *PersistedQueries
 	costs     *CostLimit
 	stop      func()
@@ -152,16 +153,16 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	var signer *identitySigner
+	var signer *auth.Signer
 	if sendsIdentity(cfg.Sources) {
-		if signer, err = newIdentitySigner(cfg.Identity); err != nil {
+		if signer, err = auth.NewSigner(cfg.Identity); err != nil {
 			stop()
 			return nil, err
 		}
 		warnUnsharedIdentityKey(cfg, log)
 		mux.Handle("GET "+JWKSPath, signer)
 	}
-	v, err := NewVerifier(cfg.JWT, log)
+	v, err := auth.NewVerifier(cfg.JWT, log)
 	if err != nil {
 		stop()
 		return nil, err
@@ -209,7 +210,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 //
 // observe (trace context, access log) comes right after the request id, so
 // that a refused request is traced and logged too.
-func policy(cfg Config, v *Verifier, signer *identitySigner, trusted []netip.Prefix, observe []func(http.Handler) http.Handler, log *slog.Logger) []func(http.Handler) http.Handler {
+func policy(cfg Config, v *auth.Verifier, signer *auth.Signer, trusted []netip.Prefix, observe []func(http.Handler) http.Handler, log *slog.Logger) []func(http.Handler) http.Handler {
 	mw := append([]func(http.Handler) http.Handler{corsPolicy(cfg.CORS), requestMeta}, observe...)
 	if cfg.CSRF.Prevention {
 		mw = append(mw, csrfPrevention(cfg.CSRF.Headers))
@@ -465,7 +466,7 @@ func DevHeaders(cfg Config) map[string]string {
 	if !cfg.Demo || cfg.JWT.Secret == "" {
 		return nil
 	}
-	tok, err := MintDevToken(cfg.JWT, "c1", ProfileWeb, DevScopes, 24*time.Hour)
+	tok, err := auth.MintToken(cfg.JWT, "c1", ProfileWeb, DevScopes, 24*time.Hour)
 	if err != nil {
 		return nil
 	}

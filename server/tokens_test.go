@@ -10,6 +10,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -39,7 +40,7 @@ func newKeysEnv(t *testing.T) *keysEnv {
 	attacker := newJWKSServer(t, jwkOf(&rsaKey(t, "rsa-c").PublicKey, "attacker"))
 	h := newHarness(t, withConfig(func(c *server.Config) {
 		c.JWT.Issuer, c.JWT.Audience = testIssuer, testAudience
-		c.JWT.Keys = []server.JWTKeyConfig{
+		c.JWT.Keys = []auth.KeyConfig{
 			{PEM: publicPEM(t, &rsaKey(t, "rsa-a").PublicKey), KID: "rsa-a"},
 			{PEM: publicPEM(t, &ecKey().PublicKey), KID: "ec-1", Alg: "ES256"},
 			{PEM: publicPEM(t, eds[0].Public())},
@@ -175,7 +176,7 @@ func TestBadTokensAre401WithoutSourceCalls(t *testing.T) {
 		{"kid not a string", bearer(hs(t, map[string]any{"kid": 5}, nil))},
 		{"1024-bit RSA key of the JWKS", bearer(sign(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-weak-1024"), map[string]any{"kid": "weak"}, goodClaims(nil)))},
 		{"wrong typ", bearer(hs(t, map[string]any{"typ": "dpop+jwt"}, nil))},
-		{"gqlbff's identity typ", bearer(hs(t, map[string]any{"typ": server.IdentityTokenType}, nil))},
+		{"gqlbff's identity typ", bearer(hs(t, map[string]any{"typ": auth.IdentityTokenType}, nil))},
 		{"typ not a string", bearer(hs(t, map[string]any{"typ": 1}, nil))},
 		{"crit header", bearer(hs(t, map[string]any{"crit": []string{"exp"}}, nil))},
 		{"jku to the attacker's JWKS", bearer(sign(t, jwt.SigningMethodRS256, attacker, map[string]any{"kid": "attacker", "jku": env.attacker.URL}, goodClaims(nil)))},

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/bench/scenario"
 	"github.com/gqlbff/gqlbff/server"
 )
@@ -149,7 +150,9 @@ const BenchSecret = "gqlbff-bench-secret-for-loopback-runs-only"
 // BenchToken is a web token for customer c7 with every read scope, valid
 // for a day, signed with BenchSecret.
 func BenchToken() (string, error) {
-	return server.MintToken(BenchSecret, "c7", server.ProfileWeb, server.DevScopes, 24*time.Hour)
+	cfg := server.Default().JWT
+	cfg.Secret = BenchSecret
+	return auth.MintToken(cfg, "c7", server.ProfileWeb, server.DevScopes, 24*time.Hour)
 }
 
 // BenchTokens are web tokens like BenchToken's for n users, customers c1

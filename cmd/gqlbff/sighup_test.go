@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/persisted"
 	"github.com/gqlbff/gqlbff/server"
 )
@@ -77,7 +78,9 @@ func TestServeReloadsTheManifestOnSIGHUP(t *testing.T) {
 		}
 		return m != nil
 	})
-	tok, err := server.MintToken(server.DemoJWTSecret, "p1", server.ProfilePartner, server.DevScopes, time.Minute)
+	demoJWT := server.Default().JWT
+	demoJWT.Secret = server.DemoJWTSecret
+	tok, err := auth.MintToken(demoJWT, "p1", server.ProfilePartner, server.DevScopes, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

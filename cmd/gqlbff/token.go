@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -37,7 +38,7 @@ func runToken(_ context.Context, args []string, getenv func(string) string, stdo
 	if _, ok := cfg.Profiles.Profile(*client); !ok {
 		return fmt.Errorf("--client: want web, mobile or partner, got %q", *client)
 	}
-	tok, err := server.MintDevToken(cfg.JWT, *sub, *client, strings.Fields(*scopes), *ttl)
+	tok, err := auth.MintToken(cfg.JWT, *sub, *client, strings.Fields(*scopes), *ttl)
 	if err != nil {
 		return err
 	}

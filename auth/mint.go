@@ -1,4 +1,4 @@
-package server
+package auth
 
 import (
 	"errors"
@@ -8,15 +8,15 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// ErrNoSigningKey is MintDevToken's answer when cfg has no HS256 secret: a
+// ErrNoSigningKey is MintToken's answer when cfg has no HS256 secret: a
 // dev token can only be signed with a key gqlbff holds.
 var ErrNoSigningKey = errors.New("no HS256 key configured: set jwt.secret (GQLBFF_JWT_SECRET)")
 
-// MintDevToken signs an HS256 token that cfg's own verifier accepts: its
-// issuer and audience when set, the subject, and the client and scopes in
-// the claims cfg names (scope as a space-separated string, scp or roles as
-// an array).
-func MintDevToken(cfg JWTConfig, sub, client string, scopes []string, ttl time.Duration) (string, error) {
+// MintToken signs an HS256 token, for a developer or a test, that cfg's
+// own verifier accepts: its issuer and audience when set, the subject, and
+// the client and scopes in the claims cfg names (scope as a space-separated
+// string, scp or roles as an array), valid for ttl.
+func MintToken(cfg JWTConfig, sub, client string, scopes []string, ttl time.Duration) (string, error) {
 	if cfg.Secret == "" {
 		return "", ErrNoSigningKey
 	}
