@@ -32,6 +32,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/internal/redistest"
 	"github.com/gqlbff/gqlbff/server"
 	"github.com/gqlbff/gqlbff/sources/demo"
@@ -232,7 +233,9 @@ func (a answer) code() string {
 
 func token(t testing.TB, sub, client string) string {
 	t.Helper()
-	tok, err := server.MintToken(jwtSecret, sub, client, server.DevScopes, time.Hour)
+	cfg := server.Default().JWT
+	cfg.Secret = jwtSecret
+	tok, err := auth.MintToken(cfg, sub, client, server.DevScopes, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
