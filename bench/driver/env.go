@@ -158,9 +158,11 @@ func BenchToken() (string, error) {
 // BenchTokens are web tokens like BenchToken's for n users, customers c1
 // to cn (the demo data has 1,000): the users the clients rotate over.
 func BenchTokens(n int) ([]string, error) {
+	cfg := server.Default().JWT
+	cfg.Secret = BenchSecret
 	out := make([]string, n)
 	for i := range out {
-		tok, err := server.MintToken(BenchSecret, "c"+strconv.Itoa(i+1), server.ProfileWeb, server.DevScopes, 24*time.Hour)
+		tok, err := auth.MintToken(cfg, "c"+strconv.Itoa(i+1), server.ProfileWeb, server.DevScopes, 24*time.Hour)
 		if err != nil {
 			return nil, err
 		}
