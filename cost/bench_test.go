@@ -1,9 +1,15 @@
 package cost_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/gqlbff/gqlbff/cost"
+	"github.com/gqlbff/gqlbff/internal/testkit"
 )
 
 // BenchmarkPrice prices the client operations, as the cost extension does
@@ -47,5 +53,30 @@ func BenchmarkInstance(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkMeasure is the structure measurer's work against the document's
+// size, on the hostile shapes of testkit.Hostile (fragment bombs
+// included), 1, 10 and 100 KB, parsed beforehand: linear when ns/byte
+// stays flat from one size to the next (BENCHMARKS.md).
+func BenchmarkMeasure(b *testing.B) {
+	for _, shape := range testkit.HostileShapes {
+		for _, size := range []int{1 << 10, 10 << 10, 100 << 10} {
+			q := testkit.Hostile(shape, size)
+			doc, err := parser.ParseQuery(&ast.Source{Input: q})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("%s/%dKB", shape, size>>10), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := cost.Measure(context.Background(), doc, 1<<30); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(q)), "ns/byte")
+			})
+		}
 	}
 }

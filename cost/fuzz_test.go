@@ -2,7 +2,9 @@ package cost_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -31,7 +33,7 @@ func FuzzAnalyzer(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = cost.Measure(doc)
+		_, _ = cost.Measure(context.Background(), doc, 0)
 		var vars map[string]any
 		dec := json.NewDecoder(bytes.NewReader([]byte(rawVars)))
 		dec.UseNumber()
@@ -57,6 +59,33 @@ func FuzzAnalyzer(f *testing.F) {
 		ex, err := a.Explain(doc, op, coerced)
 		if err != nil || ex.Cost != est.Cost {
 			t.Fatalf("Explain: got %d, %v; Price said %d", ex.Cost, err, est.Cost)
+		}
+	})
+}
+
+// FuzzMeasure is issue 12's property: measuring a document is linear in
+// its text. Every selection takes at least one byte and Measure visits it
+// at most three times (counted as written, as a root selection, below the
+// root), so a budget of three steps a byte is never spent, whatever the
+// fragments do; and nothing panics.
+func FuzzMeasure(f *testing.F) {
+	for _, name := range []string{"orders_fanout", "dashboard", "me"} {
+		f.Add(operationFile(f, name))
+	}
+	f.Add(`{ ...F0 } fragment F0 on Query { ...F1 ...F1 } fragment F1 on Query { ...F2 ...F2 } fragment F2 on Query { a { ...F2 } }`)
+	f.Add(`{ a { ...A ...A } } fragment A on T { b { ...B ...B } ... on T { ...B } } fragment B on T { c }`)
+	f.Add(`{ ...A } fragment A on Query { ...B } fragment B on Query { x ...A }`)
+	f.Fuzz(func(t *testing.T, q string) {
+		doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, 15000)
+		if err != nil {
+			return
+		}
+		_, err = cost.Measure(context.Background(), doc, 3*len(q)+1)
+		if le, ok := errors.AsType[*cost.LimitError](err); ok {
+			t.Fatalf("%d bytes spent a budget of %d steps: %v", len(q), 3*len(q)+1, le)
+		}
+		if err != nil && !errors.Is(err, cost.ErrFragmentCycle) {
+			t.Fatalf("Measure: %v", err)
 		}
 	})
 }

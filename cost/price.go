@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -52,16 +53,27 @@ type FieldCost struct {
 // the operation's coerced variables. doc should be validated against the
 // analyzer's schema.
 func (a *Analyzer) Price(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (Estimate, error) {
-	return a.price(doc, op, vars, false)
+	return a.price(context.Background(), doc, op, vars, false)
+}
+
+// PriceContext is Price on the request path: it stops with ctx's error
+// once ctx is done (looked at on the first field and every 256 after).
+func (a *Analyzer) PriceContext(ctx context.Context, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (Estimate, error) {
+	return a.price(ctx, doc, op, vars, false)
 }
 
 // Explain is Price with the per-field breakdown in Estimate.Fields, in
 // document order, fields that cost nothing left out.
 func (a *Analyzer) Explain(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (Estimate, error) {
-	return a.price(doc, op, vars, true)
+	return a.price(context.Background(), doc, op, vars, true)
 }
 
-func (a *Analyzer) price(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any, explain bool) (Estimate, error) {
+// ExplainContext is Explain that stops once ctx is done, as PriceContext.
+func (a *Analyzer) ExplainContext(ctx context.Context, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (Estimate, error) {
+	return a.price(ctx, doc, op, vars, true)
+}
+
+func (a *Analyzer) price(ctx context.Context, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any, explain bool) (Estimate, error) {
 	if doc == nil || op == nil {
 		return Estimate{}, fmt.Errorf("%w: no operation", ErrInvalid)
 	}
@@ -77,7 +89,7 @@ func (a *Analyzer) price(doc *ast.QueryDocument, op *ast.OperationDefinition, va
 	if root == nil {
 		return Estimate{}, fmt.Errorf("%w: the schema has no %s type", ErrInvalid, op.Operation)
 	}
-	w := &walker{a: a, doc: doc, vars: vars, explain: explain}
+	w := &walker{ctx: ctx, a: a, doc: doc, vars: vars, explain: explain}
 	c, err := w.selection(root, op.SelectionSet, sizing{}, "", 0)
 	if err != nil {
 		return Estimate{}, err
@@ -96,6 +108,7 @@ type sizing struct {
 }
 
 type walker struct {
+	ctx      context.Context
 	a        *Analyzer
 	doc      *ast.QueryDocument
 	vars     map[string]any
@@ -143,6 +156,11 @@ func (w *walker) object(obj *ast.Definition, set ast.SelectionSet, sz sizing, pa
 		w.nodes++
 		if w.nodes > w.a.opts.MaxNodes {
 			return 0, fmt.Errorf("%w: over %d fields", ErrTooComplex, w.a.opts.MaxNodes)
+		}
+		if w.nodes%256 == 1 {
+			if err := w.ctx.Err(); err != nil {
+				return 0, err
+			}
 		}
 		first := g.first
 		if first.Name == "__typename" {

@@ -1,6 +1,7 @@
 package cost_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -219,5 +220,23 @@ func TestPriceRefusesWhatItCannotTrust(t *testing.T) {
 	}
 	if _, err := a.Price(nil, nil, nil); !errors.Is(err, cost.ErrInvalid) {
 		t.Errorf("no operation: got %v, want ErrInvalid", err)
+	}
+}
+
+// TestPriceStopsOnCancel: pricing on the request path stops once the
+// request is done, Explain too.
+func TestPriceStopsOnCancel(t *testing.T) {
+	a := analyzer(t)
+	doc, op, vars := validated(t, operationFile(t, "dashboard"), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := a.PriceContext(ctx, doc, op, vars); err != nil {
+		t.Fatalf("live context: %v", err)
+	}
+	cancel()
+	if _, err := a.PriceContext(ctx, doc, op, vars); !errors.Is(err, context.Canceled) {
+		t.Errorf("Price: got %v, want context.Canceled", err)
+	}
+	if _, err := a.ExplainContext(ctx, doc, op, vars); !errors.Is(err, context.Canceled) {
+		t.Errorf("Explain: got %v, want context.Canceled", err)
 	}
 }

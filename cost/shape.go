@@ -1,6 +1,8 @@
 package cost
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -9,11 +11,11 @@ import (
 
 // Shape is what the structural limits look at in a parsed document. It is
 // measured before validation, so it trusts nothing: undefined fragments
-// count for nothing, fragment cycles stop the walk, and every count
+// count for nothing, fragment cycles are refused, and every count
 // saturates at math.MaxInt32.
 //
 // Fragments are inlined (memoised, so a fragment spread a million times
-// costs one walk of it). A document with several operations is measured as
+// costs one walk of it; see Measure). A document with several operations is measured as
 // a whole, since validation checks all of them: depth and root fields are
 // those of its largest operation, fields and aliases add up.
 type Shape struct {
@@ -55,7 +57,8 @@ type Limits struct {
 // LimitError is a document over one of its structural limits.
 type LimitError struct {
 	// Limit names the limit: depth, aliases, rootFields, fields, directives,
-	// operationName, or, from Scan, tokens and nesting.
+	// operationName, from Scan tokens and nesting, from Measure
+	// work.
 	Limit string
 	// Max is the limit, Got the document's value (-1 when Scan stopped
 	// counting past the limit).
@@ -73,6 +76,7 @@ var limitWords = map[string]string{
 	"depth": "depth", "aliases": "alias count", "rootFields": "root field count",
 	"fields": "field count", "directives": "directive count", "operationName": "operation name length",
 	"tokens": "token count", "nesting": "nesting of braces and brackets",
+	"work": "work to measure",
 }
 
 // Check returns a *LimitError for the first limit s is over, nil if none.
@@ -95,13 +99,41 @@ func (l Limits) Check(s Shape) error {
 	return nil
 }
 
-// Measure returns the shape of a parsed (not necessarily valid) document.
-func Measure(doc *ast.QueryDocument) Shape {
+// ErrFragmentCycle is a document whose fragments spread each other in a
+// cycle (validation refuses it too; Measure refuses it first, without
+// walking it).
+var ErrFragmentCycle = errors.New("cost: fragment cycle")
+
+// DefaultMeasureBudget is the work budget of Measure when it is given
+// none: more than a document within the parser's default token limit can
+// take (15,000 tokens, at most three steps a selection: once counted as
+// written, once as a root selection, once below the root), and a few
+// milliseconds of work at most (BENCHMARKS.md).
+const DefaultMeasureBudget = 100_000
+
+// ctxEvery is how often, in steps, the measurer looks at its context.
+const ctxEvery = 1024
+
+// Measure returns the shape of a parsed (not necessarily valid)
+// document. Its work is linear in the document's size: every fragment is
+// measured once (once as a root selection, once below the root) and
+// memoised, so spreads that double at each level cost no more than the
+// text. It stops with
+//   - ErrFragmentCycle (wrapped, naming a fragment) at a fragment that
+//     spreads itself, directly or not;
+//   - a *LimitError for the limit "work" (Got -1) past budget steps, a step
+//     being one selection visited (budget 0: DefaultMeasureBudget);
+//   - ctx's error once ctx is done, looked at on the first step and every
+//     1,024 after.
+func Measure(ctx context.Context, doc *ast.QueryDocument, budget int) (Shape, error) {
 	var s Shape
 	if doc == nil {
-		return s
+		return s, nil
 	}
-	m := measurer{doc: doc, memo: map[string]*sub{}}
+	if budget <= 0 {
+		budget = DefaultMeasureBudget
+	}
+	m := measurer{ctx: ctx, doc: doc, budget: budget}
 	written := 0
 	for _, op := range doc.Operations {
 		s.OperationName = max(s.OperationName, len(op.Name))
@@ -109,10 +141,10 @@ func Measure(doc *ast.QueryDocument) Shape {
 		for _, v := range op.VariableDefinitions {
 			s.Directives = sat(s.Directives + len(v.Directives))
 		}
-		w, d := countWritten(op.SelectionSet)
+		w, d := m.countWritten(op.SelectionSet)
 		written, s.Directives = sat(written+w), sat(s.Directives+d)
 
-		r := m.root(op.SelectionSet, map[string]bool{})
+		r := m.root(op.SelectionSet)
 		s.Depth = max(s.Depth, r.depth)
 		s.RootFields = max(s.RootFields, r.roots)
 		s.Fields = sat(s.Fields + r.fields)
@@ -120,11 +152,14 @@ func Measure(doc *ast.QueryDocument) Shape {
 	}
 	for _, f := range doc.Fragments {
 		s.Directives = sat(s.Directives + len(f.Directives))
-		w, d := countWritten(f.SelectionSet)
+		w, d := m.countWritten(f.SelectionSet)
 		written, s.Directives = sat(written+w), sat(s.Directives+d)
 	}
+	if m.err != nil {
+		return Shape{}, m.err
+	}
 	s.Fields = max(s.Fields, written)
-	return s
+	return s, nil
 }
 
 // sub is the measure of a selection set: its depth and what it holds.
@@ -139,16 +174,91 @@ func (a *sub) merge(b sub) {
 	a.roots = sat(a.roots + b.roots)
 }
 
+// memo is a fragment's measure: being measured (in progress, a cycle if
+// met again) or done.
+type memo struct {
+	done bool
+	sub  sub
+}
+
 type measurer struct {
-	doc  *ast.QueryDocument
-	memo map[string]*sub
+	ctx context.Context
+	doc *ast.QueryDocument
+	// frags indexes the document's fragments by name, the first of a name
+	// winning (as Fragments.ForName, which is linear).
+	frags map[string]*ast.FragmentDefinition
+	// roots and sets memoise fragments measured as a root selection set
+	// and below the root.
+	roots, sets map[string]*memo
+	// steps counts the selections visited, against budget.
+	steps, budget int
+	// err stops every walk once set.
+	err error
+}
+
+// step counts one visited selection and reports whether to go on.
+func (m *measurer) step() bool {
+	if m.err != nil {
+		return false
+	}
+	m.steps++
+	if m.steps > m.budget {
+		m.err = &LimitError{Limit: "work", Max: m.budget, Got: -1}
+		return false
+	}
+	if m.steps%ctxEvery == 1 {
+		if err := m.ctx.Err(); err != nil {
+			m.err = err
+			return false
+		}
+	}
+	return true
+}
+
+func (m *measurer) fragmentDef(name string) *ast.FragmentDefinition {
+	if m.frags == nil {
+		m.frags = make(map[string]*ast.FragmentDefinition, len(m.doc.Fragments))
+		for _, f := range m.doc.Fragments {
+			if _, ok := m.frags[f.Name]; !ok {
+				m.frags[f.Name] = f
+			}
+		}
+	}
+	return m.frags[name]
+}
+
+// fragment measures a named fragment once with walk and memoises it in
+// table; an undefined fragment counts for nothing, one met again while it
+// is measured is a cycle.
+func (m *measurer) fragment(table *map[string]*memo, name string, walk func(ast.SelectionSet) sub) sub {
+	if r, ok := (*table)[name]; ok {
+		if !r.done && m.err == nil {
+			m.err = fmt.Errorf("%w: fragment %q spreads itself", ErrFragmentCycle, name)
+		}
+		return r.sub
+	}
+	def := m.fragmentDef(name)
+	if def == nil {
+		return sub{}
+	}
+	if *table == nil {
+		*table = map[string]*memo{}
+	}
+	r := &memo{}
+	(*table)[name] = r
+	r.sub = walk(def.SelectionSet)
+	r.done = true
+	return r.sub
 }
 
 // root measures an operation's root selection set, where __schema and
 // __type are the real introspection fields.
-func (m *measurer) root(set ast.SelectionSet, visiting map[string]bool) sub {
+func (m *measurer) root(set ast.SelectionSet) sub {
 	var out sub
 	for _, sel := range set {
+		if !m.step() {
+			return out
+		}
 		switch s := sel.(type) {
 		case *ast.Field:
 			inner := m.set(s.SelectionSet)
@@ -161,15 +271,9 @@ func (m *measurer) root(set ast.SelectionSet, visiting map[string]bool) sub {
 			}
 			out.merge(f)
 		case *ast.InlineFragment:
-			out.merge(m.root(s.SelectionSet, visiting))
+			out.merge(m.root(s.SelectionSet))
 		case *ast.FragmentSpread:
-			def := m.doc.Fragments.ForName(s.Name)
-			if def == nil || visiting[s.Name] {
-				continue
-			}
-			visiting[s.Name] = true
-			out.merge(m.root(def.SelectionSet, visiting))
-			delete(visiting, s.Name)
+			out.merge(m.fragment(&m.roots, s.Name, m.root))
 		}
 	}
 	return out
@@ -179,6 +283,9 @@ func (m *measurer) root(set ast.SelectionSet, visiting map[string]bool) sub {
 func (m *measurer) set(set ast.SelectionSet) sub {
 	var out sub
 	for _, sel := range set {
+		if !m.step() {
+			return out
+		}
 		switch s := sel.(type) {
 		case *ast.Field:
 			inner := m.set(s.SelectionSet)
@@ -190,40 +297,24 @@ func (m *measurer) set(set ast.SelectionSet) sub {
 		case *ast.InlineFragment:
 			out.merge(m.set(s.SelectionSet))
 		case *ast.FragmentSpread:
-			out.merge(m.fragment(s.Name))
+			out.merge(m.fragment(&m.sets, s.Name, m.set))
 		}
 	}
 	return out
 }
 
-// fragment measures a named fragment once; a fragment met again while it is
-// being measured (a cycle, which validation refuses) counts for nothing.
-func (m *measurer) fragment(name string) sub {
-	if r, ok := m.memo[name]; ok {
-		if r == nil {
-			return sub{}
-		}
-		return *r
-	}
-	def := m.doc.Fragments.ForName(name)
-	if def == nil {
-		return sub{}
-	}
-	m.memo[name] = nil
-	r := m.set(def.SelectionSet)
-	m.memo[name] = &r
-	return r
-}
-
 // countWritten counts the fields and directives written in a selection set.
-func countWritten(set ast.SelectionSet) (fields, directives int) {
+func (m *measurer) countWritten(set ast.SelectionSet) (fields, directives int) {
 	for _, sel := range set {
+		if !m.step() {
+			return fields, directives
+		}
 		switch s := sel.(type) {
 		case *ast.Field:
-			f, d := countWritten(s.SelectionSet)
+			f, d := m.countWritten(s.SelectionSet)
 			fields, directives = sat(fields+1+f), sat(directives+len(s.Directives)+d)
 		case *ast.InlineFragment:
-			f, d := countWritten(s.SelectionSet)
+			f, d := m.countWritten(s.SelectionSet)
 			fields, directives = sat(fields+f), sat(directives+len(s.Directives)+d)
 		case *ast.FragmentSpread:
 			directives = sat(directives + len(s.Directives))

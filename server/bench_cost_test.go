@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/gqlbff/gqlbff/graph"
+	"github.com/gqlbff/gqlbff/internal/testkit"
 	"github.com/gqlbff/gqlbff/resolvers"
 	"github.com/gqlbff/gqlbff/server"
 )
@@ -29,7 +30,9 @@ func BenchmarkHostileRejection(b *testing.B) {
 	sl := server.NewStructureLimit(cfg)
 	docs := hostile()
 	docs["2000 fields"] = `{ dashboard { ` + strings.Repeat("__typename ", 2000) + ` } }`
-	for _, name := range []string{"10,000 aliases", "1,000-deep nesting", "1 MiB of tokens", "2000 fields"} {
+	docs["fragment bomb, 30 levels"] = testkit.FragmentBomb(30)
+	docs["fragment bomb, 40 levels"] = testkit.FragmentBomb(40)
+	for _, name := range []string{"10,000 aliases", "1,000-deep nesting", "1 MiB of tokens", "2000 fields", "fragment bomb, 30 levels", "fragment bomb, 40 levels"} {
 		q := docs[name]
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()

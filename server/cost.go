@@ -206,11 +206,13 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 		st.est = cost.Estimate{Cost: price}
 		c.stats.fromManifest.Add(1)
 	} else if st.explain {
-		st.est, err = c.analyzer.Explain(oc.Doc, oc.Operation, oc.Variables)
+		st.est, err = c.analyzer.ExplainContext(ctx, oc.Doc, oc.Operation, oc.Variables)
 	} else {
-		st.est, err = c.analyzer.Price(oc.Doc, oc.Operation, oc.Variables)
+		st.est, err = c.analyzer.PriceContext(ctx, oc.Doc, oc.Operation, oc.Variables)
 	}
 	switch {
+	case ctx.Err() != nil:
+		return newError(CodeCostLimitExceeded, "the request ended before its operation was priced")
 	case errors.Is(err, cost.ErrTooComplex):
 		st.est.Cost = cost.MaxCost
 	case err != nil:

@@ -25,7 +25,10 @@ import (
 //     directives than the profile allows are refused there, in
 //     microseconds, whatever the document's size;
 //  2. the parser (with the token limit) and cost.Measure give the exact
-//     shape: depth with fragments inlined, aliases, root fields.
+//     shape: depth with fragments inlined, aliases, root fields. Measure
+//     is linear in the document (fragments memoised), refuses fragment
+//     cycles, stops past a budget of work and when the request's context
+//     is done.
 //
 // gqlgen parses and validates in one step, after the parameter mutators,
 // so a document that passes is parsed again by gqlgen. The shapes are kept
@@ -37,6 +40,9 @@ type StructureLimit struct {
 	limits     map[string]cost.Limits
 	fallback   cost.Limits
 	tokenLimit int
+	// workBudget bounds cost.Measure's steps: three a token, at least
+	// cost.DefaultMeasureBudget.
+	workBudget int
 	shapes     graphql.Cache[cost.Shape]
 }
 
@@ -56,6 +62,7 @@ func NewStructureLimit(cfg Config) *StructureLimit {
 	s := &StructureLimit{
 		limits:     map[string]cost.Limits{},
 		tokenLimit: cfg.GraphQL.ParserTokenLimit,
+		workBudget: max(cost.DefaultMeasureBudget, 3*cfg.GraphQL.ParserTokenLimit),
 		shapes:     graphql.NoCache[cost.Shape]{},
 	}
 	for _, name := range []string{ProfileWeb, ProfileMobile, ProfilePartner} {
@@ -108,7 +115,15 @@ func (s *StructureLimit) MutateOperationParameters(ctx context.Context, p *graph
 			errcode.Set(gerr, errcode.ParseFailed)
 			return gerr
 		}
-		shape = cost.Measure(doc)
+		shape, err = cost.Measure(ctx, doc, s.workBudget)
+		switch {
+		case errors.Is(err, cost.ErrFragmentCycle):
+			return newError(CodeValidationFailed, "a fragment of the document spreads itself")
+		case ctx.Err() != nil:
+			return newError(CodeValidationFailed, "the request ended before its document was checked")
+		case err != nil:
+			return newError(CodeValidationFailed, "%s", err.Error())
+		}
 		s.shapes.Add(ctx, p.Query, shape)
 	}
 	if err := limits.Check(shape); err != nil {

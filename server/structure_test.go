@@ -3,11 +3,13 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gqlbff/gqlbff/internal/testkit"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -164,5 +166,42 @@ func TestStructuralLimitsBehindARaisedTokenLimit(t *testing.T) {
 	if r := a.response(t); a.status != http.StatusBadRequest || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
 		!strings.Contains(r.Errors[0].Message, "field count is over the limit of 500") {
 		t.Errorf("got %d %s, want 400 for too many fields", a.status, a.body)
+	}
+}
+
+// TestFragmentBombIsRefused: over POST, GET and APQ, issue 12's
+// exponential document (30 levels: 1.2 KB, six minutes of a core before
+// fragments were memoised at the root) is refused by the field limit, its fragments measured once
+// each; a request that did the work would not answer within the client's
+// timeout.
+func TestFragmentBombIsRefused(t *testing.T) {
+	h := newHarness(t)
+	for _, k := range []int{22, 30, 40} {
+		q := testkit.FragmentBomb(k)
+		for _, via := range []struct {
+			name string
+			do   func() answer
+		}{
+			{"POST", func() answer { return h.query(q, nil) }},
+			{"GET", func() answer { return h.get(url.Values{"query": {q}}) }},
+			{"APQ", func() answer { return h.postJSON(map[string]any{"query": q, "extensions": apq(q)}) }},
+		} {
+			a := via.do()
+			r := a.response(t)
+			if a.status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
+				!strings.Contains(r.Errors[0].Message, "field count is 2147483647, over the limit of 500") &&
+					!strings.Contains(r.Errors[0].Message, fmt.Sprintf("field count is %d,", 1<<k)) {
+				t.Errorf("%d levels over %s: got %d %.300s, want 422 for the field count", k, via.name, a.status, a.body)
+			}
+		}
+	}
+	// A cycle is refused before validation walks it.
+	a := h.query(`{ ...A } fragment A on Query { dashboard { ...B } } fragment B on Dashboard { __typename ...A }`, nil)
+	if r := a.response(t); a.status != http.StatusUnprocessableEntity || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
+		r.Errors[0].Message != "a fragment of the document spreads itself" {
+		t.Errorf("cycle: got %d %s, want 422", a.status, a.body)
+	}
+	if n := h.calls(); n != 0 {
+		t.Errorf("source calls: got %d, want 0", n)
 	}
 }
