@@ -188,18 +188,18 @@ func TestFragmentBombIsRefused(t *testing.T) {
 		} {
 			a := via.do()
 			r := a.response(t)
-			if a.status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
+			if a.status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
 				!strings.Contains(r.Errors[0].Message, "field count is 2147483647, over the limit of 500") &&
 					!strings.Contains(r.Errors[0].Message, fmt.Sprintf("field count is %d,", 1<<k)) {
-				t.Errorf("%d levels over %s: got %d %.300s, want 422 for the field count", k, via.name, a.status, a.body)
+				t.Errorf("%d levels over %s: got %d %.300s, want 400 for the field count", k, via.name, a.status, a.body)
 			}
 		}
 	}
 	// A cycle is refused before validation walks it.
 	a := h.query(`{ ...A } fragment A on Query { dashboard { ...B } } fragment B on Dashboard { __typename ...A }`, nil)
-	if r := a.response(t); a.status != http.StatusUnprocessableEntity || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
+	if r := a.response(t); a.status != http.StatusBadRequest || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
 		r.Errors[0].Message != "a fragment of the document spreads itself" {
-		t.Errorf("cycle: got %d %s, want 422", a.status, a.body)
+		t.Errorf("cycle: got %d %s, want 400", a.status, a.body)
 	}
 	if n := h.calls(); n != 0 {
 		t.Errorf("source calls: got %d, want 0", n)
