@@ -169,6 +169,10 @@ type HTTPConfig struct {
 	RequestTimeout time.Duration `yaml:"requestTimeout" env:"REQUEST_TIMEOUT"`
 	// ShutdownTimeout is how long in-flight requests may finish on shutdown.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout" env:"SHUTDOWN_TIMEOUT"`
+	// DrainDelay is how long, on SIGTERM, /readyz answers 503 while the
+	// server still serves, before the graceful shutdown: the time a load
+	// balancer takes to notice and stop sending requests.
+	DrainDelay time.Duration `yaml:"drainDelay" env:"DRAIN_DELAY"`
 	// TrustedProxies are the addresses (IPs or CIDRs) whose
 	// X-Forwarded-For is believed when telling an anonymous client by its
 	// address; empty believes none and uses the connection's peer.
@@ -248,6 +252,7 @@ func Default() Config {
 			IdleTimeout:       60 * time.Second,
 			RequestTimeout:    10 * time.Second,
 			ShutdownTimeout:   15 * time.Second,
+			DrainDelay:        5 * time.Second,
 		},
 		GraphQL: GraphQLConfig{
 			ParserTokenLimit: 15000,
@@ -409,6 +414,9 @@ func (c Config) Validate() error {
 		if d.d <= 0 {
 			bad(d.key, "must be positive, got %s", d.d)
 		}
+	}
+	if c.HTTP.DrainDelay < 0 {
+		bad("http.drainDelay", "must not be negative, got %s", c.HTTP.DrainDelay)
 	}
 	if c.HTTP.WriteTimeout <= c.HTTP.RequestTimeout {
 		bad("http.writeTimeout", "must exceed http.requestTimeout (%s), got %s", c.HTTP.RequestTimeout, c.HTTP.WriteTimeout)

@@ -77,6 +77,7 @@ type Handler struct {
 	verifier  *auth.Verifier
 	persisted *PersistedQueries
 	costs     *CostLimit
+	ready     *readiness
 	stop      func()
 	closed    sync.Once
 }
@@ -87,10 +88,16 @@ type Handler struct {
 func (h *Handler) Close() error {
 	h.closed.Do(func() {
 		h.stop()
+		h.ready.close()
 		h.verifier.Close()
 	})
 	return nil
 }
+
+// Drain makes /readyz answer 503 from now on, so that load balancers stop
+// sending new requests; the handler goes on serving those that still come.
+// Run calls it on shutdown, before the drain delay.
+func (h *Handler) Drain() { h.ready.drain() }
 
 // Admin is the admin listener's handler (see newAdminMux): Run serves it on
 // admin.listen.
@@ -177,7 +184,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if m != nil && cfg.Admin.Listen == "" {
 		mux.Handle("GET /metrics", m.handler())
 	}
-	ready := &readiness{src: deps.Sources, timeout: 2 * time.Second, ttl: time.Second}
+	ready := newReadiness(deps.Sources, readinessInterval, readinessTimeout)
 	mux.Handle("GET /readyz", ready)
 	admin := newAdminMux(cfg.Admin.Key, ready, m, deps.AdminRoutes)
 	if cfg.GraphQL.Playground {
@@ -200,7 +207,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		mux.Handle("GET /{$}", pg)
 		mux.Handle("GET /playground/", pg)
 	}
-	return &Handler{Handler: mux, admin: admin, verifier: v, persisted: pq, costs: costs, stop: stop}, nil
+	return &Handler{Handler: mux, admin: admin, ready: ready, verifier: v, persisted: pq, costs: costs, stop: stop}, nil
 }
 
 // policy is the part of the chain that decides, from the HTTP request
@@ -407,6 +414,19 @@ func RunAddrs(ctx context.Context, cfg Config, log *slog.Logger, ready func(Addr
 	case err := <-served:
 		return err
 	case <-ctx.Done():
+	}
+	// Readiness fails at once; requests are still served through the drain
+	// delay, while the load balancers notice, then the listener closes.
+	h.Drain()
+	if d := cfg.HTTP.DrainDelay; d > 0 {
+		log.Info("draining: /readyz answers 503, still serving", "delay", d)
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case err := <-served:
+			t.Stop()
+			return err
+		}
 	}
 	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.HTTP.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)

@@ -40,6 +40,7 @@ func startRun(t *testing.T, config func(*server.Config)) *running {
 	cfg.Sources.Orders.URL = svcs.Orders.URL()
 	cfg.Sources.Customers.URL = svcs.Customers.URL()
 	cfg.Sources.Analytics.URL = svcs.Analytics.URL()
+	cfg.HTTP.DrainDelay = 0
 	if config != nil {
 		config(&cfg)
 	}

@@ -58,9 +58,15 @@ func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp, done <-chan error
 	}
 }
 
-// getenv is an environment of m.
+// getenv is an environment of m; the drain delay is 0 unless m sets it,
+// so that stopping a server takes no longer than its requests.
 func getenv(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+	return func(k string) string {
+		if v, ok := m[k]; ok || k != "GQLBFF_HTTP_DRAIN_DELAY" {
+			return v
+		}
+		return "0s"
+	}
 }
 
 // started is run(...) going on in the background.

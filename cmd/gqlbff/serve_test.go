@@ -18,7 +18,7 @@ func TestDemoPrintsATokenThePlaygroundSends(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"--demo"}, func(k string) string {
-			return map[string]string{"GQLBFF_LISTEN": "127.0.0.1:0", "GQLBFF_LOG_LEVEL": "error"}[k]
+			return map[string]string{"GQLBFF_LISTEN": "127.0.0.1:0", "GQLBFF_LOG_LEVEL": "error", "GQLBFF_HTTP_DRAIN_DELAY": "0s"}[k]
 		}, &out, io.Discard)
 	}()
 	defer func() {

@@ -63,6 +63,7 @@ func TestServeReloadsTheManifestOnSIGHUP(t *testing.T) {
 		"GQLBFF_PERSISTED_MANIFEST":        path,
 		"GQLBFF_PERSISTED_RELOAD_INTERVAL": "0s", // only SIGHUP reloads
 		"GQLBFF_LOG_LEVEL":                 "error",
+		"GQLBFF_HTTP_DRAIN_DELAY":          "0s",
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
