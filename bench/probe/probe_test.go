@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime/debug"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,8 +44,9 @@ func TestTakeReadsSourcesServerAndProc(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	busy := time.Now()
-	for time.Since(busy) < 30*time.Millisecond {
+	// Spin until this process has used 30 ms of CPU (not of wall time: on a
+	// loaded machine 30 ms of wall time may get no CPU tick at all).
+	for start, deadline := cpuTime(t), time.Now().Add(10*time.Second); cpuTime(t)-start < 30*time.Millisecond && time.Now().Before(deadline); {
 	}
 	after, err := Take(context.Background(), c, target)
 	if err != nil {
@@ -107,4 +109,13 @@ func TestNewReport(t *testing.T) {
 		got.PeakRSSKiB != 900 || got.RSSKiB != 800 || got.Goroutines != 7 {
 		t.Errorf("got %+v; want 4 calls, 200 allocs, 2000 B, 100000 µs per op over the 10 sent, CPU 0.5, the after figures", got)
 	}
+}
+
+// cpuTime is the user and system CPU this process has used.
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
