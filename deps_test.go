@@ -40,6 +40,13 @@ func TestDependenciesPointDown(t *testing.T) {
 			}
 		}
 	})
+	t.Run("caller is a leaf", func(t *testing.T) {
+		for _, d := range deps(mod + "/caller") {
+			if first, _, _ := strings.Cut(d, "/"); strings.Contains(first, ".") && d != mod+"/caller" {
+				t.Errorf("caller depends on %s: it is a leaf, the standard library only", d)
+			}
+		}
+	})
 	t.Run("only cmd and bench import server", func(t *testing.T) {
 		b, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/graph"
 	"github.com/gqlbff/gqlbff/graph/model"
 	"github.com/gqlbff/gqlbff/sources"
@@ -95,7 +96,7 @@ func (r *orderResolver) Customer(ctx context.Context, obj *model.Order) (*model.
 
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.Customer, error) {
-	sub := sources.MetaFrom(ctx).UserID
+	sub := caller.From(ctx).Subject
 	if sub == "" {
 		return nil, nil
 	}

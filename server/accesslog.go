@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/sources"
 )
 
@@ -126,7 +127,7 @@ func accessLog(log *slog.Logger, m *metrics, defaultClient string) func(http.Han
 				return
 			}
 			attrs := []slog.Attr{
-				slog.String("request_id", sources.MetaFrom(r.Context()).RequestID),
+				slog.String("request_id", caller.From(r.Context()).RequestID),
 				slog.String("client", rec.client),
 				slog.String("operation", rec.operation),
 				slog.Int("status", sw.status),

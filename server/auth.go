@@ -7,16 +7,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strings"
 
 	"github.com/gqlbff/gqlbff/auth"
-	"github.com/gqlbff/gqlbff/sources"
+	"github.com/gqlbff/gqlbff/caller"
 )
 
 // authenticate decides who is calling, once, at the edge: it verifies the
-// bearer token, puts the Identity in the context and hands the sources the
-// caller's id and scopes, and, through signer (nil: none), an identity
-// token for the sources that want one. The caller's address (behind the
+// bearer token and puts the whole caller (caller.Caller: subject, scopes,
+// profile, address, with the request id requestMeta set) in the context,
+// where policies, resolvers and sources read it, and, through signer (nil:
+// none), an identity token for the sources that want one. The caller's address (behind the
 // trusted proxies) keys an anonymous caller's budget. A missing token is
 // 401 unless the default profile allows anonymous callers; a bad token is
 // always 401, its reason logged with the request id. Nothing downstream
@@ -26,10 +26,10 @@ func authenticate(v *auth.Verifier, profiles ProfilesConfig, signer *auth.Signer
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			header := r.Header.Get("Authorization")
 			token, err := auth.BearerToken(header)
-			var id Identity
+			var id caller.Caller
 			switch {
 			case errors.Is(err, auth.ErrNoToken):
-				id = Identity{Client: profiles.Default}
+				id = caller.Caller{Client: profiles.Default}
 				if p, _ := profiles.Profile(id.Client); !p.AllowAnonymous {
 					unauthenticated(r.Context(), w, `Bearer`, "this operation needs a bearer token")
 					return
@@ -38,18 +38,16 @@ func authenticate(v *auth.Verifier, profiles ProfilesConfig, signer *auth.Signer
 				id, err = identityOf(r.Context(), v, token, profiles)
 			}
 			if err != nil && !errors.Is(err, auth.ErrNoToken) {
-				log.InfoContext(r.Context(), "bearer token refused", "request_id", RequestID(r.Context()), "reason", err.Error())
+				log.InfoContext(r.Context(), "bearer token refused", "request_id", caller.From(r.Context()).RequestID, "reason", err.Error())
 				unauthenticated(r.Context(), w, `Bearer error="invalid_token"`, "the bearer token is invalid")
 				return
 			}
+			id.RequestID = caller.From(r.Context()).RequestID
 			id.RemoteIP = clientIP(r, trusted)
-			ctx := WithIdentity(r.Context(), id)
-			m := sources.MetaFrom(ctx)
-			m.UserID, m.Scopes = id.Subject, id.Scopes
 			if !id.Anonymous() {
-				m.Authorization = header
+				id.Authorization = header
 			}
-			ctx = withIdentityTokens(sources.WithMeta(ctx, m), signer, id)
+			ctx := withIdentityTokens(caller.With(r.Context(), id), signer, id)
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
@@ -58,15 +56,15 @@ func authenticate(v *auth.Verifier, profiles ProfilesConfig, signer *auth.Signer
 // identityOf verifies token and decides the caller's profile: the one its
 // client claim names or, without one, the default. A client claim that
 // names no profile makes the token invalid.
-func identityOf(ctx context.Context, v *auth.Verifier, token string, profiles ProfilesConfig) (Identity, error) {
+func identityOf(ctx context.Context, v *auth.Verifier, token string, profiles ProfilesConfig) (caller.Caller, error) {
 	c, err := v.Verify(ctx, token)
 	if err != nil {
-		return Identity{}, err
+		return caller.Caller{}, err
 	}
-	id := Identity{Subject: c.Subject, Scopes: c.Scopes, Client: profiles.Default}
+	id := caller.Caller{Subject: c.Subject, Scopes: c.Scopes, Client: profiles.Default}
 	if c.Client != "" {
 		if _, known := profiles.Profile(c.Client); !known {
-			return Identity{}, fmt.Errorf("%w: unknown client %q", auth.ErrBadToken, c.Client)
+			return caller.Caller{}, fmt.Errorf("%w: unknown client %q", auth.ErrBadToken, c.Client)
 		}
 		id.Client = c.Client
 	}
@@ -77,6 +75,3 @@ func unauthenticated(ctx context.Context, w http.ResponseWriter, challenge, msg 
 	w.Header().Set("WWW-Authenticate", challenge)
 	writeErrors(ctx, w, http.StatusUnauthorized, newError(CodeUnauthenticated, "%s", msg))
 }
-
-// ScopeString renders scopes as the X-User-Scopes header does.
-func ScopeString(scopes []string) string { return strings.Join(scopes, " ") }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/gqlbff/gqlbff/caller"
 )
 
 // The field-level authorization of the schema's @authenticated and
@@ -14,14 +16,14 @@ import (
 // path, its resolver never runs, so no source is called for it.
 
 func authenticatedDirective(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
-	if IdentityFrom(ctx).Anonymous() {
+	if caller.From(ctx).Anonymous() {
 		return nil, newError(CodeForbidden, "this field needs an authenticated caller")
 	}
 	return next(ctx)
 }
 
 func requiresScopesDirective(ctx context.Context, _ any, next graphql.Resolver, scopes [][]string) (any, error) {
-	if !HasScopes(IdentityFrom(ctx).Scopes, scopes) {
+	if !HasScopes(caller.From(ctx).Scopes, scopes) {
 		return nil, newError(CodeForbidden, "this field needs the scopes %v", scopes)
 	}
 	return next(ctx)
@@ -78,7 +80,7 @@ func fieldGate(schema *ast.Schema) func(ctx context.Context, typeName, field str
 		if !ok {
 			return true
 		}
-		id := IdentityFrom(ctx)
+		id := caller.From(ctx)
 		return !(r.authenticated && id.Anonymous()) && (r.scopes == nil || HasScopes(id.Scopes, r.scopes))
 	}
 }

@@ -11,13 +11,14 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/graph"
 	"github.com/gqlbff/gqlbff/internal/testkit"
 	"github.com/gqlbff/gqlbff/resolvers"
 	"github.com/gqlbff/gqlbff/server"
 )
 
-var webCtx = graphql.StartOperationTrace(server.WithIdentity(context.Background(), server.Identity{Subject: "c1", Client: server.ProfileWeb}))
+var webCtx = graphql.StartOperationTrace(caller.With(context.Background(), caller.Caller{Subject: "c1", Client: server.ProfileWeb}))
 
 // BenchmarkHostileRejection is what refusing each hostile document of
 // HARDENING.md costs the structural limits, uncached (every document new):

@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlbff/gqlbff/budget"
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/cost"
 	"github.com/gqlbff/gqlbff/persisted"
 )
@@ -194,7 +195,7 @@ func opCostOf(oc *graphql.OperationContext) *opCost {
 // prices the operation, applies the limit, and takes the requested cost
 // from the client's budget.
 func (c *CostLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	id := IdentityFrom(ctx)
+	id := caller.From(ctx)
 	pol, ok := c.policies[id.Client]
 	if !ok {
 		pol = c.fallback
@@ -230,7 +231,7 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 			return costLimitError(requested, pol.max)
 		}
 		c.stats.wouldRefuse.Add(1)
-		c.log.InfoContext(ctx, "cost limit exceeded (measure mode: served)", "request_id", RequestID(ctx),
+		c.log.InfoContext(ctx, "cost limit exceeded (measure mode: served)", "request_id", caller.From(ctx).RequestID,
 			"profile", pol.profile, "requested", requested, "limit", pol.max)
 	}
 	if pol.budget.Capacity <= 0 {
@@ -242,7 +243,7 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 		return c.storeFailed(ctx, err)
 	case !s.Allowed && pol.measure:
 		c.stats.wouldRateLimit.Add(1)
-		c.log.InfoContext(ctx, "cost budget spent (measure mode: served)", "request_id", RequestID(ctx),
+		c.log.InfoContext(ctx, "cost budget spent (measure mode: served)", "request_id", caller.From(ctx).RequestID,
 			"profile", pol.profile, "requested", requested, "available", s.Available)
 		st.status, st.known = s, true
 	case !s.Allowed:
@@ -271,16 +272,16 @@ func (c *CostLimit) peek(ctx context.Context, st *opCost) {
 func (c *CostLimit) storeFailed(ctx context.Context, err error) *gqlerror.Error {
 	c.stats.storeErrors.Add(1)
 	if c.failOpen {
-		c.log.WarnContext(ctx, "cost budget store unavailable: serving (fail open)", "request_id", RequestID(ctx), "error", err.Error())
+		c.log.WarnContext(ctx, "cost budget store unavailable: serving (fail open)", "request_id", caller.From(ctx).RequestID, "error", err.Error())
 		return nil
 	}
-	c.log.WarnContext(ctx, "cost budget store unavailable: refusing (fail closed)", "request_id", RequestID(ctx), "error", err.Error())
+	c.log.WarnContext(ctx, "cost budget store unavailable: refusing (fail closed)", "request_id", caller.From(ctx).RequestID, "error", err.Error())
 	return rateLimitedError(time.Second)
 }
 
 // budgetKey names a client's bucket: per profile, per subject, or per
 // address for an anonymous caller.
-func budgetKey(profile string, id Identity) string {
+func budgetKey(profile string, id caller.Caller) string {
 	if !id.Anonymous() {
 		return profile + ":sub:" + id.Subject
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/gqlbff/gqlbff/budget"
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -68,7 +69,7 @@ func TestCostStatsCount(t *testing.T) {
 			e := newExecutor(cl, 0)
 			var lastCode string
 			for range tc.ops {
-				ctx := graphql.StartOperationTrace(server.WithIdentity(context.Background(), server.Identity{Subject: "c1", Client: server.ProfileWeb}))
+				ctx := graphql.StartOperationTrace(caller.With(context.Background(), caller.Caller{Subject: "c1", Client: server.ProfileWeb}))
 				_, errs := e.CreateOperationContext(ctx, &graphql.RawParams{Query: q})
 				lastCode = ""
 				if len(errs) > 0 {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/cost"
 )
 
@@ -71,7 +72,7 @@ func (c *CostLimit) InterceptResponse(ctx context.Context, next graphql.Response
 			if err != nil {
 				c.stats.storeErrors.Add(1)
 				c.log.WarnContext(ctx, "cost budget store unavailable: actual cost not settled",
-					"request_id", RequestID(ctx), "error", err.Error())
+					"request_id", caller.From(ctx).RequestID, "error", err.Error())
 				st.known = false
 			} else {
 				st.status = s

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/sources"
 )
 
@@ -117,7 +118,7 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		rec := recordFrom(ctx)
 		if se, ok := sources.AsError(err); ok {
 			log.DebugContext(ctx, "source error",
-				"request_id", sources.MetaFrom(ctx).RequestID, "path", gerr.Path.String(), "error", se.Error())
+				"request_id", caller.From(ctx).RequestID, "path", gerr.Path.String(), "error", se.Error())
 			out := sourceError(gerr, se)
 			rec.addError(out.Extensions["code"].(string), se)
 			return out
@@ -128,7 +129,7 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		rec.addError(CodeInternal, nil)
 		log.ErrorContext(ctx, "internal error",
-			"request_id", sources.MetaFrom(ctx).RequestID, "path", gerr.Path.String(), "error", err.Error())
+			"request_id", caller.From(ctx).RequestID, "path", gerr.Path.String(), "error", err.Error())
 		return &gqlerror.Error{
 			Message:    "internal error",
 			Path:       gerr.Path,
@@ -174,7 +175,7 @@ func sourceError(gerr *gqlerror.Error, se *sources.Error) *gqlerror.Error {
 func recoverer(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in resolver",
-			"request_id", sources.MetaFrom(ctx).RequestID, "panic", fmt.Sprint(p))
+			"request_id", caller.From(ctx).RequestID, "panic", fmt.Sprint(p))
 		return fmt.Errorf("%w: panic: %v", errInternal, p)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/gqlbff/gqlbff/caller"
 )
 
 // GET is for queries only (HTTP's safe method; the GraphQL-over-HTTP
@@ -57,7 +59,7 @@ func writeCacheable(ctx context.Context, w http.ResponseWriter, r *http.Request,
 	sum := sha256.Sum256(resp.Data)
 	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
 	h.Set("ETag", etag)
-	h.Set("Cache-Control", cacheControl(IdentityFrom(r.Context()).Anonymous(), maxAge))
+	h.Set("Cache-Control", cacheControl(caller.From(r.Context()).Anonymous(), maxAge))
 	if etagMatches(r.Header.Get("If-None-Match"), etag) {
 		h.Del("Content-Type")
 		w.WriteHeader(http.StatusNotModified)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gqlbff/gqlbff/auth"
+	"github.com/gqlbff/gqlbff/caller"
 )
 
 // The identity tokens gqlbff signs (auth.Signer) for the sources whose
@@ -24,7 +25,7 @@ const (
 // first call and reused by its next ones.
 type identityTokens struct {
 	signer *auth.Signer
-	id     Identity
+	id     caller.Caller
 	now    time.Time
 	mu     sync.Mutex
 	bySrc  map[string]string
@@ -33,7 +34,7 @@ type identityTokens struct {
 type identityTokensKey struct{}
 
 // withIdentityTokens lets the sources' header hooks sign for id.
-func withIdentityTokens(ctx context.Context, s *auth.Signer, id Identity) context.Context {
+func withIdentityTokens(ctx context.Context, s *auth.Signer, id caller.Caller) context.Context {
 	if s == nil || id.Anonymous() {
 		return ctx
 	}

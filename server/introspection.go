@@ -7,6 +7,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/gqlbff/gqlbff/caller"
 )
 
 // IntrospectionPolicy allows __schema and __type per client profile
@@ -39,7 +41,7 @@ func (IntrospectionPolicy) Validate(graphql.ExecutableSchema) error { return nil
 
 // allowed reports whether the caller's profile may introspect.
 func (p IntrospectionPolicy) allowed(ctx context.Context) bool {
-	prof, ok := p.Profiles.Profile(IdentityFrom(ctx).Client)
+	prof, ok := p.Profiles.Profile(caller.From(ctx).Client)
 	return ok && prof.Introspection
 }
 

@@ -9,6 +9,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/gqlbff/gqlbff/caller"
 )
 
 // AmountLimit refuses an operation whose page sizes (`first`) or id lists
@@ -41,7 +43,7 @@ func (a AmountLimit) Validate(graphql.ExecutableSchema) error {
 // MutateOperationContext implements graphql.OperationContextMutator.
 func (a AmountLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	limit := a.Max
-	if p := a.PerProfile[IdentityFrom(ctx).Client]; p > 0 && p < limit {
+	if p := a.PerProfile[caller.From(ctx).Client]; p > 0 && p < limit {
 		limit = p
 	}
 	w := amountWalker{max: limit, vars: oc.Variables, frags: oc.Doc.Fragments, seen: map[string]bool{}}

@@ -7,15 +7,16 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/sources"
 )
 
 // maxRequestIDLen bounds a caller's own X-Request-Id.
 const maxRequestIDLen = 128
 
-// requestMeta decides the request id once, at the edge, and hands it to
-// every source call of the request (sources.Meta); traceContext does the
-// same for the trace context. Headers
+// requestMeta decides the request id once, at the edge, and puts it in the
+// request's caller (caller.Caller), which every source call of the request
+// reads; traceContext does the same for the trace context. Headers
 // that only gqlbff may set toward the sources are removed from the request.
 func requestMeta(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -26,13 +27,9 @@ func requestMeta(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		r.Header.Del("X-User-Id")
 		r.Header.Del("X-User-Scopes")
-		m := sources.Meta{RequestID: id}
-		next.ServeHTTP(w, r.WithContext(sources.WithMeta(r.Context(), m)))
+		next.ServeHTTP(w, r.WithContext(caller.With(r.Context(), caller.Caller{RequestID: id})))
 	})
 }
-
-// RequestID returns the id of the request ctx belongs to.
-func RequestID(ctx context.Context) string { return sources.MetaFrom(ctx).RequestID }
 
 func validRequestID(id string) bool {
 	if id == "" || len(id) > maxRequestIDLen {

@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/persisted"
 )
 
@@ -117,7 +118,7 @@ func (p *PersistedQueries) MutateOperationParameters(ctx context.Context, raw *g
 	if err != nil {
 		return newError(CodeBadUserInput, "%s", err.Error())
 	}
-	id := IdentityFrom(ctx)
+	id := caller.From(ctx)
 	info := &PersistedInfo{Mode: p.mode(id.Client), APQHash: req.APQHash}
 	graphql.GetOperationContext(ctx).Stats.SetExtension(persistedExtension, info)
 	if p.bypass.used(ctx, raw.Headers, id, raw.OperationName, p.log) {
@@ -165,7 +166,7 @@ func (p *PersistedQueries) apqLookup(ctx context.Context, raw *graphql.RawParams
 	if info.Mode == ModeOff || info.Mode == ModeLogUnknown {
 		text, ok, err := p.store.Get(ctx, info.APQHash)
 		if err != nil {
-			p.log.WarnContext(ctx, "apq store", "request_id", RequestID(ctx), "error", err)
+			p.log.WarnContext(ctx, "apq store", "request_id", caller.From(ctx).RequestID, "error", err)
 		}
 		if ok {
 			p.counts.apqHits.Add(1)
@@ -225,14 +226,14 @@ func (p *PersistedQueries) MutateOperationContext(ctx context.Context, oc *graph
 		return nil
 	}
 	if info.unknown {
-		id := IdentityFrom(ctx)
+		id := caller.From(ctx)
 		p.counts.unknown(id.Client).Add(1)
-		p.log.InfoContext(ctx, "operation not in the manifest", "request_id", RequestID(ctx),
+		p.log.InfoContext(ctx, "operation not in the manifest", "request_id", caller.From(ctx).RequestID,
 			"client", id.Client, "subject", id.Subject, "operation", oc.Operation.Name, "sha256", info.sha256)
 	}
 	if info.register != "" {
 		if err := p.store.Put(ctx, info.APQHash, info.register); err != nil {
-			p.log.WarnContext(ctx, "apq store", "request_id", RequestID(ctx), "error", err)
+			p.log.WarnContext(ctx, "apq store", "request_id", caller.From(ctx).RequestID, "error", err)
 		}
 		p.counts.apqRegistered.Add(1)
 	}
@@ -265,7 +266,7 @@ func newBypass(cfg BypassConfig) bypass {
 // used reports whether the request carries the bypass, comparing digests in
 // constant time (their length is fixed, so not even the secret's length
 // leaks). Every use and every wrong value is logged.
-func (b bypass) used(ctx context.Context, h http.Header, id Identity, op string, log *slog.Logger) bool {
+func (b bypass) used(ctx context.Context, h http.Header, id caller.Caller, op string, log *slog.Logger) bool {
 	if !b.on {
 		return false
 	}
@@ -274,7 +275,7 @@ func (b bypass) used(ctx context.Context, h http.Header, id Identity, op string,
 		return false
 	}
 	got := sha256.Sum256([]byte(v))
-	attrs := []any{"request_id", RequestID(ctx), "client", id.Client, "subject", id.Subject, "operation", op}
+	attrs := []any{"request_id", caller.From(ctx).RequestID, "client", id.Client, "subject", id.Subject, "operation", op}
 	if subtle.ConstantTimeCompare(got[:], b.digest[:]) != 1 {
 		log.WarnContext(ctx, "persisted-query bypass refused: wrong secret", attrs...)
 		return false

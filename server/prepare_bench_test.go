@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/executor"
 
 	"github.com/gqlbff/gqlbff/budget"
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/persisted"
 )
 
@@ -67,7 +68,7 @@ func BenchmarkPrepare(b *testing.B) {
 			if err := configureExecutor(exec, cfg, es, pq, NewCostLimit(cfg, budget.NewMemory(), pq.log), newTelemetry(nil, nil), pq.log); err != nil {
 				b.Fatal(err)
 			}
-			ctx := WithIdentity(graphql.StartOperationTrace(context.Background()), Identity{Subject: "c1", Client: ProfileWeb, Scopes: []string{"orders:read"}})
+			ctx := caller.With(graphql.StartOperationTrace(context.Background()), caller.Caller{Subject: "c1", Client: ProfileWeb, Scopes: []string{"orders:read"}})
 			// Register the APQ text, and warm the query cache.
 			if _, errs := exec.CreateOperationContext(ctx, &graphql.RawParams{Query: string(text), Variables: vars, Extensions: apqExt(string(text))}); errs != nil {
 				b.Fatal(errs)

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/cost"
 )
 
@@ -90,7 +91,7 @@ func (s *StructureLimit) MutateOperationParameters(ctx context.Context, p *graph
 	if p.Query == "" {
 		return nil // no text: gqlgen answers it
 	}
-	limits, ok := s.limits[IdentityFrom(ctx).Client]
+	limits, ok := s.limits[caller.From(ctx).Client]
 	if !ok {
 		limits = s.fallback
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/gqlbff/gqlbff/caller"
 )
 
 // transport is gqlbff's only GraphQL transport: POST with a JSON body and
@@ -60,7 +62,7 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	}
 	rec := recordFrom(r.Context())
 	rec.setOperation(p.OperationName, false)
-	rec.setClient(IdentityFrom(r.Context()).Client)
+	rec.setClient(caller.From(r.Context()).Client)
 	if err != nil {
 		writeErrors(r.Context(), w, st, err)
 		return

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gqlbff/gqlbff/caller"
 )
 
 // Defaults of ClientConfig (HARDENING.md).
@@ -160,7 +162,7 @@ func (c *client) do(ctx context.Context, cl call, decode decodeFunc) (any, error
 	if !c.cfg.Coalesce {
 		return c.withRetries(ctx, cl, decode)
 	}
-	key := cl.url + "\x00" + c.identity(MetaFrom(ctx))
+	key := cl.url + "\x00" + c.identity(caller.From(ctx))
 	v, err, joined := c.flights.do(ctx, key, func(fctx context.Context) (any, error) {
 		return c.withRetries(fctx, cl, decode)
 	})
@@ -176,8 +178,8 @@ func (c *client) do(ctx context.Context, cl call, decode decodeFunc) (any, error
 
 // identity is what makes an answer the caller's own: calls made for
 // different users (or, when it is forwarded, different tokens) never share.
-func (c *client) identity(m Meta) string {
-	id := m.UserID + "\x00" + strings.Join(m.Scopes, " ")
+func (c *client) identity(m caller.Caller) string {
+	id := m.Subject + "\x00" + strings.Join(m.Scopes, " ")
 	if c.cfg.ForwardAuthorization {
 		id += "\x00" + m.Authorization
 	}
@@ -197,14 +199,19 @@ func (c *client) fail(endpoint string, status int, kind, cause error) *Error {
 	return &Error{Source: c.name, Op: endpoint, Status: status, Kind: kind, Err: cause}
 }
 
+// setHeaders writes the headers of the REST contract from the request's
+// caller (caller.From): request id, user id and scopes, and the caller's
+// Authorization where the source is configured to forward it. The W3C
+// traceparent travels in the context's trace span instead, written by the
+// Observer's Inject.
 func (c *client) setHeaders(ctx context.Context, h http.Header) {
-	m := MetaFrom(ctx)
+	m := caller.From(ctx)
 	h.Set("Accept", "application/json")
 	if m.RequestID != "" {
 		h.Set("X-Request-Id", m.RequestID)
 	}
-	if m.UserID != "" {
-		h.Set("X-User-Id", m.UserID)
+	if m.Subject != "" {
+		h.Set("X-User-Id", m.Subject)
 		h.Set("X-User-Scopes", strings.Join(m.Scopes, " "))
 	}
 	if c.cfg.ForwardAuthorization && m.Authorization != "" {

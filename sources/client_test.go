@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gqlbff/gqlbff/caller"
 )
 
 // upstream is a source under test: its base URL and how many calls reached
@@ -195,10 +197,10 @@ func TestClientCallerCancelIsNotATimeout(t *testing.T) {
 }
 
 func TestClientSendsMeta(t *testing.T) {
-	full := Meta{RequestID: "req-1", UserID: "u42", Scopes: []string{"orders:read", "customers:read"}, Authorization: "Bearer secret-token"}
+	full := caller.Caller{RequestID: "req-1", Subject: "u42", Scopes: []string{"orders:read", "customers:read"}, Authorization: "Bearer secret-token"}
 	cases := []struct {
 		name    string
-		meta    Meta
+		meta    caller.Caller
 		forward bool
 		want    map[string]string // "" means absent
 	}{
@@ -211,11 +213,11 @@ func TestClientSendsMeta(t *testing.T) {
 			map[string]string{"X-Request-Id": "req-1", "X-User-Id": "u42", "X-User-Scopes": "orders:read customers:read", "Authorization": "Bearer secret-token"},
 		},
 		{
-			"anonymous", Meta{RequestID: "req-2"}, true,
+			"anonymous", caller.Caller{RequestID: "req-2"}, true,
 			map[string]string{"X-Request-Id": "req-2", "X-User-Id": "", "X-User-Scopes": "", "Authorization": ""},
 		},
 		{
-			"no meta at all", Meta{}, true,
+			"no meta at all", caller.Caller{}, true,
 			map[string]string{"X-Request-Id": "", "X-User-Id": "", "X-User-Scopes": "", "Authorization": ""},
 		},
 	}
@@ -229,7 +231,7 @@ func TestClientSendsMeta(t *testing.T) {
 			cfg := ClientConfig{URL: up.url, Timeout: time.Second, ForwardAuthorization: tc.forward}
 			s := New(Config{Orders: cfg, Customers: cfg, Analytics: cfg})
 			defer s.Close()
-			ctx := WithMeta(context.Background(), tc.meta)
+			ctx := caller.With(context.Background(), tc.meta)
 			if _, err := s.Customers.ByIDs(ctx, []string{"c1"}); err != nil {
 				t.Fatal(err)
 			}

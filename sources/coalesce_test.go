@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/sources"
 )
 
@@ -18,17 +19,17 @@ func TestIdenticalCallsShareOneUpstreamCall(t *testing.T) {
 	svc := startService(t, sources.CustomersSource)
 	c := newClient(t, nil, svc, sources.ClientConfig{Coalesce: true})
 	svc.SetLatency(300 * time.Millisecond)
-	users := []sources.Meta{
-		{UserID: "alice", Scopes: []string{"orders:read"}},
-		{UserID: "bob", Scopes: []string{"orders:read"}},
-		{UserID: "alice", Scopes: []string{"orders:read", "admin"}},
+	users := []caller.Caller{
+		{Subject: "alice", Scopes: []string{"orders:read"}},
+		{Subject: "bob", Scopes: []string{"orders:read"}},
+		{Subject: "alice", Scopes: []string{"orders:read", "admin"}},
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 50*len(users))
 	for _, u := range users {
 		for range 50 {
 			wg.Go(func() {
-				got, err := c.src.Customers.ByIDs(sources.WithMeta(context.Background(), u), []string{"c1", "c2"})
+				got, err := c.src.Customers.ByIDs(caller.With(context.Background(), u), []string{"c1", "c2"})
 				if err == nil && len(got) != 2 {
 					err = errors.New("wrong answer")
 				}
@@ -52,7 +53,7 @@ func TestIdenticalCallsShareOneUpstreamCall(t *testing.T) {
 		seen[r.Header.Get("X-User-Id")+" "+r.Header.Get("X-User-Scopes")] = true
 	}
 	for _, u := range users {
-		if key := u.UserID + " " + strings.Join(u.Scopes, " "); !seen[key] {
+		if key := u.Subject + " " + strings.Join(u.Scopes, " "); !seen[key] {
 			t.Errorf("no call made for %q; calls: %v", key, seen)
 		}
 	}

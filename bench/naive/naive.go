@@ -18,8 +18,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/gqlbff/gqlbff/bench/serve"
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/graph"
-	"github.com/gqlbff/gqlbff/sources"
 )
 
 // New returns the naive way's handler at /graphql: gqlgen's stock POST and
@@ -44,7 +44,7 @@ func New(opts serve.Options) http.Handler {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := sources.WithMeta(r.Context(), sources.Meta{UserID: serve.Subject(r)})
+		ctx := caller.With(r.Context(), caller.Caller{Subject: serve.Subject(r)})
 		r = r.WithContext(ctx)
 		if id := r.URL.Query().Get("documentId"); id != "" && r.Method == http.MethodGet {
 			doc, ok := opts.Manifest[id]

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/graph"
 	"github.com/gqlbff/gqlbff/graph/model"
 	"github.com/gqlbff/gqlbff/sources"
@@ -121,7 +122,7 @@ func (r orderResolver) Customer(ctx context.Context, obj *model.Order) (*model.C
 
 // Me resolves Query.me.
 func (r queryResolver) Me(ctx context.Context) (*model.Customer, error) {
-	sub := sources.MetaFrom(ctx).UserID
+	sub := caller.From(ctx).Subject
 	if sub == "" {
 		return nil, nil
 	}
