@@ -3,11 +3,11 @@ package server
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"fmt"
 	"net"
 	"net/http"
 	"strings"
 
+	"github.com/gqlbff/gqlbff/internal/config"
 	"github.com/gqlbff/gqlbff/internal/diag"
 )
 
@@ -31,16 +31,16 @@ func (c Config) validateAdmin() []error {
 	a := c.Admin
 	if a.Listen != "" {
 		if _, _, err := net.SplitHostPort(a.Listen); err != nil {
-			errs = append(errs, fmt.Errorf("admin.listen: want host:port or empty (off), got %q", a.Listen))
+			errs = append(errs, config.Errorf("admin.listen", "want host:port or empty (off), got %q", a.Listen))
 		} else if a.Listen == c.Listen {
-			errs = append(errs, fmt.Errorf("admin.listen: must differ from listen (%q)", c.Listen))
+			errs = append(errs, config.Errorf("admin.listen", "must differ from listen (%q)", c.Listen))
 		}
 	}
 	if a.Key != "" && len(a.Key) < MinAdminKeyLen {
-		errs = append(errs, fmt.Errorf("admin.key: must be at least %d characters, got %d", MinAdminKeyLen, len(a.Key)))
+		errs = append(errs, config.Errorf("admin.key", "must be at least %d characters, got %d", MinAdminKeyLen, len(a.Key)))
 	}
 	if a.Key != "" && a.Listen == "" {
-		errs = append(errs, fmt.Errorf("admin.key: set, but admin.listen is empty: the admin endpoints are served only on the admin listener"))
+		errs = append(errs, config.Errorf("admin.key", "set, but admin.listen is empty: the admin endpoints are served only on the admin listener"))
 	}
 	return errs
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/gqlbff/gqlbff/internal/config"
 )
 
 // CORSConfig says which browser origins may call the graph (rs/cors). A
@@ -41,7 +43,7 @@ type CSRFConfig struct {
 func (c Config) validatePolicy() []error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+		errs = append(errs, config.Errorf(key, format, args...))
 	}
 	errs = append(errs, under("jwt", c.JWT.Validate())...)
 	errs = append(errs, under("identity", c.Identity.Validate())...)
@@ -79,7 +81,12 @@ func under(section string, err error) []error {
 	}
 	out := make([]error, len(errs))
 	for i, e := range errs {
-		out[i] = fmt.Errorf("%s.%w", section, e)
+		// auth, a leaf, says "key: reason"; the key becomes section.key.
+		key, reason, ok := strings.Cut(e.Error(), ": ")
+		if !ok || strings.ContainsAny(key, " \t") {
+			key, reason = "", e.Error()
+		}
+		out[i] = config.Prefixed(section, &config.Error{Key: key, Reason: reason})[0]
 	}
 	return out
 }
@@ -88,16 +95,16 @@ func (c CORSConfig) validate() []error {
 	var errs []error
 	for _, o := range c.AllowedOrigins {
 		if err := checkOrigin(o, c.AllowCredentials); err != nil {
-			errs = append(errs, fmt.Errorf("cors.allowedOrigins: %w", err))
+			errs = append(errs, config.Errorf("cors.allowedOrigins", "%v", err))
 		}
 	}
 	for _, h := range c.AllowedHeaders {
 		if h != "*" && !isToken(h) {
-			errs = append(errs, fmt.Errorf("cors.allowedHeaders: %q is not a header name", h))
+			errs = append(errs, config.Errorf("cors.allowedHeaders", "%q is not a header name", h))
 		}
 	}
 	if c.MaxAge < 0 || c.MaxAge > 24*time.Hour {
-		errs = append(errs, fmt.Errorf("cors.maxAge: must be between 0 and 24h, got %s", c.MaxAge))
+		errs = append(errs, config.Errorf("cors.maxAge", "must be between 0 and 24h, got %s", c.MaxAge))
 	}
 	return errs
 }

@@ -1,19 +1,16 @@
 package server
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net"
 	"net/url"
 	"os"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/gqlbff/gqlbff/auth"
+	"github.com/gqlbff/gqlbff/internal/config"
 	"github.com/gqlbff/gqlbff/sources"
 )
 
@@ -313,6 +310,12 @@ func structureDefaults(p ProfileConfig) ProfileConfig {
 // then the environment through getenv, and validates the result. Demo mode
 // (demo: true, from the file or the environment) changes only defaults:
 // the file and the environment still win over them.
+//
+// It reports every problem at once, those of the file and of the
+// environment (unknown keys, values of the wrong type) and those of the
+// values (Validate), each a *config.Error at its key; a key whose value
+// could not be read keeps its default and is not validated again. The
+// Config read so far comes back with the error.
 func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	var file []byte
 	if path != "" {
@@ -323,27 +326,51 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		file = b
 	}
 	load := func(cfg Config) (Config, error) {
+		var errs []error
 		if file != nil {
-			if err := decodeYAML(file, &cfg); err != nil {
-				return cfg, fmt.Errorf("config %s: %w", path, err)
+			for _, err := range joined(config.Decode(file, &cfg)) {
+				errs = append(errs, fmt.Errorf("%s: %w", path, err))
 			}
 		}
-		return cfg, applyEnv(&cfg, getenv)
+		errs = append(errs, config.ApplyEnv(&cfg, envPrefix, getenv))
+		applyOTelEnv(&cfg.Tracing, getenv)
+		return cfg, errors.Join(errs...)
 	}
-	cfg, err := load(Default())
-	if err != nil {
-		return cfg, err
-	}
-	applyOTelEnv(&cfg.Tracing, getenv)
+	cfg, readErr := load(Default())
 	if cfg.Demo {
-		if cfg, err = load(demoDefaults()); err != nil {
-			return cfg, err
-		}
+		cfg, readErr = load(demoDefaults())
 		if cfg.JWT.Secret == "" && cfg.JWT.JWKSURL == "" && len(cfg.JWT.Keys) == 0 {
 			cfg.JWT.Secret = DemoJWTSecret
 		}
 	}
-	return cfg, cfg.Validate()
+	unread := map[string]bool{}
+	for _, k := range config.Keys(readErr) {
+		unread[k] = true
+	}
+	if unread[""] {
+		// The file could not be read at all: what Validate would say
+		// about the defaults left in its place is noise.
+		return cfg, readErr
+	}
+	errs := []error{readErr}
+	for _, err := range joined(cfg.Validate()) {
+		if keys := config.Keys(err); len(keys) == 1 && unread[keys[0]] {
+			continue
+		}
+		errs = append(errs, err)
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// joined lists the errors err joins; err alone when it joins none.
+func joined(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // demoDefaults are the defaults of demo mode, for people trying gqlbff:
@@ -358,33 +385,11 @@ func demoDefaults() Config {
 	return cfg
 }
 
-func decodeYAML(b []byte, cfg *Config) error {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	// Refuse a second document that is not empty rather than ignore its
-	// keys silently.
-	for {
-		var next yaml.Node
-		err := dec.Decode(&next)
-		switch {
-		case errors.Is(err, io.EOF):
-			return nil
-		case err != nil:
-			return err
-		case len(next.Content) > 0 && next.Content[0].Tag != "!!null":
-			return errors.New("more than one YAML document")
-		}
-	}
-}
-
 // Validate reports every problem at once, each naming its key.
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+		errs = append(errs, config.Errorf(key, format, args...))
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen", "want host:port, got %q", c.Listen)

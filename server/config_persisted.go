@@ -1,11 +1,12 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gqlbff/gqlbff/internal/config"
 )
 
 // RedisConfig configures the Redis the replicas share: APQ registrations
@@ -79,7 +80,7 @@ const minBypassSecret = 16
 func (c Config) validatePersisted() []error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+		errs = append(errs, config.Errorf(key, format, args...))
 	}
 	if c.Redis.URL != "" {
 		// The URL may hold a password: never echo it.

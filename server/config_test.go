@@ -8,15 +8,23 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/goccy/go-yaml"
 
 	"github.com/gqlbff/gqlbff/auth"
+	"github.com/gqlbff/gqlbff/internal/config"
 )
+
+// marshalYAML writes v as the golden files are written: four-space
+// indents, list items indented.
+func marshalYAML(v any) ([]byte, error) {
+	return yaml.MarshalWithOptions(v, yaml.Indent(4), yaml.IndentSequence(true))
+}
 
 var update = flag.Bool("update", false, "rewrite the golden files of the tests")
 
@@ -26,7 +34,7 @@ const defaultGolden = "testdata/config.default.golden"
 // a diff of testdata/config.default.golden (go test -run TestDefaultGolden
 // -update rewrites it).
 func TestDefaultGolden(t *testing.T) {
-	got, err := yaml.Marshal(Default())
+	got, err := marshalYAML(Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +56,8 @@ func TestDefaultGolden(t *testing.T) {
 // file that LoadConfig reads back as Default().
 func TestDefaultGoldenLoads(t *testing.T) {
 	got, err := LoadConfig(defaultGolden, env(nil))
-	gotYAML, _ := yaml.Marshal(got)
-	wantYAML, _ := yaml.Marshal(Default())
+	gotYAML, _ := marshalYAML(got)
+	wantYAML, _ := marshalYAML(Default())
 	if !bytes.Equal(gotYAML, wantYAML) {
 		t.Errorf("loading %s: got %+v, want Default() %+v", defaultGolden, got, Default())
 	}
@@ -137,31 +145,31 @@ func TestLoadConfigFileErrors(t *testing.T) {
 	cases := []struct {
 		name string
 		path string
-		want []string // parts of the error
+		keys []string // the keys of the errors; "" for the file as a whole
 	}{
-		{"missing file", filepath.Join(t.TempDir(), "nope.yaml"), []string{"nope.yaml"}},
 		{"unknown top-level key", writeConfig(t, "listn: 127.0.0.1:1\n"), []string{"listn"}},
-		{"unknown nested key", writeConfig(t, "sources:\n  ordrs:\n    url: http://x\n"), []string{"ordrs"}},
-		{"unknown key in a source", writeConfig(t, "sources:\n  orders:\n    uri: http://x\n"), []string{"uri"}},
-		{"unknown key after a known one", writeConfig(t, "http:\n  maxBodyBytes: 10\n  maxBodyByte: 10\n"), []string{"maxBodyByte"}},
-		{"duration without a unit", writeConfig(t, "sources:\n  timeout: 2\n"), []string{"line 2"}},
-		{"list for a string", writeConfig(t, "log:\n  level: [debug]\n"), []string{"line 2"}},
-		{"a list, not a mapping", writeConfig(t, "- listen\n"), []string{"gqlbff.yaml"}},
-		{"syntax error", writeConfig(t, "listen: [\n"), []string{"gqlbff.yaml"}},
-		{"a second document", writeConfig(t, "listen: 127.0.0.1:1\n---\nlistn: 127.0.0.1:2\n"), []string{"document"}},
+		{"unknown nested key", writeConfig(t, "sources:\n  ordrs:\n    url: http://x\n"), []string{"sources.ordrs"}},
+		{"unknown key in a source", writeConfig(t, "sources:\n  orders:\n    uri: http://x\n"), []string{"sources.orders.uri"}},
+		{"unknown key after a known one", writeConfig(t, "http:\n  maxBodyBytes: 10\n  maxBodyByte: 10\n"), []string{"http.maxBodyByte"}},
+		{"duration without a unit", writeConfig(t, "sources:\n  timeout: 2\n"), []string{"sources.timeout"}},
+		{"list for a string", writeConfig(t, "log:\n  level: [debug]\n"), []string{"log.level"}},
+		{"a list, not a mapping", writeConfig(t, "- listen\n"), []string{""}},
+		{"syntax error", writeConfig(t, "listen: [\n"), []string{""}},
+		{"a second document", writeConfig(t, "listen: 127.0.0.1:1\n---\nlistn: 127.0.0.1:2\n"), []string{""}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfig(tc.path, env(urls))
-			if err == nil {
-				t.Fatalf("got no error, want one naming %q", tc.want)
+			if got := config.Keys(err); !slices.Equal(got, tc.keys) {
+				t.Errorf("keys: got %q, want %q (%v)", got, tc.keys, err)
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error: got %q, want it to name %q", err, w)
-				}
+			if err != nil && !strings.Contains(err.Error(), tc.path) {
+				t.Errorf("error: got %q, want it to name the file", err)
 			}
 		})
+	}
+	if _, err := LoadConfig(filepath.Join(t.TempDir(), "nope.yaml"), env(urls)); err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Errorf("missing file: got %v, want an error naming it", err)
 	}
 }
 
@@ -255,7 +263,7 @@ func TestEnvVarsCoverEveryKey(t *testing.T) {
 func otherValue(t *testing.T, key string, v reflect.Value) (any, string) {
 	t.Helper()
 	switch {
-	case v.Type() == durationType:
+	case v.Type() == reflect.TypeFor[time.Duration]():
 		d := time.Duration(v.Int()) + 1500*time.Millisecond
 		return d, d.String()
 	case v.Kind() == reflect.Bool:
@@ -317,19 +325,19 @@ func TestEveryEnvVarSetsItsKey(t *testing.T) {
 			val, raw := otherValue(t, v.Key, field(reflect.ValueOf(&def).Elem(), v.Key))
 
 			fromEnv := Default()
-			if err := applyEnv(&fromEnv, env(map[string]string{v.Name: raw})); err != nil {
+			if err := config.ApplyEnv(&fromEnv, envPrefix, env(map[string]string{v.Name: raw})); err != nil {
 				t.Fatalf("%s=%s: %v", v.Name, raw, err)
 			}
 			if got := field(reflect.ValueOf(&fromEnv).Elem(), v.Key).Interface(); !reflect.DeepEqual(got, val) {
 				t.Errorf("%s=%s: got %s = %v, want %v", v.Name, raw, v.Key, got, val)
 			}
 
-			b, err := yaml.Marshal(nestedYAML(v.Key, val))
+			b, err := marshalYAML(nestedYAML(v.Key, val))
 			if err != nil {
 				t.Fatal(err)
 			}
 			fromYAML := Default()
-			if err := decodeYAML(b, &fromYAML); err != nil {
+			if err := config.Decode(b, &fromYAML); err != nil {
 				t.Fatalf("%s: %v", b, err)
 			}
 			if !reflect.DeepEqual(fromEnv, fromYAML) {
@@ -515,13 +523,13 @@ func FuzzLoadConfig(f *testing.F) {
 		if verr := cfg.Validate(); verr != nil {
 			t.Fatalf("LoadConfig accepted %q, but Validate says: %v", b, verr)
 		}
-		out, merr := yaml.Marshal(cfg)
+		out, merr := marshalYAML(cfg)
 		if merr != nil {
 			t.Fatalf("marshal %+v: %v", cfg, merr)
 		}
 		again, err := LoadConfig(writeConfig(t, string(out)), env(nil))
 		// Compared as YAML: an empty list and no list read back alike.
-		out2, _ := yaml.Marshal(again)
+		out2, _ := marshalYAML(again)
 		if err != nil || string(out2) != string(out) {
 			t.Fatalf("%q loads as %+v, which reads back as %+v, %v", b, cfg, again, err)
 		}

@@ -1,8 +1,9 @@
 package server
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/gqlbff/gqlbff/internal/config"
 )
 
 // validateCost checks the structural limits of each profile, the Redis
@@ -10,7 +11,7 @@ import (
 func (c Config) validateCost() []error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+		errs = append(errs, config.Errorf(key, format, args...))
 	}
 	for _, name := range []string{ProfileWeb, ProfileMobile, ProfilePartner} {
 		p, _ := c.Profiles.Profile(name)

@@ -2,10 +2,10 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"time"
 
+	"github.com/gqlbff/gqlbff/internal/config"
 	"github.com/gqlbff/gqlbff/sources"
 )
 
@@ -145,7 +145,7 @@ func (c SourcesConfig) client(name string, s SourceConfig) sources.ClientConfig 
 func (c SourcesConfig) validate(demo bool) []error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+		errs = append(errs, config.Errorf(key, format, args...))
 	}
 	positive := func(key string, d time.Duration) {
 		if d <= 0 {
@@ -183,7 +183,11 @@ func (c SourcesConfig) validate(demo bool) []error {
 	for _, name := range []string{sources.OrdersSource, sources.CustomersSource, sources.AnalyticsSource} {
 		s, _ := c.source(name)
 		key := "sources." + name
-		if s.URL != "" || !demo {
+		switch {
+		case s.URL == "" && !demo:
+			bad(key+".url", "not set: set it, or %s, to the %s service's base URL (or run with --demo for the demo services)",
+				envFor(key+".url"), name)
+		case s.URL != "":
 			if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				bad(key+".url", "want an http(s) URL, got %q", s.URL)
 			}
