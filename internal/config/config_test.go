@@ -178,4 +178,3 @@ func unjoin(err error) []*config.Error {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
