@@ -190,6 +190,10 @@ type GraphQLConfig struct {
 	// Federation serves gqlbff as an Apollo Federation v2 subgraph: the
 	// _service and _entities fields exist only when it is on.
 	Federation bool `yaml:"federation" env:"FEDERATION"`
+	// Executor runs operations: plans (compiled plans, package engine;
+	// gqlgen's executor for introspection and federation) or gqlgen (its
+	// generated executor for everything, the reference).
+	Executor string `yaml:"executor" env:"EXECUTOR"`
 }
 
 // LogConfig configures the logs.
@@ -255,6 +259,7 @@ func Default() Config {
 			ParserTokenLimit: 15000,
 			MaxPage:          100,
 			QueryCacheSize:   1000,
+			Executor:         ExecutorPlans,
 		},
 		Log:     LogConfig{Format: "json", Level: "info"},
 		Metrics: MetricsConfig{Enabled: true, MaxOperationNames: 100},
@@ -449,6 +454,9 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(c.Tracing.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("tracing.endpoint", "want an http(s) URL (from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT), got %q", c.Tracing.Endpoint)
 		}
+	}
+	if c.GraphQL.Executor != ExecutorPlans && c.GraphQL.Executor != ExecutorGqlgen {
+		bad("graphql.executor", "want %s or %s, got %q", ExecutorPlans, ExecutorGqlgen, c.GraphQL.Executor)
 	}
 	if c.Log.Format != "json" && c.Log.Format != "text" {
 		bad("log.format", "want json or text, got %q", c.Log.Format)

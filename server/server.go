@@ -153,6 +153,9 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.GraphQL.Executor == ExecutorPlans {
+		es = withPlans(es, costs)
+	}
 	gql := handler.New(es)
 	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge})
 	if err := configureExecutor(gql, cfg, es, pq, costs, tel, log); err != nil {
@@ -233,7 +236,7 @@ func sendsIdentity(s SourcesConfig) bool {
 // unless subgraph mode is on, with the auth directives' hooks, and with the
 // resolvers' field gate for their lookahead.
 func newExecutableSchema(federation bool) graphql.ExecutableSchema {
-	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}}).Schema()
+	schema := withoutDefer(graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}}).Schema())
 	if federation {
 		schema = sizeEntities(schema)
 	} else {

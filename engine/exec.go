@@ -1,0 +1,348 @@
+package engine
+
+import (
+	"context"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+)
+
+// node is one object of the answer: its model value and, per step of its
+// selection set, what the step resolved to.
+type node struct {
+	sel    *selSet
+	obj    any // *model.T; nil for the query root
+	parent *node
+	pstep  int32 // the step of parent that holds this node
+	index  int32 // its position in a list, or -1
+	slots  []slot
+	null   bool // an unmet non-null field made the whole object null
+}
+
+type slot struct {
+	val   any   // the object or list value
+	err   bool  // the field failed: null, its error recorded
+	null  bool  // written as null
+	kid   *node // an object's node
+	kids  []*node
+	empty bool // a non-null list that is nil: written as []
+}
+
+type task struct {
+	n *node
+	i int32
+}
+
+// failure is an error met while resolving, presented in a fixed order
+// once the level's calls are done.
+type failure struct {
+	n     *node
+	st    *step
+	err   error
+	panic any
+	args  bool // err came from coercing the arguments
+	raw   map[string]any
+	fresh bool // err already carries its path
+}
+
+// run is one execution of a plan.
+type run struct {
+	e        *Engine
+	p        *Plan
+	oc       *graphql.OperationContext
+	ctx      context.Context // the request's, with the root field context
+	pending  []task
+	steps    []stepState
+	nodes    []node
+	slots    []slot
+	kids     []*node
+	actual   int64
+	buf      []byte
+	scratch  []byte
+	groupOf  []int32
+	failures []failure
+}
+
+// stepState is what a step needs once per request.
+type stepState struct {
+	ctx  context.Context // with the step's field context
+	args map[string]any
+	raw  map[string]any
+	err  error
+}
+
+// Execute runs plan p for the operation of oc and answers the data's JSON.
+// Errors go to the response context in ctx, through its error presenter,
+// as gqlgen's executor sends them.
+func (e *Engine) Execute(ctx context.Context, oc *graphql.OperationContext, p *Plan) []byte {
+	r := &run{e: e, p: p, oc: oc, steps: make([]stepState, p.steps), groupOf: make([]int32, p.steps)}
+	r.ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: p.root.typeName})
+	root := r.newNode(p.root, nil, nil, 0, -1)
+	r.visit(root)
+	for len(r.pending) > 0 {
+		level := r.pending
+		r.pending = nil
+		r.level(level)
+	}
+	r.complete(root)
+	p.sizeMu.Lock()
+	size := p.size
+	p.sizeMu.Unlock()
+	r.buf = make([]byte, 0, size)
+	if root.null {
+		r.buf = append(r.buf, "null"...)
+	} else {
+		r.writeObject(root)
+	}
+	if len(r.buf) > size {
+		p.sizeMu.Lock()
+		p.size = max(p.size, len(r.buf))
+		p.sizeMu.Unlock()
+	}
+	if r.actual != 0 && e.opts.Charge != nil {
+		e.opts.Charge(ctx, r.actual)
+	}
+	return r.buf
+}
+
+// newNode takes a node from the run's slab: nodes and their slots are
+// allocated a few dozen at a time, not one by one.
+func (r *run) newNode(sel *selSet, obj any, parent *node, pstep, index int32) *node {
+	if len(r.nodes) == cap(r.nodes) {
+		r.nodes = make([]node, 0, 64)
+	}
+	r.nodes = r.nodes[:len(r.nodes)+1]
+	n := &r.nodes[len(r.nodes)-1]
+	k := len(sel.steps)
+	if len(r.slots)+k > cap(r.slots) {
+		r.slots = make([]slot, 0, max(256, k))
+	}
+	r.slots = r.slots[:len(r.slots)+k]
+	*n = node{sel: sel, obj: obj, parent: parent, pstep: pstep, index: index, slots: r.slots[len(r.slots)-k:]}
+	return n
+}
+
+func (r *run) newKids(k int) []*node {
+	if len(r.kids)+k > cap(r.kids) {
+		r.kids = make([]*node, 0, max(256, k))
+	}
+	r.kids = r.kids[:len(r.kids)+k]
+	return r.kids[len(r.kids)-k:]
+}
+
+// visit walks an object: fields read from the model are expanded now,
+// resolver fields wait for the next level.
+func (r *run) visit(n *node) {
+	for i, st := range n.sel.steps {
+		switch st.kind {
+		case kindScalar:
+			r.actual += st.flat
+		case kindObject:
+			if st.bind.resolver {
+				r.pending = append(r.pending, task{n: n, i: int32(i)})
+				continue
+			}
+			v := st.bind.read(n.obj)
+			r.meter(st, v)
+			r.expand(n, int32(i), v)
+		}
+	}
+}
+
+func (r *run) meter(st *step, v any) {
+	r.actual += st.flat
+	if st.per != 0 && !st.bind.shape.isNil(v) {
+		r.actual += st.per * int64(st.bind.shape.n(v))
+	}
+}
+
+// expand makes the nodes of an object or list value and visits them.
+func (r *run) expand(n *node, i int32, v any) {
+	st := n.sel.steps[i]
+	s := &n.slots[i]
+	s.val = v
+	sh := st.bind.shape
+	if sh.isNil(v) {
+		return
+	}
+	if !sh.list {
+		s.kid = r.newNode(st.child, v, n, i, -1)
+		r.visit(s.kid)
+		return
+	}
+	k := sh.n(v)
+	s.kids = r.newKids(k)
+	for j := range k {
+		e := sh.at(v, j)
+		if e == nil {
+			continue
+		}
+		kid := r.newNode(st.child, e, n, i, int32(j))
+		s.kids[j] = kid
+		r.visit(kid)
+	}
+}
+
+// group is the calls of one step in one level.
+type group struct {
+	st       *step
+	tasks    []task
+	failures []failure
+	actual   int64
+}
+
+// level makes every resolver call of one level: one group per step, the
+// groups side by side (a goroutine per step past the first, never per
+// item), each group's parents handed to the prefetcher at once. Then the
+// results are expanded, which queues the next level.
+func (r *run) level(tasks []task) {
+	var groups []*group
+	for i := range r.groupOf {
+		r.groupOf[i] = -1
+	}
+	for _, t := range tasks {
+		st := t.n.sel.steps[t.i]
+		g := r.groupOf[st.id]
+		if g < 0 {
+			g = int32(len(groups))
+			r.groupOf[st.id] = g
+			groups = append(groups, &group{st: st})
+		}
+		groups[g].tasks = append(groups[g].tasks, t)
+	}
+	if len(groups) == 1 {
+		r.runGroup(groups[0])
+	} else {
+		var wg sync.WaitGroup
+		for _, g := range groups[1:] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.runGroup(g)
+			}()
+		}
+		r.runGroup(groups[0])
+		wg.Wait()
+	}
+	for _, g := range groups {
+		r.actual += g.actual
+		r.failures = append(r.failures, g.failures...)
+	}
+	r.present()
+	for _, t := range tasks {
+		s := &t.n.slots[t.i]
+		if !s.err {
+			r.expand(t.n, t.i, s.val)
+		}
+	}
+}
+
+// state prepares a step's field context and arguments, once per request.
+func (r *run) state(st *step, parentType string) *stepState {
+	ss := &r.steps[st.id]
+	args := st.args
+	if st.varArgs {
+		ss.raw = st.field.ArgumentMap(r.oc.Variables)
+		args, ss.err = st.bind.args(context.Background(), ss.raw)
+	}
+	ss.args = args
+	fc := &graphql.FieldContext{Object: parentType, Field: st.field, Args: args, IsMethod: true, IsResolver: true}
+	ss.ctx = graphql.WithFieldContext(r.ctx, fc)
+	return ss
+}
+
+// allow is the next function handed to a directive: it lets the field be
+// resolved, which the engine then does itself.
+func allow(context.Context) (any, error) { return nil, nil }
+
+func (r *run) runGroup(g *group) {
+	st := g.st
+	ss := r.state(st, g.tasks[0].n.sel.typeName)
+	if ss.err != nil {
+		for _, t := range g.tasks {
+			t.n.slots[t.i].err = true
+			g.failures = append(g.failures, failure{n: t.n, st: st, args: true, raw: ss.raw})
+		}
+		return
+	}
+	allowed := g.tasks[:0:0]
+	var parents []any
+	for _, t := range g.tasks {
+		if err, p := r.authorize(ss.ctx, st, t.n.obj); err != nil || p != nil {
+			t.n.slots[t.i].err = true
+			g.failures = append(g.failures, failure{n: t.n, st: st, err: err, panic: p})
+			continue
+		}
+		allowed = append(allowed, t)
+		if r.e.pre != nil && t.n.obj != nil {
+			parents = append(parents, t.n.obj)
+		}
+	}
+	if len(parents) > 0 {
+		r.prefetch(ss.ctx, parents)
+	}
+	for _, t := range allowed {
+		s := &t.n.slots[t.i]
+		v, err, p := r.call(ss.ctx, st, t.n.obj, ss.args)
+		if err != nil || p != nil {
+			s.err = true
+			g.failures = append(g.failures, failure{n: t.n, st: st, err: err, panic: p})
+			continue
+		}
+		s.val = v
+		g.actual += st.flat
+		if st.per != 0 && !st.bind.shape.isNil(v) {
+			g.actual += st.per * int64(st.bind.shape.n(v))
+		}
+	}
+}
+
+func (r *run) prefetch(ctx context.Context, parents []any) {
+	defer func() { _ = recover() }() // a failed prefetch leaves the loads to the resolvers
+	r.e.pre.PrefetchLevel(ctx, parents)
+}
+
+// authorize runs the field's authorization directives as gqlgen's
+// generated hooks do, outermost first, without calling the resolver.
+func (r *run) authorize(ctx context.Context, st *step, obj any) (err error, p any) {
+	if len(st.auth) == 0 {
+		return nil, nil
+	}
+	defer func() {
+		if rec := recover(); rec != nil {
+			p = rec
+		}
+	}()
+	for _, d := range st.auth {
+		switch {
+		case d.authenticated:
+			if r.e.dirs.Authenticated == nil {
+				return errNotImplemented("authenticated"), nil
+			}
+			_, err = r.e.dirs.Authenticated(ctx, obj, allow)
+		default:
+			if r.e.dirs.RequiresScopes == nil {
+				return errNotImplemented("requiresScopes"), nil
+			}
+			_, err = r.e.dirs.RequiresScopes(ctx, obj, allow, d.scopes)
+		}
+		if err != nil {
+			return err, nil
+		}
+	}
+	return nil, nil
+}
+
+type errNotImplemented string
+
+func (e errNotImplemented) Error() string { return "directive " + string(e) + " is not implemented" }
+
+func (r *run) call(ctx context.Context, st *step, obj any, args map[string]any) (v any, err error, p any) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			p = rec
+		}
+	}()
+	v, err = st.bind.call(ctx, r.e.res, obj, args)
+	return v, err, nil
+}
