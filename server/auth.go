@@ -21,7 +21,7 @@ import (
 // 401 unless the default profile allows anonymous callers; a bad token is
 // always 401, its reason logged with the request id. Nothing downstream
 // parses tokens.
-func authenticate(v *auth.Verifier, profiles ProfilesConfig, signer *auth.Signer, trusted []netip.Prefix, log *slog.Logger) func(http.Handler) http.Handler {
+func authenticate(v *auth.Verifier, ps profiles, signer *auth.Signer, trusted []netip.Prefix, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			header := r.Header.Get("Authorization")
@@ -29,13 +29,13 @@ func authenticate(v *auth.Verifier, profiles ProfilesConfig, signer *auth.Signer
 			var id caller.Caller
 			switch {
 			case errors.Is(err, auth.ErrNoToken):
-				id = caller.Caller{Client: profiles.Default}
-				if p, _ := profiles.Profile(id.Client); !p.AllowAnonymous {
+				id = caller.Caller{Client: ps.fallback.name}
+				if !ps.fallback.allowAnonymous {
 					unauthenticated(r.Context(), w, `Bearer`, "this operation needs a bearer token")
 					return
 				}
 			case err == nil:
-				id, err = identityOf(r.Context(), v, token, profiles)
+				id, err = identityOf(r.Context(), v, token, ps)
 			}
 			if err != nil && !errors.Is(err, auth.ErrNoToken) {
 				log.InfoContext(r.Context(), "bearer token refused", "request_id", caller.From(r.Context()).RequestID, "reason", err.Error())
@@ -56,14 +56,14 @@ func authenticate(v *auth.Verifier, profiles ProfilesConfig, signer *auth.Signer
 // identityOf verifies token and decides the caller's profile: the one its
 // client claim names or, without one, the default. A client claim that
 // names no profile makes the token invalid.
-func identityOf(ctx context.Context, v *auth.Verifier, token string, profiles ProfilesConfig) (caller.Caller, error) {
+func identityOf(ctx context.Context, v *auth.Verifier, token string, ps profiles) (caller.Caller, error) {
 	c, err := v.Verify(ctx, token)
 	if err != nil {
 		return caller.Caller{}, err
 	}
-	id := caller.Caller{Subject: c.Subject, Scopes: c.Scopes, Client: profiles.Default}
+	id := caller.Caller{Subject: c.Subject, Scopes: c.Scopes, Client: ps.fallback.name}
 	if c.Client != "" {
-		if _, known := profiles.Profile(c.Client); !known {
+		if !ps.known(c.Client) {
 			return caller.Caller{}, fmt.Errorf("%w: unknown client %q", auth.ErrBadToken, c.Client)
 		}
 		id.Client = c.Client

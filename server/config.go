@@ -289,15 +289,15 @@ func Default() Config {
 		Profiles: ProfilesConfig{
 			Default: ProfileWeb,
 			Web: structureDefaults(ProfileConfig{
-				PersistedQueries: "off", MaxCost: 5000, CostMode: "enforce", CostExplain: true,
+				PersistedQueries: ModeOff, MaxCost: 5000, CostMode: CostEnforce, CostExplain: true,
 				Budget: BudgetConfig{Capacity: 20000, RestoreRate: 1000},
 			}),
 			Mobile: structureDefaults(ProfileConfig{
-				PersistedQueries: "off", MaxCost: 5000, CostMode: "enforce",
+				PersistedQueries: ModeOff, MaxCost: 5000, CostMode: CostEnforce,
 				Budget: BudgetConfig{Capacity: 20000, RestoreRate: 1000},
 			}),
 			Partner: structureDefaults(ProfileConfig{
-				PersistedQueries: "require_id", MaxCost: 2000, CostMode: "enforce",
+				PersistedQueries: ModeRequireID, MaxCost: 2000, CostMode: CostEnforce,
 				Budget: BudgetConfig{Capacity: 10000, RestoreRate: 200},
 			}),
 		},

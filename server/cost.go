@@ -32,8 +32,7 @@ type CostLimit struct {
 	opts     cost.Options
 	analyzer *cost.Analyzer
 	schema   *ast.Schema // the schema analyzer was compiled for
-	policies map[string]*costPolicy
-	fallback *costPolicy
+	profiles profiles
 	store    budget.Store
 	failOpen bool
 	log      *slog.Logger
@@ -80,32 +79,19 @@ var (
 	_ graphql.ResponseInterceptor     = (*CostLimit)(nil)
 )
 
-// NewCostLimit returns the cost policy of cfg's profiles, keeping budgets
-// in store.
-func NewCostLimit(cfg Config, store budget.Store, log *slog.Logger) *CostLimit {
+// newCostLimit returns the cost policy of the profiles, keeping budgets in
+// store; failOpen serves an operation whose budget the store cannot check.
+func newCostLimit(ps profiles, store budget.Store, failOpen bool, log *slog.Logger) *CostLimit {
 	c := &CostLimit{
-		policies: map[string]*costPolicy{},
+		profiles: ps,
 		store:    store,
-		failOpen: cfg.Redis.FailMode != FailClosed,
+		failOpen: failOpen,
 		log:      log,
 		opts:     cost.Options{MaxNodes: cost.DefaultMaxNodes},
 	}
-	for _, name := range []string{ProfileWeb, ProfileMobile, ProfilePartner} {
-		p, _ := cfg.Profiles.Profile(name)
-		pol := &costPolicy{
-			profile: name,
-			max:     int64(p.MaxCost),
-			measure: p.CostMode == "measure",
-			explain: p.CostExplain,
-			budget:  budget.Limit{Capacity: p.Budget.Capacity, Rate: p.Budget.RestoreRate},
-		}
-		if capacity := int64(p.Budget.Capacity); capacity > 0 && (pol.max == 0 || capacity < pol.max) {
-			pol.max = capacity
-		}
-		c.opts.MaxNodes = max(c.opts.MaxNodes, 2*p.MaxFields)
-		c.policies[name] = pol
+	for p := range ps.all() {
+		c.opts.MaxNodes = max(c.opts.MaxNodes, 2*p.structure.Fields)
 	}
-	c.fallback = c.policies[cfg.Profiles.Default]
 	return c
 }
 
@@ -196,10 +182,7 @@ func opCostOf(oc *graphql.OperationContext) *opCost {
 // from the client's budget.
 func (c *CostLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	id := caller.From(ctx)
-	pol, ok := c.policies[id.Client]
-	if !ok {
-		pol = c.fallback
-	}
+	pol := &c.profiles.named(id.Client).cost
 	st := &opCost{policy: pol, key: budgetKey(pol.profile, id)}
 	st.explain = pol.explain && oc.Headers.Get(CostExplainHeader) == "1"
 	var err error

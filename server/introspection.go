@@ -23,8 +23,7 @@ import (
 // covers two rules only; this policy trims the suggestion every rule
 // appends (" Did you mean …?" always ends the message) per request.
 type IntrospectionPolicy struct {
-	// Profiles are the client profiles and their settings.
-	Profiles ProfilesConfig
+	profiles profiles
 }
 
 var _ interface {
@@ -39,10 +38,11 @@ func (IntrospectionPolicy) ExtensionName() string { return "IntrospectionPolicy"
 // Validate accepts every schema.
 func (IntrospectionPolicy) Validate(graphql.ExecutableSchema) error { return nil }
 
-// allowed reports whether the caller's profile may introspect.
+// allowed reports whether the caller's profile may introspect; a context
+// with no caller may not.
 func (p IntrospectionPolicy) allowed(ctx context.Context) bool {
-	prof, ok := p.Profiles.Profile(caller.From(ctx).Client)
-	return ok && prof.Introspection
+	c := caller.From(ctx)
+	return p.profiles.known(c.Client) && p.profiles.named(c.Client).introspection
 }
 
 // MutateOperationContext turns introspection on or off for this operation

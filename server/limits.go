@@ -18,10 +18,10 @@ import (
 // the BFF ask a source for a million rows. Fragments and variables are
 // followed; the check never depends on an operation or fragment name.
 type AmountLimit struct {
-	// Max is the largest `first` and the longest `ids` allowed.
-	Max int
-	// PerProfile lowers Max for a client profile (0 or absent: Max).
-	PerProfile map[string]int
+	// max is the largest `first` and the longest `ids` allowed.
+	max int
+	// profiles may lower max for a client profile (maxPage; 0: max).
+	profiles profiles
 }
 
 var (
@@ -34,17 +34,17 @@ func (AmountLimit) ExtensionName() string { return "AmountLimit" }
 
 // Validate implements graphql.HandlerExtension.
 func (a AmountLimit) Validate(graphql.ExecutableSchema) error {
-	if a.Max <= 0 {
-		return fmt.Errorf("AmountLimit: max must be positive, got %d", a.Max)
+	if a.max <= 0 {
+		return fmt.Errorf("AmountLimit: max must be positive, got %d", a.max)
 	}
 	return nil
 }
 
 // MutateOperationContext implements graphql.OperationContextMutator.
 func (a AmountLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	limit := a.Max
-	if p := a.PerProfile[caller.From(ctx).Client]; p > 0 && p < limit {
-		limit = p
+	limit := a.max
+	if p, ok := a.profiles.byName[caller.From(ctx).Client]; ok && p.maxPage > 0 && p.maxPage < limit {
+		limit = p.maxPage
 	}
 	w := amountWalker{max: limit, vars: oc.Variables, frags: oc.Doc.Fragments, seen: map[string]bool{}}
 	return w.walk(oc.Operation.SelectionSet)

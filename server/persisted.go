@@ -54,7 +54,7 @@ var errUnknownDocument = errors.New("unknown document id")
 //
 // The operator bypass header turns the mode off for one request.
 type PersistedQueries struct {
-	profiles  ProfilesConfig
+	profiles  profiles
 	trusted   *persisted.Trusted
 	store     persisted.Store // nil: APQ is off
 	bypass    bypass
@@ -242,11 +242,7 @@ func (p *PersistedQueries) MutateOperationContext(ctx context.Context, oc *graph
 
 // mode is the persisted-query mode of a client profile.
 func (p *PersistedQueries) mode(client string) string {
-	prof, ok := p.profiles.Profile(client)
-	if !ok {
-		prof, _ = p.profiles.Profile(p.profiles.Default)
-	}
-	return prof.PersistedQueries
+	return string(p.profiles.named(client).persisted)
 }
 
 // bypass is the operator bypass: a header whose value must equal a secret.

@@ -27,7 +27,7 @@ const redisAPQPrefix = "gqlbff:apq:"
 // newPersistedQueries builds the persisted-query policy of cfg: the trusted
 // documents (watched when they come from a file) and the APQ store (shared
 // through Redis when configured). stop ends the watching and closes Redis.
-func newPersistedQueries(cfg Config, schema *ast.Schema, pricer persisted.Pricer, log *slog.Logger) (p *PersistedQueries, stop func(), err error) {
+func newPersistedQueries(cfg Config, ps profiles, schema *ast.Schema, pricer persisted.Pricer, log *slog.Logger) (p *PersistedQueries, stop func(), err error) {
 	pc := cfg.Persisted
 	var trusted *persisted.Trusted
 	switch {
@@ -41,14 +41,14 @@ func newPersistedQueries(cfg Config, schema *ast.Schema, pricer persisted.Pricer
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, name := range []string{ProfileWeb, ProfileMobile, ProfilePartner} {
-		if prof, _ := cfg.Profiles.Profile(name); prof.PersistedQueries != ModeOff && trusted.Current().Len() == 0 {
+	for prof := range ps.all() {
+		if prof.persisted != ModeOff && trusted.Current().Len() == 0 {
 			log.Warn("no trusted documents: this profile can run nothing but free-form text its mode refuses",
-				"profile", name, "persistedQueries", prof.PersistedQueries)
+				"profile", prof.name, "persistedQueries", string(prof.persisted))
 		}
 	}
 	p = &PersistedQueries{
-		profiles:  cfg.Profiles,
+		profiles:  ps,
 		trusted:   trusted,
 		bypass:    newBypass(pc.Bypass),
 		maxTokens: cfg.GraphQL.ParserTokenLimit,

@@ -39,7 +39,7 @@ func BenchmarkPolicyChain(b *testing.B) {
 	}
 	defer v.Close()
 	h := chain(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}),
-		policy(cfg, v, nil, nil, nil, slog.New(slog.DiscardHandler))...)
+		policy(cfg, resolveProfiles(cfg.Profiles), v, nil, nil, nil, slog.New(slog.DiscardHandler))...)
 
 	claims := jwt.MapClaims{"sub": "c7", "client": "web", "scope": "orders:read customers:read analytics:read",
 		"iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}

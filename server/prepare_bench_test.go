@@ -59,13 +59,13 @@ func BenchmarkPrepare(b *testing.B) {
 			cfg.Persisted.Manifest = "demomanifest.json"
 			cfg.GraphQL.QueryCacheSize = tc.cacheSize
 			es := newExecutableSchema(false)
-			pq, stop, err := newPersistedQueries(cfg, es.Schema(), nil, nil)
+			pq, stop, err := newPersistedQueries(cfg, resolveProfiles(cfg.Profiles), es.Schema(), nil, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer stop()
 			exec := executor.New(es)
-			if err := configureExecutor(exec, cfg, es, pq, NewCostLimit(cfg, budget.NewMemory(), pq.log), newTelemetry(nil, nil), pq.log); err != nil {
+			if err := configureExecutor(exec, cfg, resolveProfiles(cfg.Profiles), es, pq, NewCostLimit(cfg, budget.NewMemory(), pq.log), newTelemetry(nil, nil), pq.log); err != nil {
 				b.Fatal(err)
 			}
 			ctx := caller.With(graphql.StartOperationTrace(context.Background()), caller.Caller{Subject: "c1", Client: ProfileWeb, Scopes: []string{"orders:read"}})

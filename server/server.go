@@ -142,14 +142,15 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		return nil, fmt.Errorf("server: http.trustedProxies: %w", err)
 	}
 	es := newExecutableSchema(cfg.GraphQL.Federation)
-	costs := NewCostLimit(cfg, budgets, log)
+	ps := resolveProfiles(cfg.Profiles)
+	costs := newCostLimit(ps, budgets, cfg.Redis.FailMode != FailClosed, log)
 	pricer := deps.Pricer
 	if pricer == nil {
 		if pricer, err = costs.TrustedPricer(es); err != nil {
 			return nil, err
 		}
 	}
-	pq, stop, err := newPersistedQueries(cfg, es.Schema(), pricer, log)
+	pq, stop, err := newPersistedQueries(cfg, ps, es.Schema(), pricer, log)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +159,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	}
 	gql := handler.New(es)
 	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge})
-	if err := configureExecutor(gql, cfg, es, pq, costs, tel, log); err != nil {
+	if err := configureExecutor(gql, cfg, ps, es, pq, costs, tel, log); err != nil {
 		stop()
 		return nil, err
 	}
@@ -178,7 +179,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		return nil, err
 	}
 	observe := []func(http.Handler) http.Handler{traceContext(tel.tracing()), accessLog(log, m, cfg.Profiles.Default)}
-	mux.Handle("/graphql", chain(gql, append(policy(cfg, v, signer, trusted, observe, log),
+	mux.Handle("/graphql", chain(gql, append(policy(cfg, ps, v, signer, trusted, observe, log),
 		deadline(cfg.HTTP.RequestTimeout),
 		bodyLimit(cfg.HTTP.MaxBodyBytes),
 		withLoaders(deps.Sources),
@@ -220,12 +221,12 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 //
 // observe (trace context, access log) comes right after the request id, so
 // that a refused request is traced and logged too.
-func policy(cfg Config, v *auth.Verifier, signer *auth.Signer, trusted []netip.Prefix, observe []func(http.Handler) http.Handler, log *slog.Logger) []func(http.Handler) http.Handler {
+func policy(cfg Config, ps profiles, v *auth.Verifier, signer *auth.Signer, trusted []netip.Prefix, observe []func(http.Handler) http.Handler, log *slog.Logger) []func(http.Handler) http.Handler {
 	mw := append([]func(http.Handler) http.Handler{corsPolicy(cfg.CORS), requestMeta}, observe...)
 	if cfg.CSRF.Prevention {
 		mw = append(mw, csrfPrevention(cfg.CSRF.Headers))
 	}
-	return append(mw, authenticate(v, cfg.Profiles, signer, trusted, log))
+	return append(mw, authenticate(v, ps, signer, trusted, log))
 }
 
 func sendsIdentity(s SourcesConfig) bool {
@@ -271,28 +272,26 @@ type executorConfig interface {
 	SetRecoverFunc(graphql.RecoverFunc)
 }
 
-func configureExecutor(x executorConfig, cfg Config, es graphql.ExecutableSchema, pq *PersistedQueries, costs *CostLimit, tel *telemetry, log *slog.Logger) error {
+func configureExecutor(x executorConfig, cfg Config, ps profiles, es graphql.ExecutableSchema, pq *PersistedQueries, costs *CostLimit, tel *telemetry, log *slog.Logger) error {
 	var cache graphql.Cache[*ast.QueryDocument] = graphql.NoCache[*ast.QueryDocument]{}
 	if cfg.GraphQL.QueryCacheSize > 0 {
 		cache = lru.New[*ast.QueryDocument](cfg.GraphQL.QueryCacheSize)
 	}
 	x.SetQueryCache(documentCache{next: cache, counts: &pq.counts})
 	x.SetParserTokenLimit(cfg.GraphQL.ParserTokenLimit)
-	x.Use(IntrospectionPolicy{Profiles: cfg.Profiles})
-	if p := cfg.Profiles; !p.Web.Introspection && !p.Mobile.Introspection && !p.Partner.Introspection {
-		x.SetDisableSuggestion(true)
+	x.Use(IntrospectionPolicy{profiles: ps})
+	suggest := false
+	for p := range ps.all() {
+		suggest = suggest || p.introspection
 	}
+	x.SetDisableSuggestion(!suggest)
 	// Order matters: the persisted-query policy turns an id into its text,
 	// which the structural limits then see before gqlgen parses and
 	// validates it; the amount limit refuses a page that is too large
 	// before the cost extension prices it.
 	x.Use(pq)
-	x.Use(NewStructureLimit(cfg))
-	limit := AmountLimit{Max: cfg.GraphQL.MaxPage, PerProfile: map[string]int{}}
-	for _, name := range []string{ProfileWeb, ProfileMobile, ProfilePartner} {
-		p, _ := cfg.Profiles.Profile(name)
-		limit.PerProfile[name] = p.MaxPage
-	}
+	x.Use(newStructureLimit(ps, cfg.GraphQL.ParserTokenLimit, cfg.GraphQL.QueryCacheSize))
+	limit := AmountLimit{max: cfg.GraphQL.MaxPage, profiles: ps}
 	if err := limit.Validate(es); err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 
-	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/cost"
 )
 
@@ -38,8 +37,7 @@ import (
 // cached (BENCHMARKS.md measures both). StructureLimit must come after any
 // extension that fills in the query (persisted queries).
 type StructureLimit struct {
-	limits     map[string]cost.Limits
-	fallback   cost.Limits
+	profiles   profiles
 	tokenLimit int
 	// workBudget bounds cost.Measure's steps: three a token, at least
 	// cost.DefaultMeasureBudget.
@@ -58,24 +56,16 @@ var (
 	_ graphql.OperationParameterMutator = (*StructureLimit)(nil)
 )
 
-// NewStructureLimit returns the structural limits of cfg's profiles.
-func NewStructureLimit(cfg Config) *StructureLimit {
+// newStructureLimit returns the structural limits of the profiles, with
+// the parser's token limit and a cache of cacheSize shapes (0: none).
+func newStructureLimit(ps profiles, tokenLimit, cacheSize int) *StructureLimit {
 	s := &StructureLimit{
-		limits:     map[string]cost.Limits{},
-		tokenLimit: cfg.GraphQL.ParserTokenLimit,
-		workBudget: max(cost.DefaultMeasureBudget, 3*cfg.GraphQL.ParserTokenLimit),
+		profiles:   ps,
+		tokenLimit: tokenLimit,
 		shapes:     graphql.NoCache[cost.Shape]{},
 	}
-	for _, name := range []string{ProfileWeb, ProfileMobile, ProfilePartner} {
-		p, _ := cfg.Profiles.Profile(name)
-		s.limits[name] = cost.Limits{
-			Depth: p.MaxDepth, Aliases: p.MaxAliases, RootFields: p.MaxRootFields,
-			Fields: p.MaxFields, Directives: p.MaxDirectives, OperationName: p.MaxOperationName,
-		}
-	}
-	s.fallback = s.limits[cfg.Profiles.Default]
-	if cfg.GraphQL.QueryCacheSize > 0 {
-		s.shapes = lru.New[cost.Shape](cfg.GraphQL.QueryCacheSize)
+	if cacheSize > 0 {
+		s.shapes = lru.New[cost.Shape](cacheSize)
 	}
 	return s
 }
@@ -91,10 +81,7 @@ func (s *StructureLimit) MutateOperationParameters(ctx context.Context, p *graph
 	if p.Query == "" {
 		return nil // no text: gqlgen answers it
 	}
-	limits, ok := s.limits[caller.From(ctx).Client]
-	if !ok {
-		limits = s.fallback
-	}
+	limits := s.profiles.of(ctx).structure
 	shape, ok := s.shapes.Get(ctx, p.Query)
 	if !ok {
 		_, err := cost.Scan(p.Query, cost.ScanLimits{

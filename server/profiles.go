@@ -1,0 +1,114 @@
+package server
+
+import (
+	"context"
+	"iter"
+
+	"github.com/gqlbff/gqlbff/budget"
+	"github.com/gqlbff/gqlbff/caller"
+	"github.com/gqlbff/gqlbff/cost"
+)
+
+// The cost modes of a client profile (profiles.*.costMode).
+const (
+	// CostEnforce refuses what is over the limit or the budget.
+	CostEnforce = "enforce"
+	// CostMeasure logs and counts what it would refuse, and refuses nothing.
+	CostMeasure = "measure"
+)
+
+// profilePolicy is one client profile's policy, resolved once from its
+// ProfileConfig into the typed values the policies read.
+type profilePolicy struct {
+	name           string
+	allowAnonymous bool
+	introspection  bool
+	persisted      persistedMode
+	cost           costPolicy
+	structure      cost.Limits
+	// maxPage lowers graphql.maxPage for the profile (0: graphql.maxPage).
+	maxPage int
+}
+
+// persistedMode is a profile's persisted-query mode: ModeOff,
+// ModeLogUnknown, ModeSafelist or ModeRequireID.
+type persistedMode string
+
+// profiles are the client profiles' policies, resolved once when the
+// server is built; every policy reads the caller's from here.
+type profiles struct {
+	byName map[string]*profilePolicy
+	// fallback is the default profile's: that of a context with no caller.
+	fallback *profilePolicy
+}
+
+// profileNames are the client profiles, in the order of DESIGN.md.
+var profileNames = [...]string{ProfileWeb, ProfileMobile, ProfilePartner}
+
+// resolveProfiles resolves each client profile's settings, once.
+func resolveProfiles(cfg ProfilesConfig) profiles {
+	ps := profiles{byName: make(map[string]*profilePolicy, len(profileNames))}
+	for _, name := range profileNames {
+		p, _ := cfg.Profile(name)
+		pol := &profilePolicy{
+			name:           name,
+			allowAnonymous: p.AllowAnonymous,
+			introspection:  p.Introspection,
+			persisted:      persistedMode(p.PersistedQueries),
+			cost: costPolicy{
+				profile: name,
+				max:     int64(p.MaxCost),
+				measure: p.CostMode == CostMeasure,
+				explain: p.CostExplain,
+				budget:  budget.Limit{Capacity: p.Budget.Capacity, Rate: p.Budget.RestoreRate},
+			},
+			structure: cost.Limits{
+				Depth: p.MaxDepth, Aliases: p.MaxAliases, RootFields: p.MaxRootFields,
+				Fields: p.MaxFields, Directives: p.MaxDirectives, OperationName: p.MaxOperationName,
+			},
+			maxPage: p.MaxPage,
+		}
+		// An operation dearer than a full bucket could never run.
+		if capacity := int64(p.Budget.Capacity); capacity > 0 && (pol.cost.max == 0 || capacity < pol.cost.max) {
+			pol.cost.max = capacity
+		}
+		ps.byName[name] = pol
+	}
+	ps.fallback = ps.byName[cfg.Default]
+	if ps.fallback == nil { // Config.Validate refuses such a default
+		ps.fallback = &profilePolicy{name: cfg.Default}
+	}
+	return ps
+}
+
+// of is the policy of ctx's caller's profile; the default profile's when
+// ctx has no caller.
+func (ps profiles) of(ctx context.Context) *profilePolicy {
+	return ps.named(caller.From(ctx).Client)
+}
+
+// named is the named profile's policy; the default profile's when no
+// profile has that name.
+func (ps profiles) named(name string) *profilePolicy {
+	if p, ok := ps.byName[name]; ok {
+		return p
+	}
+	return ps.fallback
+}
+
+// known reports whether a profile has that name.
+func (ps profiles) known(name string) bool {
+	_, ok := ps.byName[name]
+	return ok
+}
+
+// all yields every profile's policy, in the order of profileNames.
+func (ps profiles) all() iter.Seq[*profilePolicy] {
+	return func(yield func(*profilePolicy) bool) {
+		for _, name := range profileNames {
+			if !yield(ps.byName[name]) {
+				return
+			}
+		}
+	}
+}
