@@ -187,12 +187,19 @@ type Claims struct {
 }
 
 // Verify checks a token and answers the claims it carries. A client claim
-// that is not a non-empty string makes the token invalid. A kid the JWKS cache does not know may wait for a fetch
+// that is not a non-empty string makes the token invalid; so does a key
+// repeated in its header or claims, and a subject or scope that could not
+// travel to the sources as a header value (a control character: the sources
+// see the subject in X-User-Id and the scopes, space-separated, in
+// X-User-Scopes). A kid the JWKS cache does not know may wait for a fetch
 // (at most the JWKS timeout), or until ctx is done. Every error wraps
 // ErrBadToken or is ErrTokenTooLarge.
 func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 	if len(token) > maxTokenBytes {
 		return Claims{}, ErrTokenTooLarge
+	}
+	if err := duplicateKeys(token); err != nil {
+		return Claims{}, fmt.Errorf("%w: %w", ErrBadToken, err)
 	}
 	claims := jwt.MapClaims{}
 	keyfunc := func(t *jwt.Token) (any, error) { return v.key(ctx, t) }
@@ -203,7 +210,14 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 	if err != nil || sub == "" {
 		return Claims{}, fmt.Errorf("%w: no subject", ErrBadToken)
 	}
-	c := Claims{Subject: sub, Scopes: scopesOf(claims[v.cfg.ScopeClaim])}
+	if !headerSafe(sub) {
+		return Claims{}, fmt.Errorf("%w: the subject holds a control character or surrounding space", ErrBadToken)
+	}
+	scopes, err := scopesOf(claims[v.cfg.ScopeClaim])
+	if err != nil {
+		return Claims{}, fmt.Errorf("%w: %w", ErrBadToken, err)
+	}
+	c := Claims{Subject: sub, Scopes: scopes}
 	if raw, ok := claims[v.cfg.ClientClaim]; ok {
 		name, _ := raw.(string)
 		if name == "" {
@@ -215,20 +229,35 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 }
 
 // scopesOf reads a space-separated string (RFC 8693 scope) or an array of
-// strings (scp, roles).
-func scopesOf(v any) []string {
+// strings (scp, roles). A scope with a control character, or an array
+// element with a space, is an error: scopes travel space-separated in a
+// header.
+func scopesOf(v any) ([]string, error) {
+	var out []string
 	switch s := v.(type) {
 	case string:
-		return strings.Fields(s)
+		out = strings.Split(s, " ")
 	case []any:
-		out := make([]string, 0, len(s))
+		out = make([]string, 0, len(s))
 		for _, e := range s {
-			if str, ok := e.(string); ok && str != "" && !slices.Contains(out, str) {
+			if str, ok := e.(string); ok {
+				if strings.Contains(str, " ") {
+					return nil, fmt.Errorf("the scope %q holds a space", str)
+				}
 				out = append(out, str)
 			}
 		}
-		return out
 	default:
-		return nil
+		return nil, nil
 	}
+	kept := out[:0]
+	for _, sc := range out {
+		if !headerSafe(sc) {
+			return nil, fmt.Errorf("a scope holds a control character")
+		}
+		if sc != "" && !slices.Contains(kept, sc) {
+			kept = append(kept, sc)
+		}
+	}
+	return kept, nil
 }

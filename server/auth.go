@@ -19,11 +19,18 @@ import (
 // none), an identity token for the sources that want one. The caller's address (behind the
 // trusted proxies) keys an anonymous caller's budget. A missing token is
 // 401 unless the default profile allows anonymous callers; a bad token is
-// always 401, its reason logged with the request id. Nothing downstream
+// always 401, its reason logged with the request id; more than one
+// Authorization header is 400. Nothing downstream
 // parses tokens.
 func authenticate(v *auth.Verifier, ps profiles, signer *auth.Signer, trusted []netip.Prefix, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if len(r.Header.Values("Authorization")) > 1 {
+				// Which credential is meant is ambiguous: a proxy may
+				// read one and gqlbff another.
+				writeErrors(r.Context(), w, http.StatusBadRequest, newError(CodeBadUserInput, "more than one Authorization header"))
+				return
+			}
 			header := r.Header.Get("Authorization")
 			token, err := auth.BearerToken(header)
 			var id caller.Caller

@@ -3,6 +3,7 @@ package server_test
 import (
 	"crypto/ed25519"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -248,5 +249,59 @@ func TestScopeClaims(t *testing.T) {
 				t.Errorf("X-User-Scopes: got %q, want the %s claim's scopes", got, tc.claim)
 			}
 		})
+	}
+}
+
+// TestTwoAuthorizationHeadersAre400: which credential is meant is
+// ambiguous (a proxy may read the first, gqlbff another), so neither is
+// used (issue 12: the first was).
+func TestTwoAuthorizationHeadersAre400(t *testing.T) {
+	h := newHarness(t)
+	for _, second := range []string{bearer(defaultToken), bearer(token("c1", "web", allScopes...)), "Basic dXNlcjpwYXNz", ""} {
+		req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/graphql", strings.NewReader(`{"query":"{ me { id } }"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Add("Authorization", bearer(defaultToken))
+		req.Header.Add("Authorization", second)
+		resp, err := h.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		a := answer{status: resp.StatusCode, header: resp.Header, body: body}
+		if r := a.response(t); a.status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || r.Data != nil {
+			t.Errorf("second header %.20q: got %d %s, want 400 BAD_USER_INPUT", second, a.status, a.body)
+		}
+	}
+	if n := h.calls(); n != 0 {
+		t.Errorf("source calls: got %d, want 0", n)
+	}
+}
+
+// TestUnsendableSubjectIs401AndOpensNoBreaker: a signed token whose sub
+// holds a CR, a NUL or a DEL is refused at authentication; before issue 12
+// the header it made failed at every source, 20 such requests opened the
+// breakers and everyone's me failed.
+func TestUnsendableSubjectIs401AndOpensNoBreaker(t *testing.T) {
+	h := newHarness(t)
+	for i := range 30 {
+		sub := []string{"c1\r", "c1\x00", "c1\x7f"}[i%3]
+		a := h.query(`{ me { id } dashboard { __typename } }`, nil, "Authorization", bearer(token(sub, "web", allScopes...)))
+		if r := a.response(t); a.status != http.StatusUnauthorized || len(r.Errors) != 1 || r.Errors[0].Code() != "UNAUTHENTICATED" {
+			t.Fatalf("sub %q: got %d %s, want 401 UNAUTHENTICATED", sub, a.status, a.body)
+		}
+	}
+	if n := h.calls(); n != 0 {
+		t.Errorf("source calls: got %d, want 0", n)
+	}
+	if a := h.getPath("/readyz"); a.status != http.StatusOK {
+		t.Errorf("readyz: got %d %s, want 200", a.status, a.body)
+	}
+	a := h.query(`{ me { id } }`, nil, "Authorization", bearer(token("c1", "web", allScopes...)))
+	if r := a.response(t); a.status != http.StatusOK || len(r.Errors) != 0 {
+		t.Errorf("a good caller after them: got %d %s", a.status, a.body)
 	}
 }

@@ -27,7 +27,15 @@ const (
 	OutcomeBreakerOpen  Outcome = "breaker_open"  // refused by the breaker, no connection made
 	OutcomeBulkheadFull Outcome = "bulkhead_full" // no free slot within the wait
 	OutcomeCanceled     Outcome = "canceled"      // the caller left
+	OutcomeBadRequest   Outcome = "bad_request"   // the call could not be built (a header value HTTP cannot carry); nothing sent
 )
+
+// ErrBadRequest is a call that could not be built, such as a header value
+// that HTTP cannot carry (a control character in a user id). It is never
+// an *Error: the source has not been asked, it is not the source's
+// failure, it never counts against the source's breaker, and the caller
+// sees it as an internal error.
+var ErrBadRequest = errors.New("the source call could not be built")
 
 // attemptResult is one attempt's answer or error, and what to do next.
 type attemptResult struct {
@@ -74,17 +82,24 @@ func (c *client) attempt(ctx context.Context, cl call, decode decodeFunc, n int)
 
 // try passes the breaker, then the bulkhead, then makes the HTTP call. An
 // open breaker fails at once, without a connection.
+//
+// The headers are built first: one that cannot be sent fails the call
+// before the breaker sees it (ErrBadRequest).
 func (c *client) try(ctx context.Context, cl call, decode decodeFunc) attemptResult {
+	h, err := c.headers(ctx)
+	if err != nil {
+		return attemptResult{err: fmt.Errorf("%w: %s %s: %w", ErrBadRequest, c.name, cl.endpoint, err), outcome: OutcomeBadRequest}
+	}
 	done, err := c.breaker.allow()
 	if err != nil {
 		return attemptResult{err: c.fail(cl.endpoint, 0, ErrUnavailable, err), outcome: OutcomeBreakerOpen}
 	}
-	r := c.throughBulkhead(ctx, cl, decode)
+	r := c.throughBulkhead(ctx, cl, h, decode)
 	done(r.outcome)
 	return r
 }
 
-func (c *client) throughBulkhead(ctx context.Context, cl call, decode decodeFunc) attemptResult {
+func (c *client) throughBulkhead(ctx context.Context, cl call, h http.Header, decode decodeFunc) attemptResult {
 	release, err := c.slots.acquire(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -93,19 +108,19 @@ func (c *client) throughBulkhead(ctx context.Context, cl call, decode decodeFunc
 		return attemptResult{err: c.fail(cl.endpoint, 0, ErrUnavailable, err), outcome: OutcomeBulkheadFull}
 	}
 	defer release()
-	return c.roundTrip(ctx, cl, decode)
+	return c.roundTrip(ctx, cl, h, decode)
 }
 
 // roundTrip is one HTTP GET, bounded by the attempt's timeout (and the
 // request's deadline), its answer read through the size cap.
-func (c *client) roundTrip(ctx context.Context, cl call, decode decodeFunc) attemptResult {
+func (c *client) roundTrip(ctx context.Context, cl call, h http.Header, decode decodeFunc) attemptResult {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, cl.url, nil)
 	if err != nil {
 		return attemptResult{err: c.fail(cl.endpoint, 0, ErrUnavailable, err), outcome: OutcomeUnavailable}
 	}
-	c.setHeaders(ctx, req.Header)
+	req.Header = h
 
 	resp, err := c.httpc.Do(req)
 	if err != nil {

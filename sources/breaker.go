@@ -102,7 +102,7 @@ func verdict(o Outcome) error {
 	switch o {
 	case OutcomeUnavailable, OutcomeTimeout, OutcomeBadResponse:
 		return errFailure
-	case OutcomeCanceled, OutcomeRateLimited, OutcomeBulkheadFull:
+	case OutcomeCanceled, OutcomeRateLimited, OutcomeBulkheadFull, OutcomeBadRequest:
 		return errExcluded
 	default: // ok, not found, another 4xx: the source answered as it should
 		return nil

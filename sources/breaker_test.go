@@ -149,3 +149,34 @@ func TestBulkheadCapsCallsInFlight(t *testing.T) {
 		t.Errorf("calls at the service: got %d, want 2", got)
 	}
 }
+
+// TestUnsendableHeaderIsNotASourceFailure: a user id HTTP cannot carry
+// (issue 12: a CR in a token's sub) fails the call before the breaker, with
+// no connection made; twenty such calls leave the breaker closed, the
+// source's calls of everyone else untouched.
+func TestUnsendableHeaderIsNotASourceFailure(t *testing.T) {
+	svc := startService(t, sources.OrdersSource)
+	c := newClient(t, svc, nil, sources.ClientConfig{Breaker: breakerConfig, Timeout: time.Second})
+	for _, bad := range []string{"c1\r\nX-Admin: 1", "c1\x00", "c1\x7f"} {
+		ctx := sources.WithMeta(context.Background(), sources.Meta{UserID: bad, Scopes: []string{"orders:read"}})
+		for i := range 25 {
+			_, err := c.src.Orders.ByID(ctx, "o1")
+			if !errors.Is(err, sources.ErrBadRequest) {
+				t.Fatalf("%q, call %d: got %v, want ErrBadRequest", bad, i, err)
+			}
+			if _, isSource := sources.AsError(err); isSource {
+				t.Fatalf("%q: got a source error %v, want none", bad, err)
+			}
+		}
+	}
+	if got := c.src.Breakers()[sources.OrdersSource]; got != sources.BreakerClosed {
+		t.Errorf("breaker: got %s, want closed", got)
+	}
+	if got := svc.Calls(); got != 0 {
+		t.Errorf("calls at the service: got %d, want 0", got)
+	}
+	ctx := sources.WithMeta(context.Background(), sources.Meta{UserID: "c1", Scopes: []string{"orders:read"}})
+	if _, err := c.src.Orders.ByID(ctx, "o1"); err != nil {
+		t.Errorf("a good caller after them: %v", err)
+	}
+}

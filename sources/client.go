@@ -3,12 +3,15 @@ package sources
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/gqlbff/gqlbff/caller"
 )
@@ -197,6 +200,21 @@ func (c *client) contextError(endpoint string, ctx context.Context) *Error {
 
 func (c *client) fail(endpoint string, status int, kind, cause error) *Error {
 	return &Error{Source: c.name, Op: endpoint, Status: status, Kind: kind, Err: cause}
+}
+
+// headers builds a call's headers and checks that HTTP can carry every
+// value (RFC 9110: no control character but a tab).
+func (c *client) headers(ctx context.Context) (http.Header, error) {
+	h := http.Header{}
+	c.setHeaders(ctx, h)
+	for name, values := range h {
+		for _, v := range values {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return nil, fmt.Errorf("the %s header holds a value HTTP cannot carry", name)
+			}
+		}
+	}
+	return h, nil
 }
 
 // setHeaders writes the headers of the REST contract from the request's
