@@ -10,6 +10,7 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/sources"
 	"github.com/gqlbff/gqlbff/sources/demo"
 )
@@ -158,7 +159,7 @@ func TestUnsendableHeaderIsNotASourceFailure(t *testing.T) {
 	svc := startService(t, sources.OrdersSource)
 	c := newClient(t, svc, nil, sources.ClientConfig{Breaker: breakerConfig, Timeout: time.Second})
 	for _, bad := range []string{"c1\r\nX-Admin: 1", "c1\x00", "c1\x7f"} {
-		ctx := sources.WithMeta(context.Background(), sources.Meta{UserID: bad, Scopes: []string{"orders:read"}})
+		ctx := caller.With(context.Background(), caller.Caller{Subject: bad, Scopes: []string{"orders:read"}})
 		for i := range 25 {
 			_, err := c.src.Orders.ByID(ctx, "o1")
 			if !errors.Is(err, sources.ErrBadRequest) {
@@ -175,7 +176,7 @@ func TestUnsendableHeaderIsNotASourceFailure(t *testing.T) {
 	if got := svc.Calls(); got != 0 {
 		t.Errorf("calls at the service: got %d, want 0", got)
 	}
-	ctx := sources.WithMeta(context.Background(), sources.Meta{UserID: "c1", Scopes: []string{"orders:read"}})
+	ctx := caller.With(context.Background(), caller.Caller{Subject: "c1", Scopes: []string{"orders:read"}})
 	if _, err := c.src.Orders.ByID(ctx, "o1"); err != nil {
 		t.Errorf("a good caller after them: %v", err)
 	}
