@@ -2,13 +2,14 @@ package sources
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"syscall"
 	"time"
+
+	json "github.com/segmentio/encoding/json"
 )
 
 // Outcome is how one attempt of a source call ended; the metrics count
