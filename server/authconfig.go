@@ -48,7 +48,7 @@ func (c Config) validatePolicy() []error {
 	errs = append(errs, under("jwt", c.JWT.Validate())...)
 	errs = append(errs, under("identity", c.Identity.Validate())...)
 	if p, ok := c.Profiles.Profile(c.Profiles.Default); ok && !p.AllowAnonymous && !c.JWT.HasKey() {
-		bad("jwt", "no key (jwt.secret, jwt.keys or jwt.jwksURL) and profiles.%s.allowAnonymous is false: no caller could run an operation", c.Profiles.Default)
+		bad("jwt", "no key and profiles.%s.allowAnonymous is false, so no caller could run an operation: set jwt.secret (GQLBFF_JWT_SECRET), jwt.keys or jwt.jwksURL (GQLBFF_JWKS_URL)", c.Profiles.Default)
 	}
 	if c.Identity.TTL < c.HTTP.RequestTimeout {
 		bad("identity.ttl", "must be at least http.requestTimeout (%s), so a token outlives its request; got %s", c.HTTP.RequestTimeout, c.Identity.TTL)

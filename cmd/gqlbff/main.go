@@ -6,6 +6,8 @@
 //	gqlbff subgraph-sdl                 print the Federation v2 subgraph SDL
 //	gqlbff persist [-o FILE] FILE…      write a trusted-documents manifest
 //	gqlbff check-manifest MANIFEST      check a manifest against the schema
+//	gqlbff config validate [FILE]       check a configuration, every problem at once
+//	gqlbff config schema                print the configuration's JSON Schema
 package main
 
 import (
@@ -46,6 +48,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return printSubgraphSDL(args[1:], stdout)
 		case "persist":
 			return runPersist(ctx, args[1:], stdout, stderr)
+		case "config":
+			return runConfig(ctx, args[1:], getenv, stdout, stderr)
 		case "check-manifest":
 			return runCheckManifest(ctx, args[1:], stdout, stderr)
 		case "serve":
