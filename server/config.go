@@ -321,7 +321,11 @@ func structureDefaults(p ProfileConfig) ProfileConfig {
 // values (Validate), each a *config.Error at its key; a key whose value
 // could not be read keeps its default and is not validated again. The
 // Config read so far comes back with the error.
-func LoadConfig(path string, getenv func(string) string) (Config, error) {
+func LoadConfig(path string, getenv func(string) string, opts ...LoadOption) (Config, error) {
+	var o loadOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var file []byte
 	if path != "" {
 		b, err := os.ReadFile(path)
@@ -342,8 +346,9 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		return cfg, errors.Join(errs...)
 	}
 	cfg, readErr := load(Default())
-	if cfg.Demo {
+	if cfg.Demo || o.demo {
 		cfg, readErr = load(demoDefaults())
+		cfg.Demo = true
 		if cfg.JWT.Secret == "" && cfg.JWT.JWKSURL == "" && len(cfg.JWT.Keys) == 0 {
 			cfg.JWT.Secret = DemoJWTSecret
 		}
@@ -366,6 +371,15 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	}
 	return cfg, errors.Join(errs...)
 }
+
+// LoadOption changes how LoadConfig loads.
+type LoadOption func(*loadOptions)
+
+type loadOptions struct{ demo bool }
+
+// WithDemo turns demo mode on, whatever the file and the environment say
+// of demo: the --demo flag.
+func WithDemo() LoadOption { return func(o *loadOptions) { o.demo = true } }
 
 // joined lists the errors err joins; err alone when it joins none.
 func joined(err error) []error {

@@ -28,7 +28,6 @@ import (
 	"github.com/gqlbff/gqlbff/resolvers"
 	"github.com/gqlbff/gqlbff/server/playground"
 	"github.com/gqlbff/gqlbff/sources"
-	"github.com/gqlbff/gqlbff/sources/demo"
 )
 
 // Deps are what a handler needs besides its configuration.
@@ -331,6 +330,8 @@ type Addrs struct {
 // Run serves cfg until ctx is done, then shuts down gracefully: in-flight
 // requests finish (up to the shutdown timeout) while new ones are refused.
 // ready, if not nil, is called with the listening address once it serves.
+// Run starts no source: in demo mode the caller starts the demo services
+// and sets the sources' URLs (cmd/gqlbff does).
 func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr string)) error {
 	return RunAddrs(ctx, cfg, log, func(a Addrs) {
 		if ready != nil {
@@ -343,13 +344,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(addr stri
 func RunAddrs(ctx context.Context, cfg Config, log *slog.Logger, ready func(Addrs)) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Demo {
-		svcs, err := startDemo(&cfg)
-		if err != nil {
-			return err
-		}
-		defer svcs.Close()
 	}
 	tp, shutdownTracing, err := NewTracerProvider(ctx, cfg.Tracing)
 	if err != nil {
@@ -455,28 +449,6 @@ func NewSources(cfg Config) *sources.Sources {
 		MaxBatch:  cfg.Sources.MaxBatch,
 		BatchWait: cfg.Sources.BatchWait,
 	})
-}
-
-// startDemo starts the demo services on loopback and points every source
-// without a URL at them.
-func startDemo(cfg *Config) (*demo.Services, error) {
-	svcs, err := demo.Start(demo.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("demo sources: %w", err)
-	}
-	for _, s := range []struct {
-		url *string
-		svc *demo.Service
-	}{
-		{&cfg.Sources.Orders.URL, svcs.Orders},
-		{&cfg.Sources.Customers.URL, svcs.Customers},
-		{&cfg.Sources.Analytics.URL, svcs.Analytics},
-	} {
-		if *s.url == "" {
-			*s.url = s.svc.URL()
-		}
-	}
-	return svcs, nil
 }
 
 // DevScopes are every read scope of the schema's default policy.

@@ -20,18 +20,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	env := getenv
+	var opts []server.LoadOption
 	if *demoMode {
-		env = func(k string) string {
-			if k == "GQLBFF_DEMO" {
-				return "true"
-			}
-			return getenv(k)
-		}
+		opts = append(opts, server.WithDemo())
 	}
-	cfg, err := server.LoadConfig(*configPath, env)
+	cfg, err := server.LoadConfig(*configPath, getenv, opts...)
 	if err != nil {
 		return err
+	}
+	if cfg.Demo {
+		svcs, err := startDemo(&cfg)
+		if err != nil {
+			return err
+		}
+		defer svcs.Close()
 	}
 	log := newLogger(stderr, cfg.Log.Format, cfg.Log.Level)
 	return server.Run(ctx, cfg, log, func(addr string) {

@@ -26,12 +26,11 @@ func runToken(_ context.Context, args []string, getenv func(string) string, stdo
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := server.LoadConfig(*configPath, func(k string) string {
-		if k == "GQLBFF_DEMO" && getenv("GQLBFF_JWT_SECRET") == "" {
-			return "true" // no key configured: the demo key
-		}
-		return getenv(k)
-	})
+	var opts []server.LoadOption
+	if getenv("GQLBFF_JWT_SECRET") == "" {
+		opts = append(opts, server.WithDemo()) // no key configured: the demo key
+	}
+	cfg, err := server.LoadConfig(*configPath, getenv, opts...)
 	if err != nil {
 		return err
 	}
