@@ -48,6 +48,7 @@ web/browser-test/node_modules/.package-lock.json: web/browser-test/package-lock.
 ## test: every test, with the race detector, in random order
 test: check-generate vet check-manifest test-deps
 	$(GO) test -race -shuffle=on -count=1 -timeout 8m $(PKGS)
+	$(GO) test -run '^$$' -fuzz '^FuzzEngineMatchesGqlgen$$' -fuzztime 5s ./engine
 
 ## test-deps: what the tests need beyond Go: a redis-server binary
 test-deps:

@@ -36,14 +36,15 @@ type Options struct {
 }
 
 // LevelPrefetcher is what a resolver root may implement to hear of a whole
-// level at once: before the engine calls a resolver field on each of its
-// parents, it hands all of them over, so that the keys they will load go
-// to the loaders as one batch without waiting for a batch window. ctx
-// carries the field's graphql.FieldContext (its name, coerced arguments
-// and selection); parents are the model values (*model.Order, …) of the
-// instances whose authorization passed.
+// level at once: before the engine makes the resolver calls of one level,
+// it hands every one of them over, so that the keys they will load go to
+// the loaders as one batch, without waiting for a batch window. ctxs[i]
+// carries the call's graphql.FieldContext (its type, field, coerced
+// arguments and selection) and parents[i] is its parent's model value
+// (*model.Order, …; nil on Query). Only calls whose authorization passed
+// are handed over.
 type LevelPrefetcher interface {
-	PrefetchLevel(ctx context.Context, parents []any)
+	PrefetchLevel(ctxs []context.Context, parents []any)
 }
 
 // Engine compiles and runs plans over one schema and one resolver root.

@@ -186,29 +186,54 @@ func (r *run) expand(n *node, i int32, v any) {
 // group is the calls of one step in one level.
 type group struct {
 	st       *step
-	tasks    []task
+	ss       *stepState
+	tasks    []task // the calls to make: authorization passed
 	failures []failure
 	actual   int64
 }
 
-// level makes every resolver call of one level: one group per step, the
-// groups side by side (a goroutine per step past the first, never per
-// item), each group's parents handed to the prefetcher at once. Then the
-// results are expanded, which queues the next level.
+// level makes every resolver call of one level. First, in this goroutine,
+// each step's arguments are coerced and each call's authorization run;
+// then every call that may go ahead is handed to the prefetcher at once;
+// then the calls are made, one group per step, the groups side by side (a
+// goroutine per step past the first, never per item). Last the results
+// are expanded, which queues the next level.
 func (r *run) level(tasks []task) {
 	var groups []*group
 	for i := range r.groupOf {
 		r.groupOf[i] = -1
 	}
+	var (
+		ctxs    []context.Context
+		parents []any
+	)
 	for _, t := range tasks {
 		st := t.n.sel.steps[t.i]
 		g := r.groupOf[st.id]
 		if g < 0 {
 			g = int32(len(groups))
 			r.groupOf[st.id] = g
-			groups = append(groups, &group{st: st})
+			groups = append(groups, &group{st: st, ss: r.state(st, t.n.sel.typeName)})
 		}
-		groups[g].tasks = append(groups[g].tasks, t)
+		gr := groups[g]
+		if gr.ss.err != nil {
+			t.n.slots[t.i].err = true
+			r.failures = append(r.failures, failure{n: t.n, st: st, args: true, raw: gr.ss.raw})
+			continue
+		}
+		if err, p := r.authorize(gr.ss.ctx, st, t.n.obj); err != nil || p != nil {
+			t.n.slots[t.i].err = true
+			r.failures = append(r.failures, failure{n: t.n, st: st, err: err, panic: p})
+			continue
+		}
+		gr.tasks = append(gr.tasks, t)
+		if r.e.pre != nil {
+			ctxs = append(ctxs, gr.ss.ctx)
+			parents = append(parents, t.n.obj)
+		}
+	}
+	if len(ctxs) > 0 {
+		r.prefetch(ctxs, parents)
 	}
 	if len(groups) == 1 {
 		r.runGroup(groups[0])
@@ -256,32 +281,8 @@ func (r *run) state(st *step, parentType string) *stepState {
 func allow(context.Context) (any, error) { return nil, nil }
 
 func (r *run) runGroup(g *group) {
-	st := g.st
-	ss := r.state(st, g.tasks[0].n.sel.typeName)
-	if ss.err != nil {
-		for _, t := range g.tasks {
-			t.n.slots[t.i].err = true
-			g.failures = append(g.failures, failure{n: t.n, st: st, args: true, raw: ss.raw})
-		}
-		return
-	}
-	allowed := g.tasks[:0:0]
-	var parents []any
+	st, ss := g.st, g.ss
 	for _, t := range g.tasks {
-		if err, p := r.authorize(ss.ctx, st, t.n.obj); err != nil || p != nil {
-			t.n.slots[t.i].err = true
-			g.failures = append(g.failures, failure{n: t.n, st: st, err: err, panic: p})
-			continue
-		}
-		allowed = append(allowed, t)
-		if r.e.pre != nil && t.n.obj != nil {
-			parents = append(parents, t.n.obj)
-		}
-	}
-	if len(parents) > 0 {
-		r.prefetch(ss.ctx, parents)
-	}
-	for _, t := range allowed {
 		s := &t.n.slots[t.i]
 		v, err, p := r.call(ss.ctx, st, t.n.obj, ss.args)
 		if err != nil || p != nil {
@@ -297,9 +298,9 @@ func (r *run) runGroup(g *group) {
 	}
 }
 
-func (r *run) prefetch(ctx context.Context, parents []any) {
+func (r *run) prefetch(ctxs []context.Context, parents []any) {
 	defer func() { _ = recover() }() // a failed prefetch leaves the loads to the resolvers
-	r.e.pre.PrefetchLevel(ctx, parents)
+	r.e.pre.PrefetchLevel(ctxs, parents)
 }
 
 // authorize runs the field's authorization directives as gqlgen's

@@ -3,10 +3,12 @@ package resolvers
 import (
 	"context"
 	"encoding/json"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/gqlbff/gqlbff/graph/model"
 	"github.com/gqlbff/gqlbff/sources"
 )
 
@@ -93,5 +95,93 @@ func intArg(v any) (int, bool) {
 		return int(n), n == float64(int(n))
 	default:
 		return 0, false
+	}
+}
+
+// PrefetchLevel implements the plan engine's level prefetch: before the
+// engine calls the resolver fields of one level, it hands over every call
+// (the field context in ctxs[i], the parent in parents[i]), so that all
+// their lookups, and those of the customers' stats and orders they select,
+// go to the loaders at once, one batch per loader, whatever the aliases
+// and however deep the level. Lookups a list's lookahead already queued
+// are found in the cache and not made again.
+func (r *Resolver) PrefetchLevel(ctxs []context.Context, parents []any) {
+	if len(ctxs) == 0 {
+		return
+	}
+	acc := levelKeys{ordersOf: map[int][]string{}}
+	for i, ctx := range ctxs {
+		fc := graphql.GetFieldContext(ctx)
+		if fc == nil || fc.Field.Field == nil {
+			continue
+		}
+		switch fc.Object + "." + fc.Field.Name {
+		case "Query.order":
+			if id, ok := fc.Args["id"].(string); ok {
+				acc.orders = append(acc.orders, id)
+			}
+		case "Query.customer":
+			if id, ok := fc.Args["id"].(string); ok {
+				acc.customersWith(ctx, r, fc.Field.Selections, []string{id})
+			}
+		case "Order.customer":
+			if o, ok := parents[i].(*model.Order); ok {
+				acc.customersWith(ctx, r, fc.Field.Selections, []string{o.CustomerID})
+			}
+		case "Customer.stats":
+			if c, ok := parents[i].(*model.Customer); ok {
+				acc.stats = append(acc.stats, c.ID)
+			}
+		case "Customer.orders":
+			first, _ := fc.Args["first"].(*int)
+			if n, err := pageSize(first, 10); err == nil && n > 0 {
+				if c, ok := parents[i].(*model.Customer); ok {
+					acc.ordersOf[n] = append(acc.ordersOf[n], c.ID)
+				}
+			}
+		}
+	}
+	acc.start(ctxs[0])
+}
+
+// levelKeys gathers the keys of one level, by loader.
+type levelKeys struct {
+	orders, customers, stats []string
+	ordersOf                 map[int][]string // by page size
+}
+
+// customersWith queues customers and what the selection on them loads.
+func (a *levelKeys) customersWith(ctx context.Context, r *Resolver, set ast.SelectionSet, ids []string) {
+	a.customers = append(a.customers, ids...)
+	if len(r.childFields(ctx, set, "Customer", "stats")) > 0 {
+		a.stats = append(a.stats, ids...)
+	}
+	vars := graphql.GetOperationContext(ctx).Variables
+	for _, f := range r.childFields(ctx, set, "Customer", "orders") {
+		first, ok := intArg(f.ArgumentMap(vars)["first"])
+		if ok && first > 0 && first <= MaxPage {
+			a.ordersOf[first] = append(a.ordersOf[first], ids...)
+		}
+	}
+}
+
+func (a *levelKeys) start(ctx context.Context) {
+	p := sources.For(ctx).Prefetch()
+	if len(a.orders) > 0 {
+		p.Orders(ctx, a.orders)
+	}
+	if len(a.customers) > 0 {
+		p.Customers(ctx, a.customers)
+	}
+	if len(a.stats) > 0 {
+		p.Stats(ctx, a.stats)
+	}
+	sizes := make([]int, 0, len(a.ordersOf))
+	for n := range a.ordersOf {
+		sizes = append(sizes, n)
+	}
+	slices.Sort(sizes)
+	for _, n := range sizes {
+		p.OrdersOf(ctx, a.ordersOf[n], n)
 	}
 }

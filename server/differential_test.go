@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gqlbff/gqlbff/internal/testkit"
 	"github.com/gqlbff/gqlbff/server"
 	"github.com/gqlbff/gqlbff/sources/demo"
 )
@@ -228,7 +229,7 @@ func TestExecutorsAgreeOnGeneratedDocuments(t *testing.T) {
 		f := faults[rng.IntN(len(faults))]
 		tw.svcs.Reset()
 		f.set(tw.svcs)
-		q, vars := generateDocument(rng)
+		q, vars := testkit.GenerateDocument(rng)
 		if !tw.same(diffCase{name: fmt.Sprintf("doc %d (%s)", i, f.name), query: q, vars: vars, token: scopeSets[rng.IntN(len(scopeSets))]}) {
 			break
 		}

@@ -158,6 +158,9 @@ func (l *Loaders) Prefetch() Prefetch { return Prefetch{l} }
 // Customers starts the customer lookups of ids.
 func (p Prefetch) Customers(ctx context.Context, ids []string) { p.l.customer.prefetch(ctx, ids) }
 
+// Orders starts the order lookups of ids.
+func (p Prefetch) Orders(ctx context.Context, ids []string) { p.l.order.prefetch(ctx, ids) }
+
 // Stats starts the stats lookups of customers.
 func (p Prefetch) Stats(ctx context.Context, customerIDs []string) {
 	p.l.stats.prefetch(ctx, customerIDs)

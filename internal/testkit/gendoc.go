@@ -1,4 +1,4 @@
-package server_test
+package testkit
 
 import (
 	"fmt"
@@ -6,12 +6,12 @@ import (
 	"strings"
 )
 
-// generateDocument writes a random query over gqlbff's schema with the
+// GenerateDocument writes a random query over gqlbff's schema with the
 // variables to send: fragments (named and inline), aliases, repeated
 // fields to merge, @skip/@include on literals and variables, arguments as
 // literals and as variables with and without defaults, valid and invalid
 // values, and __typename.
-func generateDocument(rng *rand.Rand) (string, map[string]any) {
+func GenerateDocument(rng *rand.Rand) (string, map[string]any) {
 	g := &docGen{rng: rng, vars: map[string]any{}, args: map[string]string{}}
 	body := g.selection("Query", 0)
 	var b strings.Builder
