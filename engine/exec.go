@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // node is one object of the answer: its model value and, per step of its
@@ -65,10 +66,35 @@ type run struct {
 
 // stepState is what a step needs once per request.
 type stepState struct {
-	ctx  context.Context // with the step's field context
+	ctx  context.Context // with the step's field context and site
+	site *site
 	args map[string]any
 	raw  map[string]any
 	err  error
+}
+
+// site is the node whose field a step's resolver is resolving right now:
+// a step runs in one group, its calls one after another, so one site per
+// step and request follows them. Path reads it.
+type site struct {
+	r  *run
+	st *step
+	n  *node
+}
+
+type siteKey struct{}
+
+// Path answers the response path of the field whose resolver runs with
+// ctx under a plan, list indexes included (as gqlgen's field context
+// would say it), and false outside of a plan's resolver call. It is built
+// on demand: for what a resolver reports about itself (a stale record),
+// not for every call.
+func Path(ctx context.Context) (ast.Path, bool) {
+	s, _ := ctx.Value(siteKey{}).(*site)
+	if s == nil || s.n == nil {
+		return nil, false
+	}
+	return graphql.GetFieldContext(s.r.fieldCtx(s.r.nodeCtx(s.n), s.n, s.st)).Path(), true
 }
 
 // Execute runs plan p for the operation of oc and answers the data's JSON.
@@ -272,7 +298,8 @@ func (r *run) state(st *step, parentType string) *stepState {
 	}
 	ss.args = args
 	fc := &graphql.FieldContext{Object: parentType, Field: st.field, Args: args, IsMethod: true, IsResolver: true}
-	ss.ctx = graphql.WithFieldContext(r.ctx, fc)
+	ss.site = &site{r: r, st: st}
+	ss.ctx = context.WithValue(graphql.WithFieldContext(r.ctx, fc), siteKey{}, ss.site)
 	return ss
 }
 
@@ -284,6 +311,7 @@ func (r *run) runGroup(g *group) {
 	st, ss := g.st, g.ss
 	for _, t := range g.tasks {
 		s := &t.n.slots[t.i]
+		ss.site.n = t.n
 		v, err, p := r.call(ss.ctx, st, t.n.obj, ss.args)
 		if err != nil || p != nil {
 			s.err = true

@@ -414,6 +414,7 @@ func (c Config) Validate() error {
 		bad("listen", "want host:port, got %q", c.Listen)
 	}
 	errs = append(errs, c.Sources.validate(c.Demo)...)
+	errs = append(errs, c.validateCache()...)
 	if d := c.Debug.Listen; d != "" {
 		if _, _, err := net.SplitHostPort(d); err != nil {
 			bad("debug.listen", "want host:port or empty (off), got %q", d)

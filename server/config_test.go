@@ -285,6 +285,12 @@ func otherValue(t *testing.T, key string, v reflect.Value) (any, string) {
 			n = int(v.Elem().Int()) + 7
 		}
 		return &n, strconv.Itoa(n)
+	case v.Type() == reflect.TypeFor[*time.Duration]():
+		d := 3 * time.Second
+		if !v.IsNil() {
+			d = v.Elem().Interface().(time.Duration) + 7*time.Second
+		}
+		return &d, d.String()
 	case v.Type() == reflect.TypeFor[[]auth.KeyConfig]():
 		return []auth.KeyConfig{{File: "k.pem", Alg: "RS256", KID: "k1"}}, `[{"file": "k.pem", "alg": "RS256", "kid": "k1"}]`
 	}

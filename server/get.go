@@ -49,7 +49,7 @@ func writeCacheable(ctx context.Context, w http.ResponseWriter, r *http.Request,
 	h := w.Header()
 	// The answer depends on the caller and on the media type asked for.
 	h.Add("Vary", "Authorization, Accept")
-	if len(resp.Errors) > 0 {
+	if len(resp.Errors) > 0 || resp.Extensions[staleKey] != nil {
 		h.Set("Cache-Control", "no-store")
 		writeResponse(ctx, w, http.StatusOK, resp)
 		return

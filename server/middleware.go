@@ -81,6 +81,7 @@ func withLoaders(src *sources.Sources) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := sources.WithLoaders(r.Context(), src.NewLoaders())
+			ctx, _ = withStaleCollector(ctx)
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}

@@ -440,9 +440,16 @@ func RunAddrs(ctx context.Context, cfg Config, log *slog.Logger, ready func(Addr
 	return nil
 }
 
-// NewSources returns the source clients cfg describes.
+// NewSources returns the source clients cfg describes, with their record
+// cache when one is configured. cfg must be valid (Validate): the cache's
+// settings are checked there, so opening it cannot fail here.
 func NewSources(cfg Config) *sources.Sources {
+	store, err := openCache(cfg)
+	if err != nil {
+		panic("server: NewSources with a configuration Validate refuses: " + err.Error())
+	}
 	return sources.New(sources.Config{
+		Cache:     store,
 		Orders:    cfg.Sources.client(sources.OrdersSource, cfg.Sources.Orders),
 		Customers: cfg.Sources.client(sources.CustomersSource, cfg.Sources.Customers),
 		Analytics: cfg.Sources.client(sources.AnalyticsSource, cfg.Sources.Analytics),

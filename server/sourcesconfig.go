@@ -41,6 +41,8 @@ type SourcesConfig struct {
 	Coalesce bool `yaml:"coalesce" env:"SOURCE_COALESCE"`
 	// Breaker is the circuit breaker of each source.
 	Breaker BreakerConfig `yaml:"breaker" env:"SOURCE_BREAKER"`
+	// Cache caches the sources' records (cacheconfig.go).
+	Cache SourcesCacheConfig `yaml:"cache" env:"SOURCE_CACHE"`
 }
 
 // SourceConfig configures one REST service. Zero resilience settings take
@@ -61,6 +63,8 @@ type SourceConfig struct {
 	MaxInFlight int `yaml:"maxInFlight" env:"MAX_IN_FLIGHT"`
 	// Breaker overrides sources.breaker, field by field.
 	Breaker BreakerConfig `yaml:"breaker" env:"BREAKER"`
+	// Cache overrides sources.cache (cacheconfig.go).
+	Cache SourceCacheConfig `yaml:"cache" env:"CACHE"`
 }
 
 // BreakerConfig configures a circuit breaker (HARDENING.md defaults).
@@ -108,6 +112,7 @@ func (c SourcesConfig) client(name string, s SourceConfig) sources.ClientConfig 
 		InFlightWait:         c.InFlightWait,
 		Coalesce:             c.Coalesce,
 		Breaker:              sources.BreakerConfig(c.Breaker),
+		Cache:                c.cachePolicy(name),
 	}
 	if s.SendIdentity {
 		cc.Headers = identityHeader(name)

@@ -115,6 +115,7 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		// The client went away; nobody reads an answer.
 		return
 	}
+	addStale(ctx, w.Header(), resp)
 	if r.Method == http.MethodGet {
 		writeCacheable(ctx, w, r, resp, t.cacheMaxAge)
 		return

@@ -149,7 +149,7 @@ func (c *client) roundTrip(ctx context.Context, cl call, h http.Header, decode d
 	if err != nil {
 		return attemptResult{err: c.fail(cl.endpoint, resp.StatusCode, ErrBadResponse, err), status: resp.StatusCode, outcome: OutcomeBadResponse}
 	}
-	return attemptResult{value: v, status: resp.StatusCode, outcome: OutcomeOK}
+	return attemptResult{value: answer{value: v, dir: parseCacheControl(resp.Header.Values("Cache-Control"))}, status: resp.StatusCode, outcome: OutcomeOK}
 }
 
 // transportFailure classifies a call that got no (whole) answer: the

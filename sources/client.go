@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/gqlbff/gqlbff/caller"
+	"github.com/gqlbff/gqlbff/sources/cache"
 )
 
 // Defaults of ClientConfig (HARDENING.md).
@@ -61,6 +62,9 @@ type ClientConfig struct {
 	Coalesce bool
 	// Transport is the round tripper to use; nil means a tuned default.
 	Transport http.RoundTripper
+	// Cache is how the source's records are cached in Config.Cache; a zero
+	// TTL leaves them uncached.
+	Cache cache.Policy
 }
 
 // client speaks JSON over HTTP to one source and turns every failure into an
@@ -75,6 +79,10 @@ type client struct {
 	breaker *breaker
 	slots   bulkhead
 	flights flightGroup
+	// cache is the source's record cache, nil when off; fills are its
+	// refreshes in flight.
+	cache *cache.Bucket
+	fills fillGroup
 }
 
 func newClient(name string, cfg ClientConfig, obs *observerRef) *client {
@@ -146,17 +154,30 @@ type call struct {
 // fetch calls GET path?query on c and decodes the JSON answer into a T.
 // Coalesced callers share the decoded T: answers are read-only.
 func fetch[T any](ctx context.Context, c *client, endpoint, path string, query url.Values, ids int) (T, error) {
-	u := c.base + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
+	v, _, err := fetchDirected[T](ctx, c, endpoint, c.url(path, query), ids)
+	return v, err
+}
+
+// fetchDirected is fetch of a whole URL that also answers what the
+// source's Cache-Control said of the answer.
+func fetchDirected[T any](ctx context.Context, c *client, endpoint, u string, ids int) (T, directive, error) {
 	cl := call{endpoint: endpoint, url: u, ids: ids}
 	v, err := c.do(ctx, cl, decodeAs[T])
 	if err != nil {
 		var zero T
-		return zero, err
+		return zero, directive{}, err
 	}
-	return v.(T), nil
+	a := v.(answer)
+	return a.value.(T), a.dir, nil
+}
+
+// url is the URL of path?query on c.
+func (c *client) url(path string, query url.Values) string {
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	return u
 }
 
 // do runs a call, sharing it with identical calls in flight when the

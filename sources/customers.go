@@ -21,6 +21,11 @@ func (s *Customers) ByID(ctx context.Context, id string) (Customer, error) {
 
 // ByIDs answers the customers that exist among ids, in no particular order.
 func (s *Customers) ByIDs(ctx context.Context, ids []string) ([]Customer, error) {
-	out, err := fetch[Page[Customer]](ctx, s.c, "customers.byIDs", "/customers", url.Values{"ids": {strings.Join(ids, ",")}}, len(ids))
-	return out.Items, err
+	items, _, err := s.byIDs(ctx, ids)
+	return items, err
+}
+
+func (s *Customers) byIDs(ctx context.Context, ids []string) ([]Customer, directive, error) {
+	out, d, err := fetchDirected[Page[Customer]](ctx, s.c, "customers.byIDs", s.c.url("/customers", url.Values{"ids": {strings.Join(ids, ",")}}), len(ids))
+	return out.Items, d, err
 }

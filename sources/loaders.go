@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -99,12 +100,14 @@ func (l *Loaders) Sources() *Sources { return l.src }
 
 // Order answers one order by id; ErrNotFound when it does not exist.
 func (l *Loaders) Order(ctx context.Context, id string) (Order, error) {
-	return l.order.Load(ctx, id)()
+	v, err := l.order.Load(ctx, id)()
+	return settle(ctx, v, err)
 }
 
 // Customer answers one customer by id; ErrNotFound when it does not exist.
 func (l *Loaders) Customer(ctx context.Context, id string) (Customer, error) {
-	return l.customer.Load(ctx, id)()
+	v, err := l.customer.Load(ctx, id)()
+	return settle(ctx, v, err)
 }
 
 // Customers answers customers by id, one result and one error per id, in
@@ -131,7 +134,8 @@ func loadAll[V any](ctx context.Context, ld *loader[V], keys []string) ([]V, []e
 	out := make([]V, len(keys))
 	errs := make([]error, len(keys))
 	for i, th := range thunks {
-		out[i], errs[i] = th()
+		v, err := th()
+		out[i], errs[i] = settle(ctx, v, err)
 	}
 	return out, errs
 }
@@ -139,12 +143,14 @@ func loadAll[V any](ctx context.Context, ld *loader[V], keys []string) ([]V, []e
 // Stats answers a customer's analytics; ErrNotFound when the service does
 // not know the customer.
 func (l *Loaders) Stats(ctx context.Context, customerID string) (CustomerStats, error) {
-	return l.stats.Load(ctx, customerID)()
+	v, err := l.stats.Load(ctx, customerID)()
+	return settle(ctx, v, err)
 }
 
 // OrdersOf answers up to n newest orders of a customer, newest first.
 func (l *Loaders) OrdersOf(ctx context.Context, customerID string, n int) ([]Order, error) {
-	return l.ordersOfLoader(n).Load(ctx, customerID)()
+	v, err := l.ordersOfLoader(n).Load(ctx, customerID)()
+	return settle(ctx, v, err)
 }
 
 // Prefetch starts lookups without waiting for them, so that keys known
@@ -184,23 +190,41 @@ func (l *Loaders) ordersOfLoader(n int) *loader[[]Order] {
 	return ld
 }
 
+// The batch functions look each id up in the record cache first (cached)
+// and call the source for the others only.
+
 func (s *Sources) orderBatch(ctx context.Context, ids []string) []*dataloader.Result[Order] {
-	items, err := s.Orders.ByIDs(ctx, ids)
-	return matchByID(ids, items, err, func(o *Order) string { return o.ID })
+	return cached(ctx, s.Orders.c, "orders.byIDs", "", ids, func(ctx context.Context, ids []string) ([]*dataloader.Result[Order], directive) {
+		items, d, err := s.Orders.byIDs(ctx, ids)
+		return matchByID(ids, items, err, func(o *Order) string { return o.ID }), d
+	})
 }
 
 func (s *Sources) customerBatch(ctx context.Context, ids []string) []*dataloader.Result[Customer] {
-	items, err := s.Customers.ByIDs(ctx, ids)
-	return matchByID(ids, items, err, func(c *Customer) string { return c.ID })
+	return cached(ctx, s.Customers.c, "customers.byIDs", "", ids, func(ctx context.Context, ids []string) ([]*dataloader.Result[Customer], directive) {
+		items, d, err := s.Customers.byIDs(ctx, ids)
+		return matchByID(ids, items, err, func(c *Customer) string { return c.ID }), d
+	})
 }
 
 func (s *Sources) statsBatch(ctx context.Context, ids []string) []*dataloader.Result[CustomerStats] {
-	items, err := s.Analytics.CustomerStats(ctx, ids)
-	return matchByID(ids, items, err, func(c *CustomerStats) string { return c.CustomerID })
+	return cached(ctx, s.Analytics.c, "analytics.customers", "", ids, func(ctx context.Context, ids []string) ([]*dataloader.Result[CustomerStats], directive) {
+		items, d, err := s.Analytics.customerStats(ctx, ids)
+		return matchByID(ids, items, err, func(c *CustomerStats) string { return c.CustomerID }), d
+	})
 }
 
 func (s *Sources) ordersOfBatch(ctx context.Context, ids []string, n int) []*dataloader.Result[[]Order] {
-	items, err := s.Orders.ByCustomers(ctx, ids, n)
+	params := "perCustomer=" + strconv.Itoa(n) + "&customerId="
+	return cached(ctx, s.Orders.c, "orders.byCustomers", params, ids, func(ctx context.Context, ids []string) ([]*dataloader.Result[[]Order], directive) {
+		items, d, err := s.Orders.byCustomers(ctx, ids, n)
+		return ordersByCustomer(ids, items, err, n), d
+	})
+}
+
+// ordersByCustomer answers each customer's n newest orders from a
+// byCustomers answer.
+func ordersByCustomer(ids []string, items []Order, err error, n int) []*dataloader.Result[[]Order] {
 	results := make([]*dataloader.Result[[]Order], len(ids))
 	if err != nil {
 		for i := range results {

@@ -20,22 +20,32 @@ func (o *Orders) ByID(ctx context.Context, id string) (Order, error) {
 
 // ByIDs answers the orders that exist among ids, in no particular order.
 func (o *Orders) ByIDs(ctx context.Context, ids []string) ([]Order, error) {
-	out, err := fetch[Page[Order]](ctx, o.c, "orders.byIDs", "/orders", url.Values{"ids": {strings.Join(ids, ",")}}, len(ids))
-	return out.Items, err
+	items, _, err := o.byIDs(ctx, ids)
+	return items, err
+}
+
+func (o *Orders) byIDs(ctx context.Context, ids []string) ([]Order, directive, error) {
+	out, d, err := fetchDirected[Page[Order]](ctx, o.c, "orders.byIDs", o.c.url("/orders", url.Values{"ids": {strings.Join(ids, ",")}}), len(ids))
+	return out.Items, d, err
 }
 
 // ByCustomers answers up to perCustomer newest orders of each customer.
 func (o *Orders) ByCustomers(ctx context.Context, customerIDs []string, perCustomer int) ([]Order, error) {
+	items, _, err := o.byCustomers(ctx, customerIDs, perCustomer)
+	return items, err
+}
+
+func (o *Orders) byCustomers(ctx context.Context, customerIDs []string, perCustomer int) ([]Order, directive, error) {
 	q := url.Values{
 		"customerIds": {strings.Join(customerIDs, ",")},
 		"perCustomer": {strconv.Itoa(perCustomer)},
 	}
-	out, err := fetch[Page[Order]](ctx, o.c, "orders.byCustomers", "/orders", q, len(customerIDs))
-	return out.Items, err
+	out, d, err := fetchDirected[Page[Order]](ctx, o.c, "orders.byCustomers", o.c.url("/orders", q), len(customerIDs))
+	return out.Items, d, err
 }
 
 // List answers one page of orders, newest first; status and cursor are
-// optional (empty).
+// optional (empty). The page is cached as one entry per parameter set.
 func (o *Orders) List(ctx context.Context, status string, limit int, cursor string) (Page[Order], error) {
 	q := url.Values{"limit": {strconv.Itoa(limit)}}
 	if status != "" {
@@ -44,5 +54,8 @@ func (o *Orders) List(ctx context.Context, status string, limit int, cursor stri
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}
-	return fetch[Page[Order]](ctx, o.c, "orders.list", "/orders", q, 0)
+	u := o.c.url("/orders", q)
+	return cachedOne(ctx, o.c, "orders.list", q.Encode(), func(ctx context.Context) (Page[Order], directive, error) {
+		return fetchDirected[Page[Order]](ctx, o.c, "orders.list", u, 0)
+	})
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/gqlbff/gqlbff/sources/cache"
 )
 
 // Config configures the three sources and their loaders.
@@ -15,6 +17,9 @@ type Config struct {
 	MaxBatch int
 	// BatchWait is how long a loader collects keys before it calls.
 	BatchWait time.Duration
+	// Cache, when set, keeps the records of every source whose Cache
+	// policy has a TTL. Sources.Close closes it.
+	Cache *cache.Store
 }
 
 // Defaults of Config.
@@ -33,6 +38,7 @@ type Sources struct {
 	maxBatch  int
 	batchWait time.Duration
 	obs       *observerRef
+	cache     *cache.Store
 }
 
 // New returns the clients of the three sources.
@@ -44,21 +50,37 @@ func New(cfg Config) *Sources {
 		cfg.BatchWait = DefaultBatchWait
 	}
 	obs := &observerRef{}
-	return &Sources{
+	s := &Sources{
 		Orders:    &Orders{c: newClient(OrdersSource, cfg.Orders, obs)},
 		Customers: &Customers{c: newClient(CustomersSource, cfg.Customers, obs)},
 		Analytics: &Analytics{c: newClient(AnalyticsSource, cfg.Analytics, obs)},
 		maxBatch:  cfg.MaxBatch,
 		batchWait: cfg.BatchWait,
 		obs:       obs,
+		cache:     cfg.Cache,
 	}
+	if cfg.Cache != nil {
+		for _, c := range []*client{s.Orders.c, s.Customers.c, s.Analytics.c} {
+			if c.cfg.Cache.TTL > 0 {
+				c.cache = cfg.Cache.Bucket(c.name, c.cfg.Cache)
+			}
+		}
+	}
+	return s
 }
 
+// Cache returns the record cache, nil when there is none.
+func (s *Sources) Cache() *cache.Store { return s.cache }
+
 // SetObserver makes o the observer of every call, batch and breaker change
-// of s from now on, and tells it the breakers' current states. It is safe
+// of s from now on, and tells it the breakers' current states; when o is a
+// cache.Observer too, it observes the record cache as well. It is safe
 // while s serves; the last observer set wins.
 func (s *Sources) SetObserver(o Observer) {
 	s.obs.set(o)
+	if co, ok := o.(cache.Observer); ok && s.cache != nil {
+		s.cache.SetObserver(co)
+	}
 	for name, st := range s.Breakers() {
 		o.BreakerChanged(name, st)
 	}
@@ -73,16 +95,20 @@ func (s *Sources) Breakers() map[string]BreakerState {
 	}
 }
 
-// Close releases the clients' idle connections.
+// Close releases the clients' idle connections and closes the cache.
 func (s *Sources) Close() {
 	s.Orders.c.close()
 	s.Customers.c.close()
 	s.Analytics.c.close()
+	if s.cache != nil {
+		_ = s.cache.Close()
+	}
 }
 
 // Probe calls each source once, cheaply, and answers each one's error (nil
 // when it answered). The three calls run at once.
 func (s *Sources) Probe(ctx context.Context) map[string]error {
+	ctx = withoutCache(ctx)
 	probes := map[string]func(context.Context) error{
 		OrdersSource: func(ctx context.Context) error {
 			_, err := s.Orders.List(ctx, "", 1, "")

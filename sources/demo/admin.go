@@ -42,6 +42,10 @@ type Faults struct {
 	DropIDs []string `json:"dropIds,omitempty"`
 	// ShuffleAndDuplicate is SetShuffleAndDuplicate's.
 	ShuffleAndDuplicate bool `json:"shuffleAndDuplicate,omitempty"`
+	// PrivateEmails is SetPrivateEmails's.
+	PrivateEmails bool `json:"privateEmails,omitempty"`
+	// CacheControl is SetCacheControl's.
+	CacheControl string `json:"cacheControl,omitempty"`
 }
 
 // Counters are a service's call counters, as GET /_demo/stats answers them.
@@ -78,6 +82,9 @@ func (s *Service) SetFaults(f Faults) error {
 		retryAfter: f.RetryAfter,
 		oversized:  f.Oversized,
 		shuffle:    f.ShuffleAndDuplicate,
+		private:    f.PrivateEmails,
+
+		cacheControl: f.CacheControl,
 	}
 	if !(f.ErrorRate >= 0 && f.ErrorRate <= 1) {
 		errs = append(errs, fmt.Errorf("errorRate: got %v, want 0 to 1", f.ErrorRate))
@@ -114,6 +121,8 @@ func (s *Service) Faults() Faults {
 		RetryAfter:          k.retryAfter,
 		Oversized:           k.oversized,
 		ShuffleAndDuplicate: k.shuffle,
+		PrivateEmails:       k.private,
+		CacheControl:        k.cacheControl,
 	}
 	if k.latency > 0 {
 		f.Latency = k.latency.String()

@@ -1,8 +1,10 @@
 package demo
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gqlbff/gqlbff/sources"
@@ -48,5 +50,60 @@ func TestCustomersByIDs(t *testing.T) {
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) { errorOf(t, get(t, ts, "/customers?"+tt.query), http.StatusBadRequest) })
+	}
+}
+
+func TestPrivateEmails(t *testing.T) {
+	svc, ts := serve(t, sources.CustomersSource, small)
+	c3, _ := small.Customer("c3")
+	call := func(user, scopes string) sources.Customer {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, ts.URL+"/customers?ids=c3", nil)
+		if user != "" {
+			req.Header.Set("X-User-Id", user)
+			req.Header.Set("X-User-Scopes", scopes)
+		}
+		resp, err := newClient(t).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var page sources.Page[sources.Customer]
+		if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || len(page.Items) != 1 {
+			t.Fatalf("decode: %v, %d items", err, len(page.Items))
+		}
+		return page.Items[0]
+	}
+	if got := call("c9", "customers:read"); got.Email != c3.Email {
+		t.Fatalf("knob off: got %q, want the email %q", got.Email, c3.Email)
+	}
+	svc.SetPrivateEmails(true)
+	if !svc.Faults().PrivateEmails {
+		t.Error("Faults does not show the knob")
+	}
+	masked := call("c9", "customers:read").Email
+	if masked == c3.Email || !strings.Contains(masked, "***@") {
+		t.Errorf("another user got email %q, want it masked", masked)
+	}
+	if got := call("", "").Email; got != masked {
+		t.Errorf("an anonymous caller got %q, want %q", got, masked)
+	}
+	if got := call("c3", "customers:read").Email; got != c3.Email {
+		t.Errorf("the owner got %q, want %q", got, c3.Email)
+	}
+	if got := call("c9", "customers:read "+PIIScope).Email; got != c3.Email {
+		t.Errorf("a caller with %s got %q, want %q", PIIScope, got, c3.Email)
+	}
+}
+
+func TestCacheControlKnob(t *testing.T) {
+	svc, ts := serve(t, sources.CustomersSource, small)
+	svc.SetCacheControl("max-age=3")
+	a := get(t, ts, "/customers?ids=c1")
+	if got := a.header.Get("Cache-Control"); got != "max-age=3" {
+		t.Errorf("Cache-Control %q, want max-age=3", got)
+	}
+	if a := get(t, ts, "/customers"); a.header.Get("Cache-Control") != "" {
+		t.Errorf("a %d answer carries Cache-Control %q", a.status, a.header.Get("Cache-Control"))
 	}
 }

@@ -24,6 +24,10 @@ type knobs struct {
 	stall      time.Duration
 	drop       map[string]bool
 	shuffle    bool
+	// private makes the customers service answer an email only to its
+	// owner (X-User-Id) or to a caller with the customers:pii scope.
+	private      bool
+	cacheControl string
 }
 
 // Request is one call a service received.
@@ -93,6 +97,16 @@ func (s *Service) SetDropIDs(ids ...string) {
 // reverse order with the (new) first item repeated at the end, which the
 // contract allows.
 func (s *Service) SetShuffleAndDuplicate(on bool) { s.set(func(k *knobs) { k.shuffle = on }) }
+
+// SetPrivateEmails makes the customers service's answers depend on the
+// caller: a customer's email is masked unless X-User-Id is that customer or
+// X-User-Scopes holds customers:pii. A cache that shares answers between
+// callers it should not shows here.
+func (s *Service) SetPrivateEmails(on bool) { s.set(func(k *knobs) { k.private = on }) }
+
+// SetCacheControl makes every 200 answer carry Cache-Control: v ("" for
+// none), as a source that directs caches would.
+func (s *Service) SetCacheControl(v string) { s.set(func(k *knobs) { k.cacheControl = v }) }
 
 // Reset clears the knobs, the counters and the call log. InFlight is kept.
 func (s *Service) Reset() {

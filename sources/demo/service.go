@@ -123,6 +123,9 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // body, flushes, and waits before sending the rest.
 func (s *Service) write(w http.ResponseWriter, r *http.Request, quit <-chan struct{}, k knobs, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
+	if status == http.StatusOK && k.cacheControl != "" {
+		w.Header().Set("Cache-Control", k.cacheControl)
+	}
 	if k.stall <= 0 {
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(status)

@@ -1,0 +1,127 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/gqlbff/gqlbff/engine"
+	"github.com/gqlbff/gqlbff/sources"
+)
+
+// staleKey is the extensions member that lists the cached records that
+// stood in for failed source calls (DESIGN.md, Caching).
+const staleKey = "stale"
+
+// staleNote is one entry of extensions.stale.
+type staleNote struct {
+	Path       []any  `json:"path"`
+	Source     string `json:"source"`
+	Code       string `json:"code"`
+	AgeSeconds int64  `json:"ageSeconds"`
+}
+
+// staleCollector gathers one request's stale records. Sources tell it
+// through the context, whichever executor runs; the transport writes it
+// into the answer.
+type staleCollector struct {
+	mu    sync.Mutex
+	notes []staleNote
+	seen  map[string]bool
+}
+
+type staleCollectorKey struct{}
+
+// withStaleCollector returns a context whose source lookups report their
+// stale records to a new collector, and the collector.
+func withStaleCollector(ctx context.Context) (context.Context, *staleCollector) {
+	c := &staleCollector{}
+	ctx = context.WithValue(ctx, staleCollectorKey{}, c)
+	return sources.WithStaleRecorder(ctx, c.record), c
+}
+
+func staleCollectorFrom(ctx context.Context) *staleCollector {
+	c, _ := ctx.Value(staleCollectorKey{}).(*staleCollector)
+	return c
+}
+
+// record notes a stale record at the path of the field being resolved:
+// once per path and source, with the oldest age.
+func (c *staleCollector) record(ctx context.Context, s sources.Stale) {
+	path := fieldPath(ctx)
+	code := CodeSourceUnavailable
+	if errors.Is(s.Kind, sources.ErrTimeout) {
+		code = CodeSourceTimeout
+	}
+	n := staleNote{Path: path, Source: s.Source, Code: code, AgeSeconds: int64(s.Age.Seconds())}
+	key := fmt.Sprint(path) + "\x00" + s.Source
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	if c.seen[key] {
+		for i := range c.notes {
+			if fmt.Sprint(c.notes[i].Path)+"\x00"+c.notes[i].Source == key {
+				c.notes[i].AgeSeconds = max(c.notes[i].AgeSeconds, n.AgeSeconds)
+			}
+		}
+		return
+	}
+	c.seen[key] = true
+	c.notes = append(c.notes, n)
+}
+
+// list returns the notes, nil when there are none.
+func (c *staleCollector) list() []staleNote {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.notes)
+}
+
+// fieldPath is the response path of the field whose resolver runs with
+// ctx; empty outside of one.
+func fieldPath(ctx context.Context) []any {
+	p, ok := engine.Path(ctx)
+	if !ok {
+		fc := graphql.GetFieldContext(ctx)
+		if fc == nil {
+			return []any{}
+		}
+		p = fc.Path()
+	}
+	out := make([]any, len(p))
+	for i, el := range p {
+		switch el := el.(type) {
+		case ast.PathIndex:
+			out[i] = int(el)
+		case ast.PathName:
+			out[i] = string(el)
+		}
+	}
+	return out
+}
+
+// addStale writes the request's stale records into the answer, which must
+// then not be stored by any cache: it reports true when there were some.
+func addStale(ctx context.Context, h http.Header, resp *graphql.Response) bool {
+	notes := staleCollectorFrom(ctx).list()
+	if len(notes) == 0 {
+		return false
+	}
+	if resp.Extensions == nil {
+		resp.Extensions = map[string]any{}
+	}
+	resp.Extensions[staleKey] = notes
+	h.Set("Cache-Control", "no-store")
+	return true
+}
