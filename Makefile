@@ -12,7 +12,11 @@ PLAYGROUND_ASSETS := server/playground/assets/playground.js server/playground/as
 PLAYGROUND_SRC    := web/playground/package-lock.json web/playground/build.mjs \
 	web/playground/src/main.js server/playground/static/boot.js
 
-.PHONY: run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean manifest check-manifest test-browser playground-assets bench bench-baseline bench-compare soak
+# The container engine: podman, else docker.
+CONTAINER_ENGINE ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null)
+IMAGE ?= localhost/gqlbff:dev
+
+.PHONY: image test-image test-image-deps run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean manifest check-manifest test-browser playground-assets bench bench-baseline bench-compare soak
 
 ## run: start gqlbff with the built-in demo services, ready to query
 run: playground-assets
@@ -49,6 +53,11 @@ web/browser-test/node_modules/.package-lock.json: web/browser-test/package-lock.
 test: check-generate vet check-manifest test-deps
 	$(GO) test -race -shuffle=on -count=1 -timeout 8m $(PKGS)
 	$(GO) test -run '^$$' -fuzz '^FuzzEngineMatchesGqlgen$$' -fuzztime 5s ./engine
+	cd $(KUBE_DIR) && $(GO) test -shuffle=on -count=1 ./...
+
+# The Kubernetes manifests and their test: a module of their own, so that
+# k8s.io/api and kustomize stay out of gqlbff's dependencies.
+KUBE_DIR := deploy/kubernetes
 
 ## test-deps: what the tests need beyond Go: a redis-server binary
 test-deps:
@@ -58,6 +67,22 @@ test-deps:
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null || \
 		{ echo "could not install redis-server: install it (apt-get install redis-server) and run make test again"; exit 1; }; \
 		$$SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true; }
+
+## image: the container image (Containerfile: FROM scratch, non-root) as $(IMAGE), with podman or docker
+image:
+	@test -n "$(CONTAINER_ENGINE)" || { echo "make image needs podman or docker"; exit 1; }
+	$(CONTAINER_ENGINE) build -f Containerfile -t $(IMAGE) .
+
+## test-image: build the image's runtime stage from a local static binary and run it (installs Debian's podman and runc when missing)
+test-image: test-image-deps playground-assets
+	$(GO) test -count=1 -v ./test/image/
+
+test-image-deps:
+	@command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 || { \
+		echo "installing Debian's podman and runc (test/image builds and runs the image with them)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc >/dev/null || \
+		{ echo "could not install podman: install it (apt-get install podman runc) and run make test-image again"; exit 1; }; }
 
 ## test-federation: gqlbff as a subgraph under a real Apollo Gateway (Node 20+,
 ## npm): installs test/federation's locked packages, then runs its checks
@@ -83,6 +108,7 @@ check-generate: generate
 
 vet:
 	$(GO) vet $(PKGS)
+	cd $(KUBE_DIR) && $(GO) vet ./...
 
 ## manifest: the demo trusted documents (server/demomanifest.json, embedded) from testdata/operations
 manifest:

@@ -49,6 +49,8 @@ func TestMain(m *testing.M) {
 	}
 	binary = filepath.Join(dir, "gqlbff")
 	build := exec.Command("go", "build", "-o", binary, "github.com/gqlbff/gqlbff/cmd/gqlbff")
+	// Static, as in the image (and so sharing test/image's build).
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building gqlbff:", err)
