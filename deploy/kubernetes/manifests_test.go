@@ -118,6 +118,7 @@ func keys(t *testing.T) map[string][]byte {
 	return map[string][]byte{
 		"identity.pem": pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}),
 		"jwt-secret":   []byte("an-hs256-secret-of-at-least-32-bytes-for-the-test"),
+		"admin-key":    []byte("an-admin-key-of-at-least-32-characters"),
 	}
 }
 
@@ -400,6 +401,20 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment, c corev1.Container, cfg
 	if got := port(t, c, intstr.FromString("http")); strconv.Itoa(int(got)) != p {
 		t.Errorf("container port http is %d, gqlbff listens on %s", got, p)
 	}
+	metrics := p
+	if cfg.Admin.Listen != "" {
+		_, ap, err := net.SplitHostPort(cfg.Admin.Listen)
+		if err != nil {
+			t.Fatalf("admin.listen %q: %v", cfg.Admin.Listen, err)
+		}
+		if got := port(t, c, intstr.FromString("admin")); strconv.Itoa(int(got)) != ap {
+			t.Errorf("container port admin is %d, gqlbff's admin listener is on %s", got, ap)
+		}
+		metrics = ap
+	}
+	if got := d.Spec.Template.Annotations["prometheus.io/port"]; got != metrics {
+		t.Errorf("prometheus.io/port %q: /metrics is served on %s", got, metrics)
+	}
 	if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
 		t.Errorf("resources: got %+v, want cpu and memory requests and a memory limit", c.Resources)
 	}
@@ -423,7 +438,13 @@ func checkProbes(t *testing.T, c corev1.Container, cfg server.Config) {
 		"readiness": {c.ReadinessProbe, "/readyz"},
 		"startup":   {c.StartupProbe, "/healthz"},
 	}
-	_, listen, _ := net.SplitHostPort(cfg.Listen)
+	// Probes go to the admin listener when there is one (the Service does
+	// not expose it), else to the public one.
+	serves := cfg.Listen
+	if cfg.Admin.Listen != "" {
+		serves = cfg.Admin.Listen
+	}
+	_, listen, _ := net.SplitHostPort(serves)
 	for name, w := range want {
 		if w.probe == nil || w.probe.HTTPGet == nil {
 			t.Errorf("%s probe: want an HTTP GET of %s", name, w.path)
@@ -439,9 +460,9 @@ func checkProbes(t *testing.T, c corev1.Container, cfg server.Config) {
 }
 
 // drain is how long a terminating pod keeps serving after it is told to
-// go: the preStop sleep, then (when gqlbff has one) its own drain delay.
+// go: a preStop sleep if any, then gqlbff's own drain delay.
 func drain(t *testing.T, c corev1.Container, cfg server.Config) time.Duration {
-	var d time.Duration
+	d := cfg.HTTP.DrainDelay
 	if c.Lifecycle != nil && c.Lifecycle.PreStop != nil {
 		if s := c.Lifecycle.PreStop.Sleep; s != nil {
 			d += time.Duration(s.Seconds) * time.Second
@@ -512,7 +533,9 @@ func checkService(t *testing.T, b built, pod corev1.PodTemplateSpec, c corev1.Co
 		t.Errorf("Service selector %v does not select the pods %v", s.Spec.Selector, pod.Labels)
 	}
 	for _, p := range s.Spec.Ports {
-		port(t, c, p.TargetPort)
+		if port(t, c, p.TargetPort) == port(t, c, intstr.FromString("admin")) {
+			t.Errorf("Service port %s exposes the admin listener", p.Name)
+		}
 	}
 }
 

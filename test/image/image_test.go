@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -200,7 +201,9 @@ func TestImageServesAsNonRootOnAReadOnlyRoot(t *testing.T) {
 		t.Errorf("the container's root filesystem: read-only %q, want true", ro)
 	}
 
-	tok, err := server.MintToken(server.DemoJWTSecret, "c1", server.ProfileWeb, server.DevScopes, time.Minute)
+	jwt := server.Default().JWT
+	jwt.Secret = server.DemoJWTSecret
+	tok, err := auth.MintToken(jwt, "c1", server.ProfileWeb, server.DevScopes, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

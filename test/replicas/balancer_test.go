@@ -7,12 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/gqlbff/gqlbff/server"
 )
 
 // The balancer stands for a Kubernetes Service: it sends each request to
@@ -25,10 +22,9 @@ import (
 const (
 	probeEvery  = 50 * time.Millisecond
 	endpointLag = 150 * time.Millisecond
-	// drainDelay is what the replica waits after SIGTERM, answering /readyz
-	// with 503 while still serving, before it closes its listener: longer
-	// than endpointLag plus a probe. Without the server's drain delay the
-	// same wait is a preStop sleep before SIGTERM.
+	// drainDelay is GQLBFF_HTTP_DRAIN_DELAY: after SIGTERM the replica
+	// answers /readyz with 503 while still serving, then closes its
+	// listener. It outlasts endpointLag plus a probe.
 	drainDelay = 600 * time.Millisecond
 )
 
@@ -111,29 +107,17 @@ func (lb *balancer) served(addr string) int64 { return lb.backend(addr).served.L
 
 // terminate does what Kubernetes does to a pod it deletes: the endpoint
 // goes out of the rotation (after endpointLag) while the process gets
-// SIGTERM, and it waits for the process to exit. The replica is back in
-// the rotation once it is started again and ready.
+// SIGTERM at once (no preStop hook: gqlbff's drain delay covers the lag),
+// and it waits for the process to exit. The replica is back in the
+// rotation once it is started again and ready.
 func (lb *balancer) terminate(r *replica) {
 	lb.t.Helper()
 	b := lb.backend(r.addr)
 	lagged := time.AfterFunc(endpointLag, func() { b.out.Store(true) })
-	if drainEnv() == "" {
-		time.Sleep(drainDelay) // the preStop sleep
-	}
 	r.stop()
 	lagged.Stop()
 	b.ready.Store(false)
 	b.out.Store(false)
-}
-
-// drainEnv is the server's drain delay setting, when it has one.
-func drainEnv() string {
-	for _, v := range server.EnvVars() {
-		if strings.Contains(v.Name, "DRAIN") {
-			return v.Name
-		}
-	}
-	return ""
 }
 
 func (lb *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {

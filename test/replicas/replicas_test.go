@@ -116,9 +116,7 @@ func newCluster(t *testing.T) *cluster {
 		"GQLBFF_LOG_FORMAT=json",
 		"GQLBFF_LOG_LEVEL=warn",
 	}}
-	if name := drainEnv(); name != "" {
-		c.env = append(c.env, name+"="+drainDelay.String())
-	}
+	c.env = append(c.env, "GQLBFF_HTTP_DRAIN_DELAY="+drainDelay.String())
 	return c
 }
 
