@@ -33,6 +33,7 @@ func TestDependenciesPointDown(t *testing.T) {
 		{"auth", []string{mod + "/server", mod + "/sources", mod + "/resolvers", mod + "/graph", mod + "/cmd", "github.com/99designs/gqlgen", "github.com/vektah/gqlparser"}},
 		{"engine", []string{mod + "/resolvers", mod + "/server", mod + "/cmd", mod + "/sources"}},
 		{"server", []string{mod + "/cmd", mod + "/sources/demo"}},
+		{"scalars", []string{mod + "/graph", mod + "/resolvers", mod + "/server", mod + "/cmd", mod + "/sources", mod + "/engine"}},
 	}
 	t.Run("auth is a leaf", func(t *testing.T) {
 		for _, d := range deps(mod + "/auth") {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gqlbff/gqlbff/graph"
 	"github.com/gqlbff/gqlbff/graph/model"
+	"github.com/gqlbff/gqlbff/scalars"
 )
 
 // The bindings: for every field of the public schema, how the plan reads it
@@ -200,7 +201,7 @@ func summaryArgs(ctx context.Context, raw map[string]any) (map[string]any, error
 		if v == nil {
 			return nil, nil
 		}
-		res, err := graphql.UnmarshalTime(v)
+		res, err := scalars.UnmarshalTime(v)
 		return &res, graphql.ErrorOnPath(ctx, err)
 	})
 	if err != nil {

@@ -150,6 +150,13 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 
+// contains reports whether the log holds s.
+func (s *syncBuffer) contains(sub string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Contains(s.b.Bytes(), []byte(sub))
+}
+
 // lines returns the JSON log lines whose msg is msg.
 func (s *syncBuffer) lines(t *testing.T, msg string) []map[string]any {
 	s.mu.Lock()

@@ -157,7 +157,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		es = withPlans(es, costs)
 	}
 	gql := handler.New(es)
-	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge})
+	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge, profiles: ps})
 	if err := configureExecutor(gql, cfg, ps, es, pq, costs, tel, log); err != nil {
 		stop()
 		return nil, err

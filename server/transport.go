@@ -29,6 +29,8 @@ type transport struct {
 	tokenLimit int
 	// cacheMaxAge is the max-age of cacheable GET answers.
 	cacheMaxAge time.Duration
+	// profiles give the caller's limit on operationName.
+	profiles profiles
 }
 
 var _ graphql.Transport = transport{}
@@ -61,8 +63,13 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		st, err = http.StatusMethodNotAllowed, newError(CodeBadUserInput, "method %s is not allowed; use GET or POST", r.Method)
 	}
 	rec := recordFrom(r.Context())
-	rec.setOperation(p.OperationName, false)
 	rec.setClient(caller.From(r.Context()).Client)
+	if n, limit := len(p.OperationName), t.profiles.of(r.Context()).structure.OperationName; err == nil && limit > 0 && n > limit {
+		// Neither echoed nor logged: the name is the caller's text.
+		st, err = http.StatusBadRequest, newError(CodeBadUserInput, "operationName is %d bytes long, over the limit of %d", n, limit)
+		p.OperationName = ""
+	}
+	rec.setOperation(p.OperationName, false)
 	if err != nil {
 		writeErrors(r.Context(), w, st, err)
 		return
