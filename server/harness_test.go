@@ -99,17 +99,14 @@ func newHarness(t testing.TB, opts ...option) *harness {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	src := server.NewSources(cfg)
 	budgets, err := server.OpenBudgets(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	deps := o.deps
-	deps.Sources = src
 	deps.Budgets = budgets
 	h, err := server.New(cfg, deps)
 	if err != nil {
-		src.Close()
 		_ = svcs.Close()
 		t.Fatal(err)
 	}
@@ -120,7 +117,6 @@ func newHarness(t testing.TB, opts ...option) *harness {
 		srv.Close()
 		_ = h.Close()
 		_ = budgets.Close()
-		src.Close()
 		_ = svcs.Close()
 	})
 	return &harness{t: t, svcs: svcs, srv: srv, cfg: cfg, http: hc, handler: h}

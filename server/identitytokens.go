@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -21,24 +23,39 @@ const (
 	JWKSPath = "/.well-known/jwks.json"
 )
 
+// errIdentityToken fails a source call whose identity token could not be
+// signed: gqlbff's failure, not the source's, so the call is not made.
+var errIdentityToken = errors.New("the identity token for the source could not be signed")
+
+// signFunc signs a caller's identity token for a source (auth.Signer.Sign).
+type signFunc func(c auth.Claims, audience string, now time.Time) (string, error)
+
 // identityTokens are one request's identity tokens, signed on a source's
 // first call and reused by its next ones.
 type identityTokens struct {
-	signer *auth.Signer
-	id     caller.Caller
-	now    time.Time
-	mu     sync.Mutex
-	bySrc  map[string]string
+	sign  signFunc
+	id    caller.Caller
+	now   time.Time
+	mu    sync.Mutex
+	bySrc map[string]string
 }
 
 type identityTokensKey struct{}
 
 // withIdentityTokens lets the sources' header hooks sign for id.
 func withIdentityTokens(ctx context.Context, s *auth.Signer, id caller.Caller) context.Context {
-	if s == nil || id.Anonymous() {
+	if s == nil {
 		return ctx
 	}
-	return context.WithValue(ctx, identityTokensKey{}, &identityTokens{signer: s, id: id, now: time.Now(), bySrc: map[string]string{}})
+	return withSigner(ctx, s.Sign, id)
+}
+
+// withSigner lets the sources' header hooks sign for id with sign.
+func withSigner(ctx context.Context, sign signFunc, id caller.Caller) context.Context {
+	if id.Anonymous() {
+		return ctx
+	}
+	return context.WithValue(ctx, identityTokensKey{}, &identityTokens{sign: sign, id: id, now: time.Now(), bySrc: map[string]string{}})
 }
 
 func (t *identityTokens) token(source string) (string, error) {
@@ -47,7 +64,7 @@ func (t *identityTokens) token(source string) (string, error) {
 	if tok, ok := t.bySrc[source]; ok {
 		return tok, nil
 	}
-	tok, err := t.signer.Sign(auth.Claims{Subject: t.id.Subject, Scopes: t.id.Scopes, Client: t.id.Client}, source, t.now)
+	tok, err := t.sign(auth.Claims{Subject: t.id.Subject, Scopes: t.id.Scopes, Client: t.id.Client}, source, t.now)
 	if err != nil {
 		return "", err
 	}
@@ -57,16 +74,24 @@ func (t *identityTokens) token(source string) (string, error) {
 
 // identityHeader is the header hook of a source that gets identity tokens:
 // every call of an authenticated request carries the caller's token for
-// that source. An anonymous caller's calls carry none.
-func identityHeader(source string) func(context.Context, http.Header) {
-	return func(ctx context.Context, h http.Header) {
+// that source. An anonymous caller's calls carry none. A token that cannot
+// be signed is logged with the request id and fails the call
+// (errIdentityToken) before it is made: sent without its token, it would
+// come back as the source's 401, an unavailable source with no trace of why.
+func identityHeader(source string, log *slog.Logger) func(context.Context, http.Header) error {
+	return func(ctx context.Context, h http.Header) error {
 		t, _ := ctx.Value(identityTokensKey{}).(*identityTokens)
 		if t == nil {
-			return
+			return nil
 		}
-		if tok, err := t.token(source); err == nil {
-			h.Set(IdentityHeader, tok)
+		tok, err := t.token(source)
+		if err != nil {
+			log.ErrorContext(ctx, "identity token not signed: the source call is not made",
+				"request_id", caller.From(ctx).RequestID, "source", source, "error", err.Error())
+			return fmt.Errorf("%w: %w", errIdentityToken, err)
 		}
+		h.Set(IdentityHeader, tok)
+		return nil
 	}
 }
 

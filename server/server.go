@@ -32,7 +32,11 @@ import (
 
 // Deps are what a handler needs besides its configuration.
 type Deps struct {
-	// Sources are the clients of the REST services.
+	// Sources are the clients of the REST services, observed by whatever
+	// observer they were built with: New never changes it. nil: New builds
+	// them from cfg, observed by the handler's metrics and traces, with
+	// the identity-token hook of the sources that take one, and Close
+	// closes them.
 	Sources *sources.Sources
 	// Logger receives the logs; nil discards them.
 	Logger *slog.Logger
@@ -78,6 +82,7 @@ type Handler struct {
 	costs     *CostLimit
 	ready     *readiness
 	stop      func()
+	sources   *sources.Sources // built by New, closed by Close; nil when given
 	closed    sync.Once
 }
 
@@ -89,6 +94,9 @@ func (h *Handler) Close() error {
 		h.stop()
 		h.ready.close()
 		h.verifier.Close()
+		if h.sources != nil {
+			h.sources.Close()
+		}
 	})
 	return nil
 }
@@ -115,20 +123,28 @@ func (h *Handler) CostStats() CostStats { return h.costs.Stats() }
 
 // New returns gqlbff's http.Handler for cfg. It holds no global state, so a
 // process (or a test) may build as many as it likes; Close each.
-func New(cfg Config, deps Deps) (*Handler, error) {
+func New(cfg Config, deps Deps) (_ *Handler, err error) {
 	log := deps.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
-	}
-	if deps.Sources == nil {
-		return nil, errNoSources
 	}
 	var m *metrics
 	if cfg.Metrics.Enabled {
 		m = newMetrics(cfg.Metrics.MaxOperationNames)
 	}
 	tel := newTelemetry(m, deps.TracerProvider)
-	deps.Sources.SetObserver(tel)
+	var ownSources *sources.Sources
+	if deps.Sources == nil {
+		if ownSources, err = newSources(cfg, tel, log); err != nil {
+			return nil, err
+		}
+		deps.Sources = ownSources
+		defer func() {
+			if err != nil {
+				ownSources.Close()
+			}
+		}()
+	}
 	budgets := deps.Budgets
 	if budgets == nil {
 		if cfg.Redis.URL != "" {
@@ -210,7 +226,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		mux.Handle("GET /{$}", pg)
 		mux.Handle("GET /playground/", pg)
 	}
-	return &Handler{Handler: mux, admin: admin, ready: ready, verifier: v, persisted: pq, costs: costs, stop: stop}, nil
+	return &Handler{Handler: mux, admin: admin, ready: ready, verifier: v, persisted: pq, costs: costs, stop: stop, sources: ownSources}, nil
 }
 
 // policy is the part of the chain that decides, from the HTTP request
@@ -356,14 +372,12 @@ func RunAddrs(ctx context.Context, cfg Config, log *slog.Logger, ready func(Addr
 			log.Warn("tracing: flushing the last spans failed", "error", err)
 		}
 	}()
-	src := NewSources(cfg)
-	defer src.Close()
 	budgets, err := OpenBudgets(cfg)
 	if err != nil {
 		return err
 	}
 	defer budgets.Close()
-	h, err := New(cfg, Deps{Sources: src, Logger: log, Budgets: budgets, TracerProvider: tp})
+	h, err := New(cfg, Deps{Logger: log, Budgets: budgets, TracerProvider: tp})
 	if err != nil {
 		return err
 	}
@@ -438,24 +452,6 @@ func RunAddrs(ctx context.Context, cfg Config, log *slog.Logger, ready func(Addr
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
-}
-
-// NewSources returns the source clients cfg describes, with their record
-// cache when one is configured. cfg must be valid (Validate): the cache's
-// settings are checked there, so opening it cannot fail here.
-func NewSources(cfg Config) *sources.Sources {
-	store, err := openCache(cfg)
-	if err != nil {
-		panic("server: NewSources with a configuration Validate refuses: " + err.Error())
-	}
-	return sources.New(sources.Config{
-		Cache:     store,
-		Orders:    cfg.Sources.client(sources.OrdersSource, cfg.Sources.Orders),
-		Customers: cfg.Sources.client(sources.CustomersSource, cfg.Sources.Customers),
-		Analytics: cfg.Sources.client(sources.AnalyticsSource, cfg.Sources.Analytics),
-		MaxBatch:  cfg.Sources.MaxBatch,
-		BatchWait: cfg.Sources.BatchWait,
-	})
 }
 
 // DevScopes are every read scope of the schema's default policy.

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"errors"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -114,9 +114,6 @@ func (c SourcesConfig) client(name string, s SourceConfig) sources.ClientConfig 
 		Breaker:              sources.BreakerConfig(c.Breaker),
 		Cache:                c.cachePolicy(name),
 	}
-	if s.SendIdentity {
-		cc.Headers = identityHeader(name)
-	}
 	if s.Timeout > 0 {
 		cc.Timeout = s.Timeout
 	}
@@ -209,5 +206,29 @@ func (c SourcesConfig) validate(demo bool) []error {
 	return errs
 }
 
-// errNoSources is New's answer when Deps has no sources.
-var errNoSources = errors.New("server: no sources")
+// newSources builds the source clients cfg describes, with their record
+// cache when one is configured, observed by obs from the start (nil: by
+// nothing), with the identity-token hook of the sources whose sendIdentity
+// is on.
+func newSources(cfg Config, obs sources.Observer, log *slog.Logger) (*sources.Sources, error) {
+	store, err := openCache(cfg)
+	if err != nil {
+		return nil, err
+	}
+	client := func(name string, s SourceConfig) sources.ClientConfig {
+		cc := cfg.Sources.client(name, s)
+		if s.SendIdentity {
+			cc.Headers = identityHeader(name, log)
+		}
+		return cc
+	}
+	return sources.New(sources.Config{
+		Cache:     store,
+		Orders:    client(sources.OrdersSource, cfg.Sources.Orders),
+		Customers: client(sources.CustomersSource, cfg.Sources.Customers),
+		Analytics: client(sources.AnalyticsSource, cfg.Sources.Analytics),
+		MaxBatch:  cfg.Sources.MaxBatch,
+		BatchWait: cfg.Sources.BatchWait,
+		Observer:  obs,
+	}), nil
+}

@@ -75,7 +75,7 @@ type validator interface{ validate() error }
 // attempt makes attempt number n of a call, observed (a span, metrics).
 func (c *client) attempt(ctx context.Context, cl call, decode decodeFunc, n int) attemptResult {
 	start := time.Now()
-	ctx, end := c.obs.get().StartCall(ctx, CallInfo{Source: c.name, Endpoint: cl.endpoint, IDs: cl.ids, Attempt: n})
+	ctx, end := c.obs.StartCall(ctx, CallInfo{Source: c.name, Endpoint: cl.endpoint, IDs: cl.ids, Attempt: n})
 	r := c.try(ctx, cl, decode)
 	end(CallResult{Outcome: r.outcome, Status: r.status, Duration: time.Since(start), Err: r.err})
 	return r

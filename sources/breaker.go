@@ -115,7 +115,7 @@ type breaker struct {
 	cb *gobreaker.TwoStepCircuitBreaker[struct{}]
 }
 
-func newBreaker(name string, cfg BreakerConfig, obs *observerRef) *breaker {
+func newBreaker(name string, cfg BreakerConfig, obs Observer) *breaker {
 	cfg = cfg.withDefaults()
 	minRequests, ratio := uint32(cfg.MinRequests), cfg.FailureRatio
 	return &breaker{cb: gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
@@ -129,7 +129,7 @@ func newBreaker(name string, cfg BreakerConfig, obs *observerRef) *breaker {
 			return n >= minRequests && float64(c.TotalFailures) >= ratio*float64(n)
 		},
 		// Called with the breaker's lock held: the observer only records.
-		OnStateChange: func(_ string, _, to gobreaker.State) { obs.get().BreakerChanged(name, stateOf(to)) },
+		OnStateChange: func(_ string, _, to gobreaker.State) { obs.BreakerChanged(name, stateOf(to)) },
 		IsSuccessful:  func(err error) bool { return err == nil },
 		IsExcluded:    func(err error) bool { return errors.Is(err, errExcluded) },
 	})}

@@ -41,8 +41,10 @@ type ClientConfig struct {
 	ForwardAuthorization bool
 	// Headers, when set, adds headers to every call after the contract's
 	// own: the server's hook for what it alone decides (an identity token
-	// signed for this source), so that sources need know nothing of it.
-	Headers func(ctx context.Context, h http.Header)
+	// signed for this source), so that sources need know nothing of it. An
+	// error fails the call before it is made, as ErrBadRequest: never the
+	// source's fault, never counted by its breaker.
+	Headers func(ctx context.Context, h http.Header) error
 	// Retries is how many more attempts a GET gets after a 502, 503, 504, a
 	// refused or a reset connection, each only if the request's deadline
 	// leaves room for it.
@@ -75,7 +77,7 @@ type client struct {
 	base    string
 	cfg     ClientConfig
 	httpc   *http.Client
-	obs     *observerRef
+	obs     Observer
 	breaker *breaker
 	slots   bulkhead
 	flights flightGroup
@@ -85,7 +87,7 @@ type client struct {
 	fills fillGroup
 }
 
-func newClient(name string, cfg ClientConfig, obs *observerRef) *client {
+func newClient(name string, cfg ClientConfig, obs Observer) *client {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
@@ -107,7 +109,7 @@ func newClient(name string, cfg ClientConfig, obs *observerRef) *client {
 		rt = newTransport(cfg.MaxInFlight)
 	}
 	if obs == nil {
-		obs = &observerRef{}
+		obs = NopObserver{}
 	}
 	return &client{
 		name:    name,
@@ -191,7 +193,7 @@ func (c *client) do(ctx context.Context, cl call, decode decodeFunc) (any, error
 		return c.withRetries(fctx, cl, decode)
 	})
 	if joined {
-		c.obs.get().Coalesced(c.name, cl.endpoint)
+		c.obs.Coalesced(c.name, cl.endpoint)
 	}
 	if errors.Is(err, errStoppedWaiting) {
 		// This caller left; the shared call goes on for the others.
@@ -227,7 +229,9 @@ func (c *client) fail(endpoint string, status int, kind, cause error) *Error {
 // value (RFC 9110: no control character but a tab).
 func (c *client) headers(ctx context.Context) (http.Header, error) {
 	h := http.Header{}
-	c.setHeaders(ctx, h)
+	if err := c.setHeaders(ctx, h); err != nil {
+		return nil, err
+	}
 	for name, values := range h {
 		for _, v := range values {
 			if !httpguts.ValidHeaderFieldValue(v) {
@@ -243,7 +247,7 @@ func (c *client) headers(ctx context.Context) (http.Header, error) {
 // Authorization where the source is configured to forward it. The W3C
 // traceparent travels in the context's trace span instead, written by the
 // Observer's Inject.
-func (c *client) setHeaders(ctx context.Context, h http.Header) {
+func (c *client) setHeaders(ctx context.Context, h http.Header) error {
 	m := caller.From(ctx)
 	h.Set("Accept", "application/json")
 	if m.RequestID != "" {
@@ -257,9 +261,12 @@ func (c *client) setHeaders(ctx context.Context, h http.Header) {
 		h.Set("Authorization", m.Authorization)
 	}
 	if c.cfg.Headers != nil {
-		c.cfg.Headers(ctx, h)
+		if err := c.cfg.Headers(ctx, h); err != nil {
+			return err
+		}
 	}
-	c.obs.get().Inject(ctx, h)
+	c.obs.Inject(ctx, h)
+	return nil
 }
 
 // parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.

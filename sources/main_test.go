@@ -93,9 +93,8 @@ func newClient(t *testing.T, orders, customers *demo.Service, cfg sources.Client
 	if customers != nil {
 		cc.URL = customers.URL()
 	}
-	src := sources.New(sources.Config{Orders: oc, Customers: cc})
 	rec := &recorder{}
-	src.SetObserver(rec)
+	src := sources.New(sources.Config{Orders: oc, Customers: cc, Observer: rec})
 	t.Cleanup(src.Close)
 	return client{src: src, rec: rec}
 }

@@ -3,7 +3,6 @@ package sources
 import (
 	"context"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -80,25 +79,10 @@ func (NopObserver) StartBatch(ctx context.Context, _ string, _ int) (context.Con
 // Inject implements Observer.
 func (NopObserver) Inject(context.Context, http.Header) {}
 
-// observerRef is the observer the clients of one Sources share; it may be
-// set after they are built, while they serve.
-type observerRef struct{ p atomic.Pointer[observerBox] }
-
-type observerBox struct{ o Observer }
-
-func (r *observerRef) get() Observer {
-	if b := r.p.Load(); b != nil {
-		return b.o
-	}
-	return NopObserver{}
-}
-
-func (r *observerRef) set(o Observer) { r.p.Store(&observerBox{o}) }
-
 // batchTracer reports a loader's batches to the observer through
 // dataloader's Tracer hook; loads are not traced one by one.
 type batchTracer[V any] struct {
-	obs  *observerRef
+	obs  Observer
 	name string
 }
 
@@ -113,6 +97,6 @@ func (t batchTracer[V]) TraceLoadMany(ctx context.Context, _ []string) (context.
 }
 
 func (t batchTracer[V]) TraceBatch(ctx context.Context, keys []string) (context.Context, dataloader.TraceBatchFinishFunc[V]) {
-	ctx, end := t.obs.get().StartBatch(ctx, t.name, len(keys))
+	ctx, end := t.obs.StartBatch(ctx, t.name, len(keys))
 	return ctx, func([]*dataloader.Result[V]) { end() }
 }

@@ -36,7 +36,7 @@ func (c *client) withRetries(ctx context.Context, cl call, decode decodeFunc) (a
 		if !c.roomFor(ctx, wait, time.Since(start)) {
 			return nil, r.err
 		}
-		c.obs.get().Retry(c.name, cl.endpoint)
+		c.obs.Retry(c.name, cl.endpoint)
 		if !sleep(ctx, wait) {
 			return nil, c.contextError(cl.endpoint, ctx)
 		}

@@ -20,6 +20,11 @@ type Config struct {
 	// Cache, when set, keeps the records of every source whose Cache
 	// policy has a TTL. Sources.Close closes it.
 	Cache *cache.Store
+	// Observer sees every call, batch and breaker change, from the start,
+	// and the Cache's lookups when it is a cache.Observer too; nil:
+	// NopObserver. It is fixed for the Sources' life: whoever builds the
+	// Sources decides who observes them.
+	Observer Observer
 }
 
 // Defaults of Config.
@@ -37,7 +42,7 @@ type Sources struct {
 	Analytics *Analytics
 	maxBatch  int
 	batchWait time.Duration
-	obs       *observerRef
+	obs       Observer
 	cache     *cache.Store
 }
 
@@ -49,7 +54,10 @@ func New(cfg Config) *Sources {
 	if cfg.BatchWait <= 0 {
 		cfg.BatchWait = DefaultBatchWait
 	}
-	obs := &observerRef{}
+	obs := cfg.Observer
+	if obs == nil {
+		obs = NopObserver{}
+	}
 	s := &Sources{
 		Orders:    &Orders{c: newClient(OrdersSource, cfg.Orders, obs)},
 		Customers: &Customers{c: newClient(CustomersSource, cfg.Customers, obs)},
@@ -65,26 +73,18 @@ func New(cfg Config) *Sources {
 				c.cache = cfg.Cache.Bucket(c.name, c.cfg.Cache)
 			}
 		}
+		if co, ok := obs.(cache.Observer); ok {
+			cfg.Cache.SetObserver(co)
+		}
+	}
+	for name, st := range s.Breakers() {
+		obs.BreakerChanged(name, st)
 	}
 	return s
 }
 
 // Cache returns the record cache, nil when there is none.
 func (s *Sources) Cache() *cache.Store { return s.cache }
-
-// SetObserver makes o the observer of every call, batch and breaker change
-// of s from now on, and tells it the breakers' current states; when o is a
-// cache.Observer too, it observes the record cache as well. It is safe
-// while s serves; the last observer set wins.
-func (s *Sources) SetObserver(o Observer) {
-	s.obs.set(o)
-	if co, ok := o.(cache.Observer); ok && s.cache != nil {
-		s.cache.SetObserver(co)
-	}
-	for name, st := range s.Breakers() {
-		o.BreakerChanged(name, st)
-	}
-}
 
 // Breakers answers each source's breaker state.
 func (s *Sources) Breakers() map[string]BreakerState {

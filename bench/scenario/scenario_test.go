@@ -63,9 +63,7 @@ func start(t *testing.T) *systems {
 	cfg.JWT.Secret = driver.BenchSecret
 	cfg.Persisted.Manifest = manifestPath
 	cfg.Profiles.Web.Budget = server.BudgetConfig{Capacity: 1e15, RestoreRate: 1e12}
-	src := server.NewSources(cfg)
-	t.Cleanup(src.Close)
-	gqlbff, err := server.New(cfg, server.Deps{Sources: src})
+	gqlbff, err := server.New(cfg, server.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
