@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/sources"
 )
@@ -106,9 +108,10 @@ func (r *record) addError(code string, se *sources.Error) {
 	r.sourceErrors = append(r.sourceErrors, msg)
 }
 
-// accessLog writes one line per request (request id, client, operation,
-// cost, status, duration, source errors) and counts it in the metrics.
-func accessLog(log *slog.Logger, m *metrics, defaultClient string) func(http.Handler) http.Handler {
+// accessLog writes one line per request (request id, trace and span ids
+// when tracing, method, path, remote address, client, operation, cost,
+// status, bytes, duration, source errors) and counts it in the metrics.
+func accessLog(log *slog.Logger, m *metrics, defaultClient string, tracing bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -126,14 +129,22 @@ func accessLog(log *slog.Logger, m *metrics, defaultClient string) func(http.Han
 			if !log.Enabled(r.Context(), slog.LevelInfo) {
 				return
 			}
-			attrs := []slog.Attr{
-				slog.String("request_id", caller.From(r.Context()).RequestID),
+			attrs := make([]slog.Attr, 0, 16)
+			attrs = append(attrs, slog.String("request_id", caller.From(r.Context()).RequestID))
+			if sc := trace.SpanContextFromContext(r.Context()); tracing && sc.IsValid() {
+				attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+			}
+			attrs = append(attrs,
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.String("remote_addr", r.RemoteAddr),
 				slog.String("client", rec.client),
 				slog.String("operation", rec.operation),
 				slog.Int("status", sw.status),
+				slog.Int64("bytes", sw.bytes),
 				slog.String("outcome", outcome),
 				slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-			}
+			)
 			if rec.hasCost {
 				attrs = append(attrs, slog.Float64("cost", rec.cost))
 			}
@@ -166,10 +177,11 @@ func outcomeOf(status, errs int) string {
 	}
 }
 
-// statusWriter remembers the status written.
+// statusWriter remembers the status and counts the body bytes written.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	bytes  int64
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -183,7 +195,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the connection.

@@ -16,7 +16,7 @@ import (
 func TestReportCostAndBudgetRefusal(t *testing.T) {
 	var buf bytes.Buffer
 	m := newMetrics(10)
-	h := accessLog(slog.New(slog.NewTextHandler(&buf, nil)), m, ProfileMobile)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := accessLog(slog.New(slog.NewTextHandler(&buf, nil)), m, ProfileMobile, false)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ReportCost(r.Context(), 42)
 		ReportBudgetRefusal(r.Context())
 		writeErrors(r.Context(), w, http.StatusTooManyRequests, newError(CodeRateLimited, "budget spent"))

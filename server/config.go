@@ -213,19 +213,28 @@ type MetricsConfig struct {
 	MaxOperationNames int `yaml:"maxOperationNames" env:"MAX_OPERATION_NAMES"`
 }
 
-// TracingConfig configures the OpenTelemetry traces, exported over
-// OTLP/HTTP. LoadConfig fills it from the standard variables:
+// TracingConfig configures the OpenTelemetry traces, exported over OTLP.
+// LoadConfig fills it from the standard variables:
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT (to
-// which /v1/traces is added), and OTEL_SDK_DISABLED or
-// OTEL_TRACES_EXPORTER=none turn it off. The exporter reads the other
-// OTEL_EXPORTER_OTLP_* variables (headers, timeout, compression,
-// certificates) and the SDK OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
-// and OTEL_TRACES_SAMPLER* itself.
+// which /v1/traces is added over HTTP);
+// OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL;
+// OTEL_PROPAGATORS; and OTEL_SDK_DISABLED or OTEL_TRACES_EXPORTER=none
+// turn it off. The exporter reads the other OTEL_EXPORTER_OTLP_* variables
+// (headers, timeout, compression, certificates) and the SDK
+// OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and OTEL_TRACES_SAMPLER*
+// itself.
 type TracingConfig struct {
-	// Endpoint is the OTLP/HTTP traces URL, such as
-	// http://collector:4318/v1/traces; empty turns tracing off, and then it
-	// costs nothing measurable.
+	// Endpoint is the OTLP traces URL, such as
+	// http://collector:4318/v1/traces (HTTP) or http://collector:4317
+	// (gRPC); empty turns tracing off, and then it costs nothing
+	// measurable.
 	Endpoint string `yaml:"endpoint"`
+	// Protocol is the OTLP transport: http/protobuf or grpc.
+	Protocol string `yaml:"protocol"`
+	// Propagators are the trace context formats read from callers:
+	// tracecontext, baggage, b3, b3multi, jaeger, xray, ottrace or none.
+	// Sources always get a W3C traceparent.
+	Propagators []string `yaml:"propagators"`
 }
 
 // Default returns the configuration gqlbff runs with when nothing is set.
@@ -261,6 +270,7 @@ func Default() Config {
 			QueryCacheSize:   1000,
 			Executor:         ExecutorPlans,
 		},
+		Tracing: TracingConfig{Protocol: "http/protobuf", Propagators: []string{"tracecontext", "baggage"}},
 		Log:     LogConfig{Format: "json", Level: "info"},
 		Metrics: MetricsConfig{Enabled: true, MaxOperationNames: 100},
 		JWT: auth.JWTConfig{
@@ -469,6 +479,12 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(c.Tracing.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("tracing.endpoint", "want an http(s) URL (from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT), got %q", c.Tracing.Endpoint)
 		}
+	}
+	if p := c.Tracing.Protocol; p != "http/protobuf" && p != "grpc" {
+		bad("tracing.protocol", "want http/protobuf or grpc (OTEL_EXPORTER_OTLP_PROTOCOL), got %q", p)
+	}
+	if _, err := propagator(c.Tracing); err != nil {
+		bad("tracing.propagators", "%v (OTEL_PROPAGATORS)", err)
 	}
 	if c.GraphQL.Executor != ExecutorPlans && c.GraphQL.Executor != ExecutorGqlgen {
 		bad("graphql.executor", "want %s or %s, got %q", ExecutorPlans, ExecutorGqlgen, c.GraphQL.Executor)

@@ -13,6 +13,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gqlbff/gqlbff/server"
 	"github.com/gqlbff/gqlbff/sources/demo"
@@ -89,7 +90,7 @@ func TestTraceTree(t *testing.T) {
 	h.query(operation(t, "order_detail"), map[string]any{"id": "o42"}, "Traceparent", caller).response(t)
 	// The batch spans end once their results are handed out, which may be
 	// after the answer is written.
-	eventually(t, "five spans", func() bool { return len(exp.GetSpans()) == 5 })
+	eventually(t, "six spans", func() bool { return len(exp.GetSpans()) == 6 })
 
 	byName := map[string]tracetest.SpanStub{}
 	for _, s := range exp.GetSpans() {
@@ -97,13 +98,15 @@ func TestTraceTree(t *testing.T) {
 	}
 	op := byName["graphql query OrderDetail"]
 	tree := []struct{ span, parent string }{
+		{"graphql query OrderDetail", "POST /graphql"},
 		{"dataloader order", "graphql query OrderDetail"},
 		{"GET orders.byIDs", "dataloader order"},
 		{"dataloader customer", "graphql query OrderDetail"},
 		{"GET customers.byIDs", "dataloader customer"},
 	}
-	if got := op.Parent.SpanID().String(); got != "00f067aa0ba902b7" {
-		t.Errorf("operation span's parent: got %s, want the caller's span", got)
+	srv := byName["POST /graphql"]
+	if got := srv.Parent.SpanID().String(); got != "00f067aa0ba902b7" || srv.SpanKind != trace.SpanKindServer {
+		t.Errorf("HTTP server span: parent %s, kind %s; want the caller's span, server", got, srv.SpanKind)
 	}
 	for _, s := range exp.GetSpans() {
 		if got := s.SpanContext.TraceID().String(); got != "4bf92f3577b34da6a3ce929d0e0e4736" {
@@ -119,7 +122,11 @@ func TestTraceTree(t *testing.T) {
 	for _, kv := range append(op.Attributes, byName["GET orders.byIDs"].Attributes...) {
 		attrs[string(kv.Key)] = kv.Value.Emit()
 	}
+	for _, kv := range srv.Attributes {
+		attrs[string(kv.Key)] = kv.Value.Emit()
+	}
 	for k, v := range map[string]string{
+		"http.request.method":    "POST",
 		"graphql.operation.name": "OrderDetail", "gqlbff.client": "web", "peer.service": "orders",
 		"gqlbff.source.endpoint": "orders.byIDs", "gqlbff.source.ids": "1", "http.response.status_code": "200",
 	} {
@@ -203,4 +210,59 @@ func TestAccessLogLine(t *testing.T) {
 	if len(se) != 1 || !strings.Contains(se[0].(string), "customers") || !strings.Contains(se[0].(string), "status 500") {
 		t.Errorf("source_errors: got %v, want the customers source's 500", l["source_errors"])
 	}
+}
+
+// TestAccessLogCarriesTheTrace checks that with tracing on a request's
+// access line names its trace and span (the HTTP server span's), and the
+// HTTP facts: method, path, remote address, bytes written.
+func TestAccessLogCarriesTheTrace(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	var buf syncBuffer
+	h := newHarness(t, withTracer(tp), withLogger(slog.New(slog.NewJSONHandler(&buf, nil))))
+	const caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	a := h.query(`{ order(id: "o1") { id } }`, nil, "Traceparent", caller)
+	lines := buf.lines(t, "request")
+	if len(lines) != 1 {
+		t.Fatalf("access lines: got %d, want 1", len(lines))
+	}
+	var server tracetest.SpanStub
+	for _, s := range exp.GetSpans() {
+		if s.Name == "POST /graphql" {
+			server = s
+		}
+	}
+	l := lines[0]
+	for k, v := range map[string]any{
+		"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": server.SpanContext.SpanID().String(),
+		"method": "POST", "path": "/graphql", "bytes": float64(len(a.body)),
+	} {
+		if l[k] != v {
+			t.Errorf("%s: got %v, want %v", k, l[k], v)
+		}
+	}
+	if ra, _ := l["remote_addr"].(string); !strings.HasPrefix(ra, "127.0.0.1:") {
+		t.Errorf("remote_addr: got %v, want the client's address", l["remote_addr"])
+	}
+}
+
+// TestPropagatorsFromConfig checks that OTEL_PROPAGATORS (tracing.propagators)
+// decides the formats read from callers: with b3, a caller's b3 header
+// continues its trace.
+func TestPropagatorsFromConfig(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	h := newHarness(t, withTracer(tp), withConfig(func(c *server.Config) { c.Tracing.Propagators = []string{"b3", "tracecontext"} }))
+	h.query(`{ order(id: "o1") { id } }`, nil, "B3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1").response(t)
+	for _, s := range exp.GetSpans() {
+		if s.Name == "POST /graphql" {
+			if got := s.SpanContext.TraceID().String(); got != "80f198ee56343ba864fe8b2a57d3eff7" || s.Parent.SpanID().String() != "e457b5a2e4d86bd1" {
+				t.Errorf("server span: trace %s parent %s, want the b3 caller's", got, s.Parent.SpanID())
+			}
+			return
+		}
+	}
+	t.Fatal("no server span")
 }

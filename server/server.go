@@ -193,7 +193,12 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 		stop()
 		return nil, err
 	}
-	observe := []func(http.Handler) http.Handler{traceContext(tel.tracing()), accessLog(log, m, cfg.Profiles.Default)}
+	prop, err := propagator(cfg.Tracing)
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	observe := []func(http.Handler) http.Handler{traceContext(deps.TracerProvider, prop), accessLog(log, m, cfg.Profiles.Default, tel.tracing())}
 	mux.Handle("/graphql", chain(gql, append(policy(cfg, ps, v, signer, trusted, observe, log),
 		deadline(cfg.HTTP.RequestTimeout),
 		bodyLimit(cfg.HTTP.MaxBodyBytes),

@@ -7,9 +7,13 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/contrib/propagators/autoprop"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	noopmetric "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -20,13 +24,20 @@ import (
 const tracerName = "github.com/gqlbff/gqlbff"
 
 // NewTracerProvider returns the tracer provider cfg describes: an SDK
-// provider exporting to cfg.Endpoint over OTLP/HTTP in batches, or nil when
-// tracing is off. shutdown flushes and stops it.
+// provider exporting to cfg.Endpoint over OTLP (HTTP or gRPC, by
+// cfg.Protocol) in batches, or nil when tracing is off. shutdown flushes
+// and stops it.
 func NewTracerProvider(ctx context.Context, cfg TracingConfig) (_ trace.TracerProvider, shutdown func(context.Context) error, _ error) {
 	if cfg.Endpoint == "" {
 		return nil, func(context.Context) error { return nil }, nil
 	}
-	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(cfg.Endpoint))
+	var exp sdktrace.SpanExporter
+	var err error
+	if cfg.Protocol == "grpc" {
+		exp, err = otlptracegrpc.New(ctx, otlptracegrpc.WithEndpointURL(cfg.Endpoint))
+	} else {
+		exp, err = otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(cfg.Endpoint))
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -43,31 +54,59 @@ func NewTracerProvider(ctx context.Context, cfg TracingConfig) (_ trace.TracerPr
 	return tp, tp.Shutdown, nil
 }
 
-// applyOTelEnv reads the standard OTEL_* variables that decide whether and
-// where traces go.
+// applyOTelEnv reads the standard OTEL_* variables that decide whether,
+// where and how traces go, and which trace context formats are read and
+// written.
 func applyOTelEnv(t *TracingConfig, getenv func(string) string) {
+	if v := getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"); v != "" {
+		t.Protocol = v
+	} else if v := getenv("OTEL_EXPORTER_OTLP_PROTOCOL"); v != "" {
+		t.Protocol = v
+	}
 	if v := getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"); v != "" {
 		t.Endpoint = v
 	} else if v := getenv("OTEL_EXPORTER_OTLP_ENDPOINT"); v != "" {
-		t.Endpoint = strings.TrimRight(v, "/") + "/v1/traces"
+		t.Endpoint = strings.TrimRight(v, "/")
+		if t.Protocol != "grpc" {
+			t.Endpoint += "/v1/traces"
+		}
+	}
+	if v := getenv("OTEL_PROPAGATORS"); v != "" {
+		t.Propagators = strings.Split(v, ",")
+		for i := range t.Propagators {
+			t.Propagators[i] = strings.TrimSpace(t.Propagators[i])
+		}
 	}
 	if strings.EqualFold(getenv("OTEL_SDK_DISABLED"), "true") || getenv("OTEL_TRACES_EXPORTER") == "none" {
 		t.Endpoint = ""
 	}
 }
 
-// traceContext accepts a caller's W3C traceparent (and tracestate). With
-// tracing off it still gives the request a span context of its own, a new
-// span id in the caller's trace (or a new trace), so that the sources
-// receive a valid traceparent that continues the caller's trace (DESIGN.md).
-func traceContext(tracing bool) func(http.Handler) http.Handler {
-	prop := propagation.TraceContext{}
+// propagator is the composite of cfg's propagators (the OpenTelemetry
+// contrib's autoprop names).
+func propagator(cfg TracingConfig) (propagation.TextMapPropagator, error) {
+	return autoprop.TextMapPropagator(cfg.Propagators...)
+}
+
+// traceContext reads a caller's trace context in the configured formats.
+// With tracing on it is otelhttp's server span (HTTP semantic
+// conventions) around the request; with tracing off the request still gets
+// a span context of its own, a new span id in the caller's trace (or a new
+// trace), so that the sources receive a valid traceparent that continues
+// the caller's trace (DESIGN.md).
+func traceContext(tp trace.TracerProvider, prop propagation.TextMapPropagator) func(http.Handler) http.Handler {
+	if tp != nil {
+		return otelhttp.NewMiddleware("graphql",
+			otelhttp.WithTracerProvider(tp),
+			otelhttp.WithPropagators(prop),
+			otelhttp.WithMeterProvider(noopmetric.NewMeterProvider()),
+			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }),
+		)
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-			if !tracing {
-				ctx = trace.ContextWithRemoteSpanContext(ctx, childSpanContext(trace.SpanContextFromContext(ctx)))
-			}
+			ctx = trace.ContextWithRemoteSpanContext(ctx, childSpanContext(trace.SpanContextFromContext(ctx)))
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
