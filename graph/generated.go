@@ -620,6 +620,23 @@ directive @listSize(
   sizedFields: [String!]
   requireOneSlicingArgument: Boolean = true
 ) on FIELD_DEFINITION
+
+"""
+Apollo's cache hint: how long (maxAge, seconds) and for whom (scope) an
+answer holding this field may be cached. A field's own hint wins over its
+type's; inheritMaxAge takes the parent field's maxAge (for objects read with
+their parent). gqlbff differs from Apollo in one way, to be safe: a field
+with no scope said, on itself, its type or (for scalars and inheritMaxAge)
+its parent, counts as PRIVATE. The server turns the hints into
+Cache-Control once per document (server/cachecontrol.go).
+"""
+directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+"Who may share a cached answer: PUBLIC (any cache) or PRIVATE (the caller's own)."
+enum CacheControlScope {
+  PUBLIC
+  PRIVATE
+}
 `, BuiltIn: false},
 	{Name: "../schema/federation.graphqls", Input: `# gqlbff as an Apollo Federation v2 subgraph (issue 9). Order and Customer
 # are entities: another subgraph may reference them by id, and a gateway
@@ -658,14 +675,30 @@ directive @entityResolver(multi: Boolean) on OBJECT
 #     cost counts the real ones).
 # So 50 orders with their customers cost far more than 50 orders: each row a
 # query reaches is priced, whatever batching does to the number of calls.
+#
+# Cache hints (@cacheControl; Cache-Control is computed per document from
+# them, the shortest maxAge of the fields selected; PUBLIC only when every
+# one is):
+#   - Orders change status within minutes and new ones arrive: an order 30s,
+#     a page or list of them (orders, recentOrders) 15s.
+#   - A customer's record changes rarely (2 min); its stats are a daily kind
+#     of figure (5 min). Both are someone's personal data: PRIVATE (the
+#     default).
+#   - The analytics summary aggregates every order and names nobody: PUBLIC,
+#     60s. The dashboard is a container: PUBLIC, 30s; its lists bring their
+#     own, shorter or private, hints.
+#   - me is explicitly PRIVATE. Objects read with their parent (Money,
+#     OrderItem, the connection, its edges, PageInfo) inherit their parent's
+#     maxAge.
 
 type Query {
   "The JWT subject's own customer record; null for an anonymous caller."
-  me: Customer @authenticated
+  me: Customer @authenticated @cacheControl(maxAge: 60, scope: PRIVATE)
   order(id: ID!): Order @requiresScopes(scopes: [["orders:read"]])
   orders(status: OrderStatus, first: Int = 20, after: String): OrderConnection
     @requiresScopes(scopes: [["orders:read"]])
     @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
+    @cacheControl(maxAge: 15)
   customer(id: ID!): Customer @requiresScopes(scopes: [["customers:read"]])
   "One entry per requested id, in request order, duplicates kept, null for unknown ids."
   customers(ids: [ID!]!): [Customer]
@@ -674,11 +707,12 @@ type Query {
   dashboard: Dashboard!
 }
 
-type Dashboard {
+type Dashboard @cacheControl(maxAge: 30, scope: PUBLIC) {
   "Newest orders first (orders source)."
   recentOrders(first: Int = 10): [Order!]
     @requiresScopes(scopes: [["orders:read"]])
     @listSize(slicingArguments: ["first"])
+    @cacheControl(maxAge: 15)
   "Best customers by lifetime value (analytics, then customers)."
   topCustomers(first: Int = 5): [Customer!]
     @requiresScopes(scopes: [["customers:read", "analytics:read"]])
@@ -688,22 +722,22 @@ type Dashboard {
   summary(since: Time): AnalyticsSummary @requiresScopes(scopes: [["analytics:read"]]) @cost(weight: 10)
 }
 
-type OrderConnection {
+type OrderConnection @cacheControl(inheritMaxAge: true) {
   edges: [OrderEdge!]!
   pageInfo: PageInfo!
 }
 
-type OrderEdge {
+type OrderEdge @cacheControl(inheritMaxAge: true) {
   cursor: String!
   node: Order!
 }
 
-type PageInfo {
+type PageInfo @cacheControl(inheritMaxAge: true) {
   hasNextPage: Boolean!
   endCursor: String
 }
 
-type Order @cost(weight: 2) {
+type Order @cost(weight: 2) @cacheControl(maxAge: 30) {
   id: ID!
   status: OrderStatus!
   total: Money!
@@ -713,14 +747,14 @@ type Order @cost(weight: 2) {
   customer: Customer @requiresScopes(scopes: [["customers:read"]])
 }
 
-type OrderItem {
+type OrderItem @cacheControl(inheritMaxAge: true) {
   sku: String!
   name: String!
   quantity: Int!
   unitPrice: Money!
 }
 
-type Customer @cost(weight: 2) {
+type Customer @cost(weight: 2) @cacheControl(maxAge: 120) {
   id: ID!
   name: String!
   email: String!
@@ -733,13 +767,13 @@ type Customer @cost(weight: 2) {
   stats: CustomerStats @requiresScopes(scopes: [["analytics:read"]])
 }
 
-type CustomerStats @cost(weight: 2) {
+type CustomerStats @cost(weight: 2) @cacheControl(maxAge: 300) {
   lifetimeValue: Money!
   orderCount: Int!
   lastOrderAt: Time
 }
 
-type AnalyticsSummary {
+type AnalyticsSummary @cacheControl(maxAge: 60, scope: PUBLIC) {
   orderCount: Int!
   revenue: Money!
   averageOrderValue: Money!
@@ -747,7 +781,7 @@ type AnalyticsSummary {
 }
 
 "An amount of money: amount is a decimal string such as \"12.50\"."
-type Money {
+type Money @cacheControl(inheritMaxAge: true) {
   amount: String!
   currency: String!
 }
@@ -5852,6 +5886,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCacheControlScope2ᚖgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, v any) (*model.CacheControlScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CacheControlScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCacheControlScope2ᚖgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, sel ast.SelectionSet, v *model.CacheControlScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOCustomer2ᚕgithubᚗcomᚋgqlbffᚋgqlbffᚋgraphᚋmodelᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Customer) graphql.Marshaler {

@@ -45,9 +45,8 @@ type PersistedConfig struct {
 	// Bypass lets support staff run free-form text under safelist and
 	// require_id.
 	Bypass BypassConfig `yaml:"bypass" env:"BYPASS"`
-	// CacheMaxAge is the max-age of GET answers to query operations
-	// (private when the caller is authenticated); 0: no-cache, so clients
-	// revalidate with the ETag.
+	// CacheMaxAge, when positive, caps the max-age answers get from the
+	// schema's @cacheControl hints (server/cachecontrol.go); 0: no cap.
 	CacheMaxAge time.Duration `yaml:"cacheMaxAge" env:"CACHE_MAX_AGE"`
 }
 

@@ -34,7 +34,7 @@ import (
 // internalDirectives are gqlbff's own: the policy layer reads them from the
 // schema it serves, and they are no part of the subgraph SDL a gateway
 // composes. entityResolver is gqlgen's batching switch.
-var internalDirectives = []string{"cost", "listSize", "authenticated", "requiresScopes", "entityResolver"}
+var internalDirectives = []string{"cost", "listSize", "cacheControl", "authenticated", "requiresScopes", "entityResolver"}
 
 // policyDirectives are declared by the federation plugin (they are Apollo
 // Federation's own) but used by gqlbff's policy layer: they stay in the

@@ -173,7 +173,7 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 		es = withPlans(es, costs)
 	}
 	gql := handler.New(es)
-	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge, profiles: ps})
+	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge, profiles: ps, hints: newHintCache(es.Schema())})
 	if err := configureExecutor(gql, cfg, ps, es, pq, costs, tel, log); err != nil {
 		stop()
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"sync"
 
@@ -111,9 +110,9 @@ func fieldPath(ctx context.Context) []any {
 	return out
 }
 
-// addStale writes the request's stale records into the answer, which must
-// then not be stored by any cache: it reports true when there were some.
-func addStale(ctx context.Context, h http.Header, resp *graphql.Response) bool {
+// addStale writes the request's stale records into the answer (which
+// then is not to be stored: answerCacheControl); true when there were some.
+func addStale(ctx context.Context, resp *graphql.Response) bool {
 	notes := staleCollectorFrom(ctx).list()
 	if len(notes) == 0 {
 		return false
@@ -122,6 +121,5 @@ func addStale(ctx context.Context, h http.Header, resp *graphql.Response) bool {
 		resp.Extensions = map[string]any{}
 	}
 	resp.Extensions[staleKey] = notes
-	h.Set("Cache-Control", "no-store")
 	return true
 }

@@ -27,10 +27,12 @@ import (
 type transport struct {
 	// tokenLimit bounds the lexing of a GET's query text.
 	tokenLimit int
-	// cacheMaxAge is the max-age of cacheable GET answers.
+	// cacheMaxAge, when positive, caps the max-age of answers.
 	cacheMaxAge time.Duration
 	// profiles give the caller's limit on operationName.
 	profiles profiles
+	// hints are the operations' cache hints (@cacheControl).
+	hints *hintCache
 }
 
 var _ graphql.Transport = transport{}
@@ -122,9 +124,10 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		// The client went away; nobody reads an answer.
 		return
 	}
-	addStale(ctx, w.Header(), resp)
+	addStale(ctx, resp)
+	setCacheHeaders(ctx, w.Header(), opCtx, t.hints, resp, t.cacheMaxAge)
 	if r.Method == http.MethodGet {
-		writeCacheable(ctx, w, r, resp, t.cacheMaxAge)
+		writeCacheable(ctx, w, r, resp)
 		return
 	}
 	writeResponse(ctx, w, http.StatusOK, resp)
@@ -265,6 +268,7 @@ func writeRefused(ctx context.Context, w http.ResponseWriter, r *http.Request, r
 	gr := acceptsGraphQLResponse(r)
 	w.Header().Set("Content-Type", responseType(r))
 	status := statusFor(resp.Errors, gr)
+	w.Header().Set("Cache-Control", "no-store")
 	if status == http.StatusTooManyRequests {
 		setRetryAfter(w.Header(), resp.Errors)
 	}
