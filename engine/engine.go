@@ -47,6 +47,17 @@ type LevelPrefetcher interface {
 	PrefetchLevel(ctxs []context.Context, parents []any)
 }
 
+// LevelGate is what a resolver root may implement to hear when a level
+// starts and who its callers are: EnterLevel answers the context the
+// level's calls run in and the function each of its callers calls once it
+// has made all its calls. The loaders hold what the callers queue and send
+// it as one batch per loader once every caller has finished or waits for
+// it (sources.Level): what is batched together is decided by the plan,
+// not by a time window.
+type LevelGate interface {
+	EnterLevel(ctx context.Context, callers int) (context.Context, func())
+}
+
 // Engine compiles and runs plans over one schema and one resolver root.
 // Safe for concurrent use.
 type Engine struct {
@@ -54,6 +65,7 @@ type Engine struct {
 	res    graph.ResolverRoot
 	dirs   graph.DirectiveRoot
 	pre    LevelPrefetcher
+	gate   LevelGate
 	binds  map[string]map[string]*binding
 	opts   Options
 	plans  *lru.Cache[planKey, *Plan]
@@ -71,7 +83,8 @@ func New(schema *ast.Schema, res graph.ResolverRoot, dirs graph.DirectiveRoot, o
 	}
 	plans, _ := lru.New[planKey, *Plan](opts.PlanCacheSize)
 	pre, _ := res.(LevelPrefetcher)
-	return &Engine{schema: schema, res: res, dirs: dirs, pre: pre, binds: bindings(), opts: opts, plans: plans}
+	gate, _ := res.(LevelGate)
+	return &Engine{schema: schema, res: res, dirs: dirs, pre: pre, gate: gate, binds: bindings(), opts: opts, plans: plans}
 }
 
 // Plan answers the plan of the operation oc holds, compiling it on first

@@ -212,13 +212,15 @@ func (r *run) expand(n *node, i int32, v any) {
 // group is the calls of one step in one level.
 type group struct {
 	st       *step
+	typeName string // the parents' type
 	ss       *stepState
 	tasks    []task // the calls to make: authorization passed
 	failures []failure
 	actual   int64
 }
 
-// level makes every resolver call of one level. First, in this goroutine,
+// level makes every resolver call of one level, as one LevelGate level
+// whose callers are its groups. First, in this goroutine,
 // each step's arguments are coerced and each call's authorization run;
 // then every call that may go ahead is handed to the prefetcher at once;
 // then the calls are made, one group per step, the groups side by side (a
@@ -229,50 +231,62 @@ func (r *run) level(tasks []task) {
 	for i := range r.groupOf {
 		r.groupOf[i] = -1
 	}
-	var (
-		ctxs    []context.Context
-		parents []any
-	)
 	for _, t := range tasks {
 		st := t.n.sel.steps[t.i]
 		g := r.groupOf[st.id]
 		if g < 0 {
 			g = int32(len(groups))
 			r.groupOf[st.id] = g
-			groups = append(groups, &group{st: st, ss: r.state(st, t.n.sel.typeName)})
+			groups = append(groups, &group{st: st, typeName: t.n.sel.typeName})
 		}
-		gr := groups[g]
-		if gr.ss.err != nil {
-			t.n.slots[t.i].err = true
-			r.failures = append(r.failures, failure{n: t.n, st: st, args: true, raw: gr.ss.raw})
-			continue
+		groups[g].tasks = append(groups[g].tasks, t)
+	}
+	ctx, done := r.ctx, func() {}
+	if r.e.gate != nil {
+		ctx, done = r.e.gate.EnterLevel(r.ctx, len(groups))
+	}
+	var (
+		ctxs    []context.Context
+		parents []any
+	)
+	for _, g := range groups {
+		st := g.st
+		g.ss = r.state(ctx, st, g.typeName)
+		allowed := g.tasks[:0]
+		for _, t := range g.tasks {
+			if g.ss.err != nil {
+				t.n.slots[t.i].err = true
+				r.failures = append(r.failures, failure{n: t.n, st: st, args: true, raw: g.ss.raw})
+				continue
+			}
+			if err, p := r.authorize(g.ss.ctx, st, t.n.obj); err != nil || p != nil {
+				t.n.slots[t.i].err = true
+				r.failures = append(r.failures, failure{n: t.n, st: st, err: err, panic: p})
+				continue
+			}
+			allowed = append(allowed, t)
+			if r.e.pre != nil {
+				ctxs = append(ctxs, g.ss.ctx)
+				parents = append(parents, t.n.obj)
+			}
 		}
-		if err, p := r.authorize(gr.ss.ctx, st, t.n.obj); err != nil || p != nil {
-			t.n.slots[t.i].err = true
-			r.failures = append(r.failures, failure{n: t.n, st: st, err: err, panic: p})
-			continue
-		}
-		gr.tasks = append(gr.tasks, t)
-		if r.e.pre != nil {
-			ctxs = append(ctxs, gr.ss.ctx)
-			parents = append(parents, t.n.obj)
-		}
+		g.tasks = allowed
 	}
 	if len(ctxs) > 0 {
 		r.prefetch(ctxs, parents)
 	}
 	if len(groups) == 1 {
-		r.runGroup(groups[0])
+		r.runGroup(groups[0], done)
 	} else {
 		var wg sync.WaitGroup
 		for _, g := range groups[1:] {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r.runGroup(g)
+				r.runGroup(g, done)
 			}()
 		}
-		r.runGroup(groups[0])
+		r.runGroup(groups[0], done)
 		wg.Wait()
 	}
 	for _, g := range groups {
@@ -289,7 +303,7 @@ func (r *run) level(tasks []task) {
 }
 
 // state prepares a step's field context and arguments, once per request.
-func (r *run) state(st *step, parentType string) *stepState {
+func (r *run) state(ctx context.Context, st *step, parentType string) *stepState {
 	ss := &r.steps[st.id]
 	args := st.args
 	if st.varArgs {
@@ -299,7 +313,7 @@ func (r *run) state(st *step, parentType string) *stepState {
 	ss.args = args
 	fc := &graphql.FieldContext{Object: parentType, Field: st.field, Args: args, IsMethod: true, IsResolver: true}
 	ss.site = &site{r: r, st: st}
-	ss.ctx = context.WithValue(graphql.WithFieldContext(r.ctx, fc), siteKey{}, ss.site)
+	ss.ctx = context.WithValue(graphql.WithFieldContext(ctx, fc), siteKey{}, ss.site)
 	return ss
 }
 
@@ -307,7 +321,8 @@ func (r *run) state(st *step, parentType string) *stepState {
 // resolved, which the engine then does itself.
 func allow(context.Context) (any, error) { return nil, nil }
 
-func (r *run) runGroup(g *group) {
+func (r *run) runGroup(g *group, done func()) {
+	defer done()
 	st, ss := g.st, g.ss
 	for _, t := range g.tasks {
 		s := &t.n.slots[t.i]

@@ -185,3 +185,11 @@ func (a *levelKeys) start(ctx context.Context) {
 		p.OrdersOf(ctx, a.ordersOf[n], n)
 	}
 }
+
+// EnterLevel implements the plan engine's level gate: the prefetches of a
+// level's callers are held by one sources.Level and sent together, one
+// batch per loader, once each caller has finished or waits for them.
+func (r *Resolver) EnterLevel(ctx context.Context, callers int) (context.Context, func()) {
+	lv := sources.For(ctx).NewLevel(callers)
+	return sources.WithLevel(ctx, lv), lv.Done
+}

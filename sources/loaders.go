@@ -64,37 +64,6 @@ func newLoader[V any](s *Sources, name string, fn dataloader.BatchFunc[string, V
 	}
 }
 
-// prefetch starts the batch calls for the keys not yet in the cache at
-// once, without a window, and caches a thunk per key that waits for them:
-// keys known together land in one batch (per maxBatch) whatever the
-// goroutine scheduling, and the items' own Loads find them in the cache.
-func (l *loader[V]) prefetch(ctx context.Context, keys []string) {
-	missing := make([]string, 0, len(keys))
-	seen := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		if _, ok := l.cache.Get(ctx, k); !ok && !seen[k] {
-			seen[k] = true
-			missing = append(missing, k)
-		}
-	}
-	for chunk := range slices.Chunk(missing, l.maxBatch) {
-		done := make(chan struct{})
-		var results []*dataloader.Result[V]
-		for i, k := range chunk {
-			l.cache.Set(ctx, k, func() (V, error) {
-				<-done
-				return results[i].Data, results[i].Error
-			})
-		}
-		go func() {
-			defer close(done)
-			bctx, finish := l.tracer.TraceBatch(ctx, chunk)
-			results = safeBatch(bctx, l.batch, chunk)
-			finish(results)
-		}()
-	}
-}
-
 // Sources returns the clients, for the calls that are not batched.
 func (l *Loaders) Sources() *Sources { return l.src }
 

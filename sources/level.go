@@ -1,0 +1,165 @@
+package sources
+
+import (
+	"context"
+	"sync"
+
+	"github.com/graph-gophers/dataloader/v7"
+)
+
+// A Level is one step of an execution that knows who its callers are: the
+// plan engine runs the resolver calls of one level of an operation as a
+// few callers (one per field) and opens a Level for them. Prefetches made
+// under it are held, and the keys that several callers queue for one
+// loader go out as one batch (per MaxBatch), as soon as every caller has
+// either finished or is waiting for a held key: no time window decides
+// what is batched together, the level does.
+//
+// Without a Level in the context (gqlgen's executor) a prefetch is sent at
+// once, as before.
+type Level struct {
+	mu      sync.Mutex
+	active  int // callers not finished
+	waiting int // callers waiting for a held key
+	held    []sender
+	open    map[any]any // loader → its open *batch under this level
+}
+
+// sender is a held batch.
+type sender interface{ send() }
+
+// NewLevel opens a level of callers callers; each calls Done once.
+func (l *Loaders) NewLevel(callers int) *Level {
+	return &Level{active: callers, open: map[any]any{}}
+}
+
+type levelKey struct{}
+
+// WithLevel returns a context whose prefetches lv holds.
+func WithLevel(ctx context.Context, lv *Level) context.Context {
+	return context.WithValue(ctx, levelKey{}, lv)
+}
+
+func levelFrom(ctx context.Context) *Level {
+	lv, _ := ctx.Value(levelKey{}).(*Level)
+	return lv
+}
+
+// Done reports that one caller has finished.
+func (lv *Level) Done() {
+	lv.mu.Lock()
+	defer lv.mu.Unlock()
+	lv.active--
+	lv.flushIfIdle()
+}
+
+func (lv *Level) flushIfIdle() {
+	if lv.waiting < lv.active || len(lv.held) == 0 {
+		return
+	}
+	held := lv.held
+	lv.held = nil
+	clear(lv.open)
+	for _, b := range held {
+		b.send()
+	}
+}
+
+// batch is one batch call of a loader: its keys, and the results every
+// key's thunk waits for.
+type batch[V any] struct {
+	l       *loader[V]
+	ctx     context.Context
+	keys    []string
+	results []*dataloader.Result[V]
+	done    chan struct{}
+	level   *Level // the level holding it, nil when sent at once
+}
+
+func (b *batch[V]) send() {
+	go func() {
+		defer close(b.done)
+		bctx, finish := b.l.tracer.TraceBatch(b.ctx, b.keys)
+		b.results = safeBatch(bctx, b.l.batch, b.keys)
+		finish(b.results)
+	}()
+}
+
+// result waits for key i's result. A caller of the level that holds the
+// batch counts as waiting meanwhile, which may be what sends it.
+func (b *batch[V]) result(i int) (V, error) {
+	select {
+	case <-b.done:
+	default:
+		if lv := b.level; lv != nil {
+			lv.mu.Lock()
+			lv.waiting++
+			lv.flushIfIdle()
+			lv.mu.Unlock()
+			<-b.done
+			lv.mu.Lock()
+			lv.waiting--
+			lv.mu.Unlock()
+		} else {
+			<-b.done
+		}
+	}
+	r := b.results[i]
+	return r.Data, r.Error
+}
+
+// prefetch starts the batch calls for the keys not yet in the cache
+// without a window, and caches a thunk per key that waits for them: keys
+// known together land in one batch (per maxBatch) whatever the goroutine
+// scheduling, and the items' own Loads find them in the cache. Under a
+// Level the batches are held and shared with the level's other callers.
+func (l *loader[V]) prefetch(ctx context.Context, keys []string) {
+	lv := levelFrom(ctx)
+	if lv != nil {
+		lv.mu.Lock()
+		defer lv.mu.Unlock()
+	}
+	var (
+		b    *batch[V]
+		sent []*batch[V]
+		seen map[string]bool
+	)
+	for _, k := range keys {
+		if _, ok := l.cache.Get(ctx, k); ok || seen[k] {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[string]bool, len(keys))
+		}
+		seen[k] = true
+		if b == nil || len(b.keys) == l.maxBatch {
+			b = l.batchFor(ctx, lv, b)
+			if lv == nil {
+				sent = append(sent, b)
+			}
+		}
+		i, bb := len(b.keys), b
+		b.keys = append(b.keys, k)
+		l.cache.Set(ctx, k, func() (V, error) { return bb.result(i) })
+	}
+	for _, b := range sent {
+		b.send()
+	}
+}
+
+// batchFor answers the batch the next key goes to: under a level, the
+// loader's open batch there unless it is full (then a new one is held);
+// else a new batch.
+func (l *loader[V]) batchFor(ctx context.Context, lv *Level, full *batch[V]) *batch[V] {
+	if lv != nil && full == nil {
+		if b, ok := lv.open[l].(*batch[V]); ok && len(b.keys) < l.maxBatch {
+			return b
+		}
+	}
+	b := &batch[V]{l: l, ctx: ctx, done: make(chan struct{}), level: lv}
+	if lv != nil {
+		lv.open[l] = b
+		lv.held = append(lv.held, b)
+	}
+	return b
+}
