@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -12,8 +11,7 @@ import (
 // runDemoSources runs the three demo REST services, each on its own port,
 // until ctx is done: the sources of benchmarks and of a gqlbff run apart.
 func runDemoSources(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gqlbff demo-sources", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("demo-sources", stderr)
 	var opts demo.Options
 	fs.Int64Var(&opts.Seed, "seed", demo.DefaultSeed, "data set seed")
 	fs.IntVar(&opts.Customers, "customers", demo.DefaultCustomers, "number of customers")
@@ -22,8 +20,11 @@ func runDemoSources(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&opts.CustomersAddr, "customers-addr", "127.0.0.1:9002", "customers service listen `address`")
 	fs.StringVar(&opts.AnalyticsAddr, "analytics-addr", "127.0.0.1:9003", "analytics service listen `address`")
 	fs.DurationVar(&opts.Latency, "latency", 0, "added latency of every call")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("demo-sources: unexpected argument %q", fs.Arg(0))
 	}
 	svcs, err := demo.Start(opts)
 	if err != nil {

@@ -8,6 +8,11 @@
 //	gqlbff check-manifest MANIFEST      check a manifest against the schema
 //	gqlbff config validate [FILE]       check a configuration, every problem at once
 //	gqlbff config schema                print the configuration's JSON Schema
+//	gqlbff version                      print the version and build information
+//	gqlbff help [COMMAND]               print the command list, or a command's help
+//
+// Exit status: 0 on success (and for help), 1 when the command fails, 2
+// for a mistake in the command line.
 package main
 
 import (
@@ -19,6 +24,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -27,36 +33,43 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "gqlbff:", err)
-		}
-		os.Exit(2)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "gqlbff:", err)
 	}
+	os.Exit(exitCode(err))
 }
 
 // run is main without the process: tests call it with their own arguments,
-// environment and output, and stop it by cancelling ctx.
+// environment and output, and stop it by cancelling ctx. Help asked for
+// goes to stdout and returns flag.ErrHelp; a usage mistake is a
+// usageError.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "demo-sources":
-			return runDemoSources(ctx, args[1:], stdout, stderr)
-		case "token":
-			return runToken(ctx, args[1:], getenv, stdout, stderr)
-		case "subgraph-sdl":
-			return printSubgraphSDL(args[1:], stdout)
-		case "persist":
-			return runPersist(ctx, args[1:], stdout, stderr)
-		case "config":
-			return runConfig(ctx, args[1:], getenv, stdout, stderr)
-		case "check-manifest":
-			return runCheckManifest(ctx, args[1:], stdout, stderr)
-		case "serve":
-			args = args[1:]
-		}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelpOrVersion(args[0]) {
+		return runServe(ctx, args, getenv, stdout, stderr)
 	}
-	return runServe(ctx, args, getenv, stdout, stderr)
+	switch args[0] {
+	case "-h", "-help", "--help":
+		printCommands(stdout)
+		return flag.ErrHelp
+	case "-version", "--version":
+		args = append([]string{"version"}, args[1:]...)
+	}
+	c, ok := lookup(args[0])
+	if !ok {
+		return usagef("unknown command %q; run gqlbff help for the list", args[0])
+	}
+	if wantsHelp(args[1:]) {
+		stderr = stdout // help asked for is the command's output
+	}
+	return c.run(ctx, args[1:], getenv, stdout, stderr)
+}
+
+func isHelpOrVersion(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "-version", "--version":
+		return true
+	}
+	return false
 }
 
 func newLogger(w io.Writer, format, level string) *slog.Logger {

@@ -243,9 +243,9 @@ func TestRunErrors(t *testing.T) {
 
 func TestRunHelp(t *testing.T) {
 	var stdout, stderr syncBuffer
-	err := run(context.Background(), []string{"--help"}, getenv(nil), &stdout, &stderr)
-	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr.String(), "-demo") {
-		t.Errorf("got %v and usage %q, want flag.ErrHelp and the usage on stderr", err, stderr.String())
+	err := run(context.Background(), []string{"serve", "--help"}, getenv(nil), &stdout, &stderr)
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stdout.String(), "-demo") || stderr.String() != "" {
+		t.Errorf("got %v and usage %q (stderr %q), want flag.ErrHelp and the usage on stdout", err, stdout.String(), stderr.String())
 	}
 }
 

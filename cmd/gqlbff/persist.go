@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,19 +15,13 @@ import (
 // each validated against the schema: to stdout, or to -o FILE (written
 // only when every file is good).
 func runPersist(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gqlbff persist", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: gqlbff persist [-o FILE] FILE.graphql…\n\nOne named operation per file; ids are the SHA-256 of the normalized document.")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("persist", stderr)
 	out := fs.String("o", "", "write the manifest to `file` instead of stdout")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return errors.New("persist: no .graphql file given")
+		return usagef("persist: no .graphql file given")
 	}
 	files := make([]persisted.SourceFile, 0, fs.NArg())
 	for _, name := range fs.Args() {
@@ -62,15 +54,12 @@ func runPersist(_ context.Context, args []string, stdout, stderr io.Writer) erro
 // each broken operation, when the current schema no longer validates one
 // of the trusted documents.
 func runCheckManifest(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gqlbff check-manifest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: gqlbff check-manifest MANIFEST") }
-	if err := fs.Parse(args); err != nil {
+	fs := newFlags("check-manifest", stderr)
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("check-manifest: want one manifest file")
+		return usagef("check-manifest: want one manifest file, got %d arguments", fs.NArg())
 	}
 	path := fs.Arg(0)
 	t, err := persisted.NewTrusted(path, server.Schema(), nil, nil)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/gqlbff/gqlbff/server"
@@ -10,9 +9,13 @@ import (
 // printSubgraphSDL prints what _service { sdl } answers in subgraph mode,
 // for gateways that compose from files (rover supergraph compose, wgc,
 // the Hive CLI) rather than by asking a running gqlbff.
-func printSubgraphSDL(args []string, stdout io.Writer) error {
-	if len(args) > 0 {
-		return fmt.Errorf("subgraph-sdl takes no arguments, got %q", args[0])
+func printSubgraphSDL(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("subgraph-sdl", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("subgraph-sdl takes no arguments, got %q", fs.Arg(0))
 	}
 	sdl, err := server.SubgraphSDL()
 	if err != nil {
