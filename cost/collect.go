@@ -135,6 +135,31 @@ func (w *walker) included(dl ast.DirectiveList) bool {
 	return true
 }
 
+// Int reads an Int argument's value as gqlgen hands it over: a literal
+// (int64), a variable's value (json.Number, or float64 from a decoder that
+// makes numbers floats) or an int. A float must be whole and exact (at
+// most 2^53); anything else is not an Int.
+func Int(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int32:
+		return int64(n), true
+	case int64:
+		return n, true
+	case float64:
+		if n != math.Trunc(n) || math.Abs(n) > 1<<53 {
+			return 0, false
+		}
+		return int64(n), true
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	default:
+		return 0, false
+	}
+}
+
 // sizeOf reads a slicing argument's value: an integer is its value (a
 // negative one is 0), a list is its length.
 func sizeOf(v any) (int64, bool) {

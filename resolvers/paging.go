@@ -26,13 +26,13 @@ func badInput(format string, args ...any) error {
 }
 
 // pageSize resolves a `first` argument against its default and the limit.
-func pageSize(first *int, def int) (int, error) {
+func (r *Resolver) pageSize(first *int, def int) (int, error) {
 	n := def
 	if first != nil {
 		n = *first
 	}
-	if n < 0 || n > MaxPage {
-		return 0, badInput("first must be between 0 and %d, got %d", MaxPage, n)
+	if limit := r.maxPage(); n < 0 || n > limit {
+		return 0, badInput("first must be between 0 and %d, got %d", limit, n)
 	}
 	return n, nil
 }
@@ -70,7 +70,7 @@ func decodePosition(c string) (position, error) {
 		return position{}, errBadCursor
 	}
 	skip, err := strconv.Atoi(parts[1])
-	if err != nil || skip < 0 || skip > MaxPage {
+	if err != nil || skip < 0 || skip > maxPageCeiling {
 		return position{}, errBadCursor
 	}
 	return position{status: parts[0], skip: skip, rest: parts[2]}, nil
@@ -97,7 +97,7 @@ func (r *Resolver) orderPage(ctx context.Context, src *sources.Orders, status st
 			return nil, &sources.Error{Source: sources.OrdersSource, Op: "orders.list", Kind: sources.ErrBadResponse,
 				Err: errors.New("pages keep coming without items")}
 		}
-		limit := min(MaxPage, pos.skip+max(need, 1))
+		limit := min(maxPageCeiling, pos.skip+max(need, 1))
 		page, err := src.List(ctx, status, limit, pos.rest)
 		if err != nil {
 			return nil, err

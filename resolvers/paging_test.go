@@ -40,11 +40,28 @@ func FuzzDecodePosition(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if p.skip < 0 || p.skip > MaxPage {
+		if p.skip < 0 || p.skip > maxPageCeiling {
 			t.Fatalf("accepted skip %d", p.skip)
 		}
 		if again, err := decodePosition(p.encode()); err != nil || again != p {
 			t.Fatalf("re-encoding %+v gave %+v, %v", p, again, err)
 		}
 	})
+}
+
+// TestPageSizeIsTheConfiguredMaxPage: the resolvers hold `first` to the
+// configured graphql.maxPage, and a zero Resolver to 100.
+func TestPageSizeIsTheConfiguredMaxPage(t *testing.T) {
+	n := func(v int) *int { return &v }
+	for _, tc := range []struct {
+		maxPage, first int
+		ok             bool
+	}{
+		{0, 100, true}, {0, 101, false}, {20, 20, true}, {20, 21, false}, {500, 101, false},
+	} {
+		r := &Resolver{MaxPage: tc.maxPage}
+		if _, err := r.pageSize(n(tc.first), 10); (err == nil) != tc.ok {
+			t.Errorf("MaxPage %d, first %d: got error %v, want ok %v", tc.maxPage, tc.first, err, tc.ok)
+		}
+	}
 }

@@ -2,12 +2,12 @@ package resolvers
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/gqlbff/gqlbff/cost"
 	"github.com/gqlbff/gqlbff/graph/model"
 	"github.com/gqlbff/gqlbff/sources"
 )
@@ -74,27 +74,10 @@ func (r *Resolver) prefetchForCustomers(ctx context.Context, set ast.SelectionSe
 	}
 	vars := graphql.GetOperationContext(ctx).Variables
 	for _, f := range r.childFields(ctx, set, "Customer", "orders") {
-		first, ok := intArg(f.ArgumentMap(vars)["first"])
-		if ok && first > 0 && first <= MaxPage {
-			p.OrdersOf(ctx, ids, first)
+		first, ok := cost.Int(f.ArgumentMap(vars)["first"])
+		if ok && first > 0 && first <= int64(r.maxPage()) {
+			p.OrdersOf(ctx, ids, int(first))
 		}
-	}
-}
-
-// intArg reads an Int argument, literal (int64) or from a variable.
-func intArg(v any) (int, bool) {
-	switch n := v.(type) {
-	case int:
-		return n, true
-	case int64:
-		return int(n), true
-	case json.Number:
-		i, err := n.Int64()
-		return int(i), err == nil
-	case float64:
-		return int(n), n == float64(int(n))
-	default:
-		return 0, false
 	}
 }
 
@@ -134,7 +117,7 @@ func (r *Resolver) PrefetchLevel(ctxs []context.Context, parents []any) {
 			}
 		case "Customer.orders":
 			first, _ := fc.Args["first"].(*int)
-			if n, err := pageSize(first, 10); err == nil && n > 0 {
+			if n, err := r.pageSize(first, 10); err == nil && n > 0 {
 				if c, ok := parents[i].(*model.Customer); ok {
 					acc.ordersOf[n] = append(acc.ordersOf[n], c.ID)
 				}
@@ -158,9 +141,9 @@ func (a *levelKeys) customersWith(ctx context.Context, r *Resolver, set ast.Sele
 	}
 	vars := graphql.GetOperationContext(ctx).Variables
 	for _, f := range r.childFields(ctx, set, "Customer", "orders") {
-		first, ok := intArg(f.ArgumentMap(vars)["first"])
-		if ok && first > 0 && first <= MaxPage {
-			a.ordersOf[first] = append(a.ordersOf[first], ids...)
+		first, ok := cost.Int(f.ArgumentMap(vars)["first"])
+		if ok && first > 0 && first <= int64(r.maxPage()) {
+			a.ordersOf[int(first)] = append(a.ordersOf[int(first)], ids...)
 		}
 	}
 }

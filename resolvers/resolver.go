@@ -7,9 +7,9 @@ import "context"
 
 //go:generate go run ../internal/gqlgen
 
-// MaxPage is the largest page size (`first`) and the most `ids` one field
-// may ask for.
-const MaxPage = 100
+// maxPageCeiling is the largest graphql.maxPage, and a zero Resolver's
+// MaxPage.
+const maxPageCeiling = 100
 
 // Resolver is the wiring root of the resolvers. It holds nothing per
 // request: the request's loaders come from the context (sources.For).
@@ -19,4 +19,14 @@ type Resolver struct {
 	// it before it queues a field's lookups, so that a field the caller may
 	// not see costs no source call. Nil allows every field.
 	Allow func(ctx context.Context, typeName, field string) bool
+	// MaxPage is the largest page size (`first`) and the most `ids` one
+	// field may ask for: graphql.maxPage. 0: 100.
+	MaxPage int
+}
+
+func (r *Resolver) maxPage() int {
+	if r.MaxPage > 0 {
+		return min(r.MaxPage, maxPageCeiling)
+	}
+	return maxPageCeiling
 }

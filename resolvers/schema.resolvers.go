@@ -17,7 +17,7 @@ import (
 
 // Orders is the resolver for the orders field.
 func (r *customerResolver) Orders(ctx context.Context, obj *model.Customer, first *int) ([]model.Order, error) {
-	n, err := pageSize(first, 10)
+	n, err := r.pageSize(first, 10)
 	if err != nil || n == 0 {
 		return []model.Order{}, err
 	}
@@ -39,7 +39,7 @@ func (r *customerResolver) Stats(ctx context.Context, obj *model.Customer) (*mod
 
 // RecentOrders is the resolver for the recentOrders field.
 func (r *dashboardResolver) RecentOrders(ctx context.Context, obj *model.Dashboard, first *int) ([]model.Order, error) {
-	n, err := pageSize(first, 10)
+	n, err := r.pageSize(first, 10)
 	if err != nil || n == 0 {
 		return []model.Order{}, err
 	}
@@ -53,7 +53,7 @@ func (r *dashboardResolver) RecentOrders(ctx context.Context, obj *model.Dashboa
 
 // TopCustomers is the resolver for the topCustomers field.
 func (r *dashboardResolver) TopCustomers(ctx context.Context, obj *model.Dashboard, first *int) ([]model.Customer, error) {
-	n, err := pageSize(first, 5)
+	n, err := r.pageSize(first, 5)
 	if err != nil || n == 0 {
 		return []model.Customer{}, err
 	}
@@ -115,7 +115,7 @@ func (r *queryResolver) Order(ctx context.Context, id string) (*model.Order, err
 
 // Orders is the resolver for the orders field.
 func (r *queryResolver) Orders(ctx context.Context, status *model.OrderStatus, first *int, after *string) (*model.OrderConnection, error) {
-	n, err := pageSize(first, 20)
+	n, err := r.pageSize(first, 20)
 	if err != nil {
 		return nil, err
 	}
@@ -133,8 +133,8 @@ func (r *queryResolver) Customer(ctx context.Context, id string) (*model.Custome
 
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, ids []string) ([]*model.Customer, error) {
-	if len(ids) > MaxPage {
-		return nil, badInput("ids holds at most %d ids, got %d", MaxPage, len(ids))
+	if limit := r.maxPage(); len(ids) > limit {
+		return nil, badInput("ids holds at most %d ids, got %d", limit, len(ids))
 	}
 	r.prefetchForCustomers(ctx, ownSelection(ctx), ids)
 	customers, errs := sources.For(ctx).Customers(ctx, ids)

@@ -251,7 +251,7 @@ func Default() Config {
 			MaxInFlight:      sources.DefaultMaxInFlight,
 			InFlightWait:     sources.DefaultInFlightWait,
 			Coalesce:         true,
-			Breaker:          breakerConfig(sources.DefaultBreaker),
+			Breaker:          breakerConfig(sources.DefaultBreaker()),
 		},
 		HTTP: HTTPConfig{
 			MaxBodyBytes:      1 << 20,

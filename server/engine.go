@@ -24,8 +24,8 @@ const (
 
 // withPlans puts the plan engine in front of es: the same resolvers and
 // authorization hooks, and the cost policy's actual-cost meter.
-func withPlans(es graphql.ExecutableSchema, costs *CostLimit) graphql.ExecutableSchema {
-	res := &resolvers.Resolver{Allow: fieldGate(es.Schema())}
+func withPlans(es graphql.ExecutableSchema, costs *CostLimit, maxPage int) graphql.ExecutableSchema {
+	res := &resolvers.Resolver{Allow: fieldGate(es.Schema()), MaxPage: maxPage}
 	e := engine.New(es.Schema(), res, graph.DirectiveRoot{
 		Authenticated:  authenticatedDirective,
 		RequiresScopes: requiresScopesDirective,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -33,13 +34,17 @@ const (
 	CodeInternal               = "INTERNAL"
 )
 
-// Codes lists every code a client may see.
-var Codes = []string{
+// clientCodes lists every code a client may see.
+var clientCodes = []string{
 	CodeSourceUnavailable, CodeSourceTimeout, CodeSourceBadResponse,
 	CodeUnauthenticated, CodeForbidden, CodeParseFailed, CodeValidationFailed,
 	CodeBadUserInput, CodeCostLimitExceeded, CodeRateLimited,
 	CodePersistedQueryNotFound, CodePersistedQueryRequired, CodeInternal,
 }
+
+// Codes lists every code a client may see: the closed vocabulary of
+// extensions.code (DESIGN.md).
+func Codes() []string { return slices.Clone(clientCodes) }
 
 // requestStatus is the HTTP status of a request refused before execution,
 // by the code of its first error that has one here. Parse and validation

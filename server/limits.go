@@ -2,15 +2,14 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"math"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlbff/gqlbff/caller"
+	"github.com/gqlbff/gqlbff/cost"
 )
 
 // AmountLimit refuses an operation whose page sizes (`first`) or id lists
@@ -94,7 +93,7 @@ func (w *amountWalker) field(f *ast.Field) *gqlerror.Error {
 			if err != nil || v == nil {
 				continue
 			}
-			n, ok := asInt(v)
+			n, ok := cost.Int(v)
 			if !ok || n < 0 || n > int64(w.max) {
 				return w.refuse(f, "%s: first must be between 0 and %d", f.Alias, w.max)
 			}
@@ -117,25 +116,4 @@ func (w *amountWalker) refuse(f *ast.Field, format string, args ...any) *gqlerro
 		e.Locations = []gqlerror.Location{{Line: f.Position.Line, Column: f.Position.Column}}
 	}
 	return e
-}
-
-func asInt(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int:
-		return int64(n), true
-	case int32:
-		return int64(n), true
-	case int64:
-		return n, true
-	case float64:
-		if n != math.Trunc(n) || math.Abs(n) > 1<<53 {
-			return 0, false
-		}
-		return int64(n), true
-	case json.Number:
-		i, err := n.Int64()
-		return i, err == nil
-	default:
-		return 0, false
-	}
 }

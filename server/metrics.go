@@ -117,7 +117,7 @@ func (m *metrics) request(rec *record, outcome string, d time.Duration) {
 	m.operations.WithLabelValues(op, client, outcome).Inc()
 	m.opDuration.WithLabelValues(op, client).Observe(d.Seconds())
 	for _, code := range rec.codes {
-		if !slices.Contains(Codes, code) {
+		if !slices.Contains(clientCodes, code) {
 			code = opOther
 		}
 		m.errors.WithLabelValues(code).Inc()

@@ -58,7 +58,7 @@ func BenchmarkPrepare(b *testing.B) {
 			cfg := Default()
 			cfg.Persisted.Manifest = "demomanifest.json"
 			cfg.GraphQL.QueryCacheSize = tc.cacheSize
-			es := newExecutableSchema(false)
+			es := newExecutableSchema(false, 0)
 			pq, stop, err := newPersistedQueries(cfg, resolveProfiles(cfg.Profiles), es.Schema(), nil, nil)
 			if err != nil {
 				b.Fatal(err)

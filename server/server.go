@@ -156,7 +156,7 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: http.trustedProxies: %w", err)
 	}
-	es := newExecutableSchema(cfg.GraphQL.Federation)
+	es := newExecutableSchema(cfg.GraphQL.Federation, cfg.GraphQL.MaxPage)
 	ps := resolveProfiles(cfg.Profiles)
 	costs := newCostLimit(ps, budgets, cfg.Redis.FailMode != FailClosed, log)
 	pricer := deps.Pricer
@@ -170,7 +170,7 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 		return nil, err
 	}
 	if cfg.GraphQL.Executor == ExecutorPlans {
-		es = withPlans(es, costs)
+		es = withPlans(es, costs, cfg.GraphQL.MaxPage)
 	}
 	gql := handler.New(es)
 	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge, profiles: ps, hints: newHintCache(es.Schema())})
@@ -255,15 +255,16 @@ func sendsIdentity(s SourcesConfig) bool {
 
 // newExecutableSchema is the schema served: without _service and _entities
 // unless subgraph mode is on, with the auth directives' hooks, and with the
-// resolvers' field gate for their lookahead.
-func newExecutableSchema(federation bool) graphql.ExecutableSchema {
+// resolvers' field gate for their lookahead and page limit (graphql.maxPage;
+// 0: 100).
+func newExecutableSchema(federation bool, maxPage int) graphql.ExecutableSchema {
 	schema := withoutDefer(graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}}).Schema())
 	if federation {
 		schema = sizeEntities(schema)
 	} else {
 		schema = withoutFederation(schema)
 	}
-	res := &resolvers.Resolver{}
+	res := &resolvers.Resolver{MaxPage: maxPage}
 	es := graph.NewExecutableSchema(graph.Config{
 		Resolvers: res,
 		Schema:    schema,
@@ -278,7 +279,7 @@ func newExecutableSchema(federation bool) graphql.ExecutableSchema {
 
 // Schema is gqlbff's GraphQL schema, as the server validates operations
 // against it with subgraph mode off (the manifest tools use it).
-func Schema() *ast.Schema { return newExecutableSchema(false).Schema() }
+func Schema() *ast.Schema { return newExecutableSchema(false, 0).Schema() }
 
 // executorConfig is what both gqlgen's handler.Server and its bare
 // executor.Executor can be told; the benchmarks configure the latter
@@ -460,7 +461,7 @@ func RunAddrs(ctx context.Context, cfg Config, log *slog.Logger, ready func(Addr
 }
 
 // DevScopes are every read scope of the schema's default policy.
-var DevScopes = []string{"orders:read", "customers:read", "analytics:read"}
+func DevScopes() []string { return []string{"orders:read", "customers:read", "analytics:read"} }
 
 // DevHeaders are the headers the playground sends by default: in demo mode,
 // a dev token for customer c1 with every read scope; nil otherwise.
@@ -468,7 +469,7 @@ func DevHeaders(cfg Config) map[string]string {
 	if !cfg.Demo || cfg.JWT.Secret == "" {
 		return nil
 	}
-	tok, err := auth.MintToken(cfg.JWT, "c1", ProfileWeb, DevScopes, 24*time.Hour)
+	tok, err := auth.MintToken(cfg.JWT, "c1", ProfileWeb, DevScopes(), 24*time.Hour)
 	if err != nil {
 		return nil
 	}

@@ -27,7 +27,9 @@ type BreakerConfig struct {
 
 // DefaultBreaker holds the defaults of HARDENING.md (Hystrix, Cosmo): trip
 // at 20 calls and 50% failures in a 10 s window, open 5 s, one probe.
-var DefaultBreaker = BreakerConfig{
+func DefaultBreaker() BreakerConfig { return defaultBreaker }
+
+var defaultBreaker = BreakerConfig{
 	MinRequests:    20,
 	FailureRatio:   0.5,
 	Window:         10 * time.Second,
@@ -37,7 +39,7 @@ var DefaultBreaker = BreakerConfig{
 
 // withDefaults fills the zero fields from DefaultBreaker.
 func (b BreakerConfig) withDefaults() BreakerConfig {
-	d := DefaultBreaker
+	d := defaultBreaker
 	if b.MinRequests > 0 {
 		d.MinRequests = b.MinRequests
 	}

@@ -152,7 +152,7 @@ const BenchSecret = "gqlbff-bench-secret-for-loopback-runs-only"
 func BenchToken() (string, error) {
 	cfg := server.Default().JWT
 	cfg.Secret = BenchSecret
-	return auth.MintToken(cfg, "c7", server.ProfileWeb, server.DevScopes, 24*time.Hour)
+	return auth.MintToken(cfg, "c7", server.ProfileWeb, server.DevScopes(), 24*time.Hour)
 }
 
 // BenchTokens are web tokens like BenchToken's for n users, customers c1
@@ -162,7 +162,7 @@ func BenchTokens(n int) ([]string, error) {
 	cfg.Secret = BenchSecret
 	out := make([]string, n)
 	for i := range out {
-		tok, err := auth.MintToken(cfg, "c"+strconv.Itoa(i+1), server.ProfileWeb, server.DevScopes, 24*time.Hour)
+		tok, err := auth.MintToken(cfg, "c"+strconv.Itoa(i+1), server.ProfileWeb, server.DevScopes(), 24*time.Hour)
 		if err != nil {
 			return nil, err
 		}

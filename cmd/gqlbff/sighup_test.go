@@ -81,7 +81,7 @@ func TestServeReloadsTheManifestOnSIGHUP(t *testing.T) {
 	})
 	demoJWT := server.Default().JWT
 	demoJWT.Secret = server.DemoJWTSecret
-	tok, err := auth.MintToken(demoJWT, "p1", server.ProfilePartner, server.DevScopes, time.Minute)
+	tok, err := auth.MintToken(demoJWT, "p1", server.ProfilePartner, server.DevScopes(), time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func runToken(_ context.Context, args []string, getenv func(string) string, stdo
 	fs := newFlags("token", stderr)
 	configPath := fs.String("config", getenv("GQLBFF_CONFIG"), "YAML configuration `file`")
 	sub := fs.String("sub", "c1", "the token's `subject` (a customer id, what the me field answers)")
-	scopes := fs.String("scopes", strings.Join(server.DevScopes, " "), "space-separated scopes")
+	scopes := fs.String("scopes", strings.Join(server.DevScopes(), " "), "space-separated scopes")
 	client := fs.String("client", server.ProfileWeb, "client profile: web, mobile or partner")
 	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token is valid")
 	if err := parseFlags(fs, args); err != nil {

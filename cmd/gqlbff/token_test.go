@@ -26,12 +26,12 @@ func TestTokenCommand(t *testing.T) {
 		scopes  string
 		wantErr string
 	}{
-		{"demo key, defaults", nil, nil, server.DemoJWTSecret, "c1", "web", strings.Join(server.DevScopes, " "), ""},
+		{"demo key, defaults", nil, nil, server.DemoJWTSecret, "c1", "web", strings.Join(server.DevScopes(), " "), ""},
 		{"demo key, flags", []string{"--sub", "c7", "--scopes", "orders:read customers:read", "--client", "partner"}, nil,
 			server.DemoJWTSecret, "c7", "partner", "orders:read customers:read", ""},
 		{"configured key", []string{"--sub", "c9"}, map[string]string{"GQLBFF_JWT_SECRET": secret,
 			"GQLBFF_ORDERS_URL": "http://o", "GQLBFF_CUSTOMERS_URL": "http://c", "GQLBFF_ANALYTICS_URL": "http://a"},
-			secret, "c9", "web", strings.Join(server.DevScopes, " "), ""},
+			secret, "c9", "web", strings.Join(server.DevScopes(), " "), ""},
 		{"unknown client", []string{"--client", "admin"}, nil, "", "", "", "", "--client"},
 	}
 	for _, tc := range cases {

@@ -203,7 +203,7 @@ func TestImageServesAsNonRootOnAReadOnlyRoot(t *testing.T) {
 
 	jwt := server.Default().JWT
 	jwt.Secret = server.DemoJWTSecret
-	tok, err := auth.MintToken(jwt, "c1", server.ProfileWeb, server.DevScopes, time.Minute)
+	tok, err := auth.MintToken(jwt, "c1", server.ProfileWeb, server.DevScopes(), time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

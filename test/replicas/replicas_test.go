@@ -235,7 +235,7 @@ func token(t testing.TB, sub, client string) string {
 	t.Helper()
 	cfg := server.Default().JWT
 	cfg.Secret = jwtSecret
-	tok, err := auth.MintToken(cfg, sub, client, server.DevScopes, time.Hour)
+	tok, err := auth.MintToken(cfg, sub, client, server.DevScopes(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
