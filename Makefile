@@ -49,9 +49,10 @@ $(CHROMIUM):
 web/browser-test/node_modules/.package-lock.json: web/browser-test/package-lock.json
 	cd web/browser-test && $(NPM) ci --no-audit --no-fund
 
-## test: every test, with the race detector, in random order
+## test: every test, with the race detector, in random order; ends with an "N passed, N failed" line
 test: check-generate vet check-manifest test-deps
-	$(GO) test -race -shuffle=on -count=1 -timeout 8m $(PKGS)
+	$(GO) build -o bin/testsummary ./internal/testsummary
+	$(GO) test -race -shuffle=on -count=1 -timeout 8m -json $(PKGS) | bin/testsummary
 	$(GO) test -run '^$$' -fuzz '^FuzzEngineMatchesGqlgen$$' -fuzztime 5s ./engine
 	cd $(KUBE_DIR) && $(GO) test -shuffle=on -count=1 ./...
 
