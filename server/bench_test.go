@@ -41,6 +41,20 @@ func BenchmarkOperations(b *testing.B) {
 	}
 }
 
+// BenchmarkExecutors runs the wide operations end to end over loopback on
+// each executor: compiled plans and gqlgen's generated executor
+// (BENCHMARKS.md). The demo services run in the process: allocs/op counts
+// theirs too.
+func BenchmarkExecutors(b *testing.B) {
+	for _, op := range []string{"orders_fanout", "dashboard"} {
+		for _, x := range []string{server.ExecutorGqlgen, server.ExecutorPlans} {
+			b.Run(op+"/"+x, func(b *testing.B) {
+				benchOperation(b, 1, op, func(c *server.Config) { c.GraphQL.Executor = x })
+			})
+		}
+	}
+}
+
 // BenchmarkOrderDetailByAlg is order_detail end to end with a valid HS256
 // and a valid RS256 token: the whole whose part BenchmarkPolicyChain is.
 func BenchmarkOrderDetailByAlg(b *testing.B) {
