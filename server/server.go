@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -210,7 +211,11 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 	}
 	ready := newReadiness(deps.Sources, readinessInterval, readinessTimeout)
 	mux.Handle("GET /readyz", ready)
-	admin := newAdminMux(cfg.Admin.Key, ready, m, deps.AdminRoutes)
+	routes := slices.Clone(deps.AdminRoutes)
+	if store := deps.Sources.Cache(); store != nil {
+		routes = append(routes, AdminRoute{Pattern: "POST " + InvalidatePath, Handler: invalidator{store: store}})
+	}
+	admin := newAdminMux(cfg.Admin.Key, ready, m, routes)
 	if cfg.GraphQL.Playground {
 		headers := deps.PlaygroundHeaders
 		if headers == nil {
