@@ -16,7 +16,7 @@ PLAYGROUND_SRC    := web/playground/package-lock.json web/playground/build.mjs \
 CONTAINER_ENGINE ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null)
 IMAGE ?= localhost/gqlbff:dev
 
-.PHONY: image test-image test-image-deps run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean manifest check-manifest test-browser playground-assets bench bench-baseline bench-compare soak
+.PHONY: pgo image test-image test-image-deps run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean manifest check-manifest test-browser playground-assets bench bench-baseline bench-compare soak
 
 ## run: start gqlbff with the built-in demo services, ready to query
 run: playground-assets
@@ -127,6 +127,15 @@ fmt:
 BENCH_FLAGS ?=
 bench:
 	BENCH_MAKE_TARGET=bench $(GO) run ./bench/cmd/bench -write BENCHMARKS.md $(BENCH_FLAGS)
+
+## pgo: refresh cmd/gqlbff/default.pgo, the CPU profile go build optimises gqlbff with (PGO),
+##      from gqlbff serving make bench's fan-out and dashboard (commit the result)
+PGO_DIR ?= bench/out/pgo
+pgo:
+	rm -rf $(PGO_DIR) && mkdir -p $(PGO_DIR)
+	BENCH_MAKE_TARGET=pgo $(GO) run ./bench/cmd/bench -systems gqlbff -scenarios orders_fanout,dashboard -clients 32 -warmup 3s -duration 20s -rate 0 -profile $(PGO_DIR) > $(PGO_DIR)/bench.md
+	$(GO) tool pprof -proto $(PGO_DIR)/*.pprof > cmd/gqlbff/default.pgo.tmp
+	mv cmd/gqlbff/default.pgo.tmp cmd/gqlbff/default.pgo
 
 ## soak: gqlbff at a fixed rate with a fault every minute; heap and goroutines over time (SOAK=30s for a smoke run)
 SOAK       ?= 10m
