@@ -31,6 +31,7 @@ func startAux(name, listen string, h http.Handler, cfg Config, log *slog.Logger)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s listen: %w", name, err)
 	}
+	ln = jsonRefusals(ln, cfg.HTTP.MaxHeaderBytes)
 	// No write timeout: a CPU profile or a trace takes as long as it was
 	// asked to.
 	srv := &http.Server{

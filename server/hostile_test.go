@@ -1,11 +1,18 @@
 package server_test
 
 import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestOperationNameIsBounded: issue 12 found a 900 KB operationName echoed
@@ -25,7 +32,9 @@ func TestOperationNameIsBounded(t *testing.T) {
 		{"POST, 900 KB", func() answer { return h.postJSON(map[string]any{"query": q, "operationName": long}) }},
 		{"POST, 129", func() answer { return h.postJSON(map[string]any{"query": q, "operationName": long[:129]}) }},
 		{"GET, 1000", func() answer { return h.get(url.Values{"query": {q}, "operationName": {long[:1000]}}) }},
-		{"documentId, 129", func() answer { return h.postJSON(map[string]any{"documentId": "sha256:00", "operationName": long[:129]}) }},
+		{"documentId, 129", func() answer {
+			return h.postJSON(map[string]any{"documentId": "sha256:00", "operationName": long[:129]})
+		}},
 	} {
 		a := tc.do()
 		r := a.response(t)
@@ -77,5 +86,109 @@ func TestBadTimeArgumentIsBadUserInput(t *testing.T) {
 	a := h.query(`{ dashboard { summary(since: "2026-01-02T15:04:05Z") { orderCount } } }`, nil)
 	if r := a.response(t); a.status != http.StatusOK || len(r.Errors) != 0 {
 		t.Errorf("an RFC 3339 time: got %d %s", a.status, a.body)
+	}
+}
+
+// rawExchange writes raw bytes to a running gqlbff and reads every answer
+// until the server closes the connection (or 3 s pass: then closed is
+// false).
+func rawExchange(t *testing.T, addr, raw string) (answers []answer, closed bool) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(3 * time.Second))
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	for {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			var ne net.Error
+			return answers, !(errors.As(err, &ne) && ne.Timeout())
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.Close { // ReadResponse takes the header out
+			resp.Header.Set("Connection", "close")
+		}
+		answers = append(answers, answer{status: resp.StatusCode, header: resp.Header, body: body})
+	}
+}
+
+// TestRefusalsBeforeTheHandlersAreJSON: what Go's HTTP server and the
+// router answer by themselves (issue 12: plain text) is a JSON errors body
+// with a code, like every other failure; headers are held to
+// http.maxHeaderBytes exactly (33 KiB passed a 32 KiB limit).
+func TestRefusalsBeforeTheHandlersAreJSON(t *testing.T) {
+	r := startRun(t, nil)
+	pad := func(n int) string { return "X-Pad: " + strings.Repeat("a", n) + "\r\n" }
+	cases := []struct {
+		name, raw string
+		status    int
+		allow     string
+	}{
+		{"headers of 33 KiB, past the limit but within Go's read-ahead", "GET /healthz HTTP/1.1\r\nHost: x\r\n" + pad(33<<10) + "\r\n", 431, ""},
+		{"headers of 40 KiB, refused by Go's server", "GET /healthz HTTP/1.1\r\nHost: x\r\n" + pad(40<<10) + "\r\n", 431, ""},
+		{"a malformed request line", "GARBAGE\r\n\r\n", 400, ""},
+		{"a malformed header", "GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400, ""},
+		{"no Host header", "GET /healthz HTTP/1.1\r\n\r\n", 400, ""},
+		{"an unsupported Transfer-Encoding", "POST /graphql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, ""},
+		{"HTTP/3.0", "GET /healthz HTTP/3.0\r\nHost: x\r\n\r\n", 505, ""},
+		{"a path no route takes", "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404, ""},
+		{"a method the path does not take", "DELETE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 405, "GET, HEAD"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			answers, _ := rawExchange(t, r.addr, tc.raw)
+			if len(answers) != 1 {
+				t.Fatalf("got %d answers, want 1", len(answers))
+			}
+			a := answers[0]
+			if a.status != tc.status || !strings.HasPrefix(a.header.Get("Content-Type"), "application/json") {
+				t.Fatalf("got %d %q %s, want %d JSON", a.status, a.header.Get("Content-Type"), a.body, tc.status)
+			}
+			if res := a.response(t); len(res.Errors) != 1 || res.Errors[0].Code() != "BAD_USER_INPUT" || res.Errors[0].Message == "" {
+				t.Errorf("body %s: want one BAD_USER_INPUT error", a.body)
+			}
+			if tc.allow != "" && a.header.Get("Allow") != tc.allow {
+				t.Errorf("Allow: got %q, want %q", a.header.Get("Allow"), tc.allow)
+			}
+		})
+	}
+	// Within the limit, the same request is served.
+	answers, _ := rawExchange(t, r.addr, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"+pad(31<<10)+"\r\n")
+	if len(answers) != 1 || answers[0].status != http.StatusOK {
+		t.Errorf("headers of 31 KiB: got %v, want one 200", answers)
+	}
+}
+
+// TestContentLengthWithChunkedClosesTheConnection: RFC 9112 §6.1: a request
+// with both Content-Length and Transfer-Encoding is answered, then its
+// connection closed, so that a request smuggled behind its body is never
+// answered (issue 12: it was).
+func TestContentLengthWithChunkedClosesTheConnection(t *testing.T) {
+	r := startRun(t, nil)
+	tok := bearer(token("c1", "web", allScopes...))
+	body := `{"query":"{ dashboard { __typename } }"}`
+	chunked := fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
+	smuggled := "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+	raw := "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: " + tok + "\r\n" +
+		"Content-Length: " + strconv.Itoa(len(chunked)) + "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked + smuggled
+	answers, closed := rawExchange(t, r.addr, raw)
+	if len(answers) != 1 || answers[0].status != http.StatusOK || !strings.Contains(string(answers[0].body), `"__typename":"Dashboard"`) {
+		t.Fatalf("got %d answers %v, want the POST's 200 alone", len(answers), answers)
+	}
+	if !closed || answers[0].header.Get("Connection") != "close" {
+		t.Errorf("closed %v, Connection %q: want the connection closed after the answer", closed, answers[0].header.Get("Connection"))
+	}
+	// A request with a Content-Length keeps its connection.
+	raw = "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: " + tok + "\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+	if answers, _ := rawExchange(t, r.addr, raw); len(answers) != 2 {
+		t.Errorf("keep-alive: got %d answers, want 2", len(answers))
 	}
 }

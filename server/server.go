@@ -236,7 +236,7 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 		mux.Handle("GET /{$}", pg)
 		mux.Handle("GET /playground/", pg)
 	}
-	return &Handler{Handler: mux, admin: admin, ready: ready, verifier: v, persisted: pq, costs: costs, stop: stop, sources: ownSources}, nil
+	return &Handler{Handler: refusals(mux, cfg.HTTP.MaxHeaderBytes), admin: admin, ready: ready, verifier: v, persisted: pq, costs: costs, stop: stop, sources: ownSources}, nil
 }
 
 // policy is the part of the chain that decides, from the HTTP request
@@ -399,6 +399,7 @@ func RunAddrs(ctx context.Context, cfg Config, log *slog.Logger, ready func(Addr
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	ln = jsonRefusals(ln, cfg.HTTP.MaxHeaderBytes)
 	_, stopDebug, err := startDebug(cfg, log)
 	if err != nil {
 		_ = ln.Close()
