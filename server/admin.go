@@ -21,8 +21,8 @@ type AdminConfig struct {
 	// Listen is the admin listener's host:port; empty turns it off, and
 	// then /metrics stays on the public listener.
 	Listen string `yaml:"listen" env:"LISTEN"`
-	// Key is the bearer key of the authenticated admin endpoints, at least
-	// MinAdminKeyLen characters; empty turns those endpoints off.
+	// Key is the bearer key of the keyed admin endpoints (Authorization:
+	// Bearer KEY), at least 32 characters; empty turns those endpoints off.
 	Key string `yaml:"key" env:"KEY"`
 }
 

@@ -170,6 +170,12 @@ type HTTPConfig struct {
 	// server still serves, before the graceful shutdown: the time a load
 	// balancer takes to notice and stop sending requests.
 	DrainDelay time.Duration `yaml:"drainDelay" env:"DRAIN_DELAY"`
+	// MaxInFlight fixes how many GraphQL requests run at once; 0 (the
+	// default) adapts the limit to measured latency.
+	MaxInFlight int `yaml:"maxInFlight" env:"MAX_IN_FLIGHT"`
+	// QueueTimeout is how long a request may wait for a slot before it is
+	// refused with 503 OVERLOADED.
+	QueueTimeout time.Duration `yaml:"queueTimeout" env:"QUEUE_TIMEOUT"`
 	// TrustedProxies are the addresses (IPs or CIDRs) whose
 	// X-Forwarded-For is believed when telling an anonymous client by its
 	// address; empty believes none and uses the connection's peer.
@@ -263,6 +269,7 @@ func Default() Config {
 			RequestTimeout:    10 * time.Second,
 			ShutdownTimeout:   15 * time.Second,
 			DrainDelay:        5 * time.Second,
+			QueueTimeout:      50 * time.Millisecond,
 		},
 		GraphQL: GraphQLConfig{
 			ParserTokenLimit: 15000,
@@ -452,6 +459,12 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.DrainDelay < 0 {
 		bad("http.drainDelay", "must not be negative, got %s", c.HTTP.DrainDelay)
+	}
+	if c.HTTP.QueueTimeout < 0 {
+		bad("http.queueTimeout", "must not be negative, got %s", c.HTTP.QueueTimeout)
+	}
+	if c.HTTP.MaxInFlight < 0 || c.HTTP.MaxInFlight > 1<<20 {
+		bad("http.maxInFlight", "must be between 0 (adaptive) and %d, got %d", 1<<20, c.HTTP.MaxInFlight)
 	}
 	if c.HTTP.WriteTimeout <= c.HTTP.RequestTimeout {
 		bad("http.writeTimeout", "must exceed http.requestTimeout (%s), got %s", c.HTTP.RequestTimeout, c.HTTP.WriteTimeout)

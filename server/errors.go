@@ -31,6 +31,7 @@ const (
 	CodeRateLimited            = "RATE_LIMITED"
 	CodePersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND"
 	CodePersistedQueryRequired = "PERSISTED_QUERY_REQUIRED"
+	CodeOverloaded             = "OVERLOADED"
 	CodeInternal               = "INTERNAL"
 )
 
@@ -39,7 +40,7 @@ var clientCodes = []string{
 	CodeSourceUnavailable, CodeSourceTimeout, CodeSourceBadResponse,
 	CodeUnauthenticated, CodeForbidden, CodeParseFailed, CodeValidationFailed,
 	CodeBadUserInput, CodeCostLimitExceeded, CodeRateLimited,
-	CodePersistedQueryNotFound, CodePersistedQueryRequired, CodeInternal,
+	CodePersistedQueryNotFound, CodePersistedQueryRequired, CodeOverloaded, CodeInternal,
 }
 
 // Codes lists every code a client may see: the closed vocabulary of

@@ -200,6 +200,14 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 		return nil, err
 	}
 	observe := []func(http.Handler) http.Handler{traceContext(deps.TracerProvider, prop), accessLog(log, m, cfg.Profiles.Default, tel.tracing())}
+	// Admission control comes right after the request id, trace context and
+	// access log (a refusal is logged and counted) and before anything that
+	// reads the body or the token.
+	limiter := newLimiter(cfg.HTTP)
+	if m != nil {
+		m.registerLimiter(limiter)
+	}
+	observe = append(observe, admit(limiter))
 	mux.Handle("/graphql", chain(gql, append(policy(cfg, ps, v, signer, trusted, observe, log),
 		deadline(cfg.HTTP.RequestTimeout),
 		bodyLimit(cfg.HTTP.MaxBodyBytes),

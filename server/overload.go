@@ -1,0 +1,66 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gqlbff/gqlbff/internal/admission"
+)
+
+// overloadRetryAfter is the Retry-After of an OVERLOADED answer: a short
+// while, for the limit to come back or another replica to take the request.
+const overloadRetryAfter = time.Second
+
+// newLimiter returns the admission limiter of cfg: fixed when
+// http.maxInFlight is set, else adaptive (see package admission).
+func newLimiter(cfg HTTPConfig) *admission.Limiter {
+	return admission.New(admission.Options{Fixed: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout})
+}
+
+// admit lets a request run only with a slot of the limiter, waiting at
+// most http.queueTimeout in line; past that it answers 503 with
+// Retry-After and OVERLOADED before the request is read or parsed. Only
+// the GraphQL endpoint goes through it: health, readiness, metrics and the
+// playground are never refused. The latency of each request admitted
+// feeds the adaptive limit, unless its client went away.
+func admit(l *admission.Limiter) func(http.Handler) http.Handler {
+	retryAfter := strconv.Itoa(int(overloadRetryAfter / time.Second))
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start, ok := l.Acquire(r.Context())
+			if !ok {
+				w.Header().Set("Retry-After", retryAfter)
+				writeErrors(r.Context(), w, http.StatusServiceUnavailable,
+					newError(CodeOverloaded, "the server is at its concurrency limit: try again after Retry-After"))
+				return
+			}
+			defer func() { l.Release(start, r.Context().Err() == nil) }()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// registerLimiter exposes the limiter's state as metrics, read at scrape
+// time (nothing is counted per request).
+func (m *metrics) registerLimiter(l *admission.Limiter) {
+	gauge := func(name, help string, v func(admission.Stats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return v(l.Stats()) })
+	}
+	m.reg.MustRegister(
+		gauge("gqlbff_http_concurrency_limit", "GraphQL requests allowed to run at once (adaptive unless http.maxInFlight is set).",
+			func(s admission.Stats) float64 { return float64(s.Limit) }),
+		gauge("gqlbff_http_in_flight", "GraphQL requests running.",
+			func(s admission.Stats) float64 { return float64(s.InFlight) }),
+		gauge("gqlbff_http_queued", "GraphQL requests waiting for a slot (at most http.queueTimeout).",
+			func(s admission.Stats) float64 { return float64(s.Queued) }),
+		gauge("gqlbff_http_baseline_latency_seconds", "The no-load latency the adaptive limit compares with.",
+			func(s admission.Stats) float64 { return s.BaselineRTT.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "gqlbff_http_shed_total",
+			Help: "GraphQL requests refused with 503 OVERLOADED.",
+		}, func() float64 { return float64(l.Stats().Shed) }),
+	)
+}
