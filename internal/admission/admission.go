@@ -32,7 +32,8 @@ type Options struct {
 	// requests that finished in it).
 	Window time.Duration
 	// Tolerance is how much slower than without load the requests may get
-	// before the limit shrinks: 1.25 is 25% slower.
+	// before the limit shrinks: 2 is twice as slow. A shared machine's
+	// noise makes a tighter one shrink the limit without an overload.
 	Tolerance float64
 	// BaselineEpoch is how long a measured no-load latency stands: the
 	// baseline is the lowest window latency of the current and the previous
@@ -44,11 +45,12 @@ type Options struct {
 
 // The defaults.
 const (
-	DefaultInitial       = 32
-	DefaultMin           = 4
-	DefaultMax           = 256
+	DefaultInitial       = 100
+	DefaultMin           = 32
+	DefaultMax           = 1000
 	DefaultWindow        = 100 * time.Millisecond
-	DefaultTolerance     = 1.25
+	DefaultTolerance     = 2
+	DefaultSmoothing     = 0.2
 	DefaultBaselineEpoch = 15 * time.Second
 )
 
@@ -225,7 +227,9 @@ func (l *Limiter) observe(rtt time.Duration, now time.Time) {
 	}
 	next := float64(l.limit)*gradient + math.Sqrt(float64(l.limit))
 	if gradient < 1 {
-		next = float64(l.limit) * gradient
+		// Down by a fifth of the gradient's step a window: one slow window
+		// is not an overload, ten are.
+		next = float64(l.limit) * (1 - DefaultSmoothing + DefaultSmoothing*gradient)
 	}
 	l.limit = min(max(int(math.Round(next)), l.opts.Min), l.opts.Max)
 }
