@@ -111,7 +111,7 @@ func newCluster(t *testing.T) *cluster {
 		// A small budget for the mobile profile, so that two requests
 		// spend most of it; web keeps the default for the load.
 		"GQLBFF_PROFILE_MOBILE_BUDGET_CAPACITY=100",
-		"GQLBFF_PROFILE_MOBILE_BUDGET_RESTORE_RATE=1",
+		"GQLBFF_PROFILE_MOBILE_BUDGET_RESTORE_RATE=0.1", // a point per 10s: the test sees no refill
 		"GQLBFF_HTTP_SHUTDOWN_TIMEOUT=10s",
 		"GQLBFF_LOG_FORMAT=json",
 		"GQLBFF_LOG_LEVEL=warn",
