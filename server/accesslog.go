@@ -27,6 +27,7 @@ type record struct {
 	cost          float64
 	hasCost       bool
 	budgetRefused bool
+	apqMiss       bool
 	codes         []string
 	sourceErrors  []string
 }
@@ -61,6 +62,15 @@ func ReportBudgetRefusal(ctx context.Context) {
 	rec.mu.Lock()
 	rec.budgetRefused = true
 	rec.mu.Unlock()
+}
+
+// markAPQMiss records that the request sent an APQ hash gqlbff does not
+// know: an expected step of the APQ protocol (the client sends the text
+// next), counted as its own outcome rather than as an error.
+func (r *record) markAPQMiss() {
+	r.mu.Lock()
+	r.apqMiss = true
+	r.mu.Unlock()
 }
 
 func (r *record) setOperation(name string, parsed bool) {
@@ -123,6 +133,9 @@ func accessLog(log *slog.Logger, m *metrics, defaultClient string, tracing bool)
 			rec.mu.Lock()
 			defer rec.mu.Unlock()
 			outcome := outcomeOf(sw.status, len(rec.codes))
+			if rec.apqMiss && sw.status == http.StatusOK {
+				outcome = outcomeAPQMiss
+			}
 			if m != nil {
 				m.request(rec, outcome, d)
 			}
@@ -158,6 +171,9 @@ func accessLog(log *slog.Logger, m *metrics, defaultClient string, tracing bool)
 		})
 	}
 }
+
+// outcomeAPQMiss is the outcome of a request whose APQ hash was unknown.
+const outcomeAPQMiss = "apq_miss"
 
 // outcomeOf names how a request ended: ok, partial (an answer with
 // errors), rejected (4xx), error (5xx) or canceled (the client left and

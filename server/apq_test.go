@@ -118,3 +118,31 @@ func TestTwoReplicasShareAPQThroughRedis(t *testing.T) {
 		t.Errorf("hash only on replica a with Redis down: got %d %s, want 200 PERSISTED_QUERY_NOT_FOUND", ans.status, ans.body)
 	}
 }
+
+// TestAPQMetrics checks the APQ series: a miss is its own outcome of
+// gqlbff_operations_total, under the operation name the client sent with
+// its hash, and the lookups and registrations are counted.
+func TestAPQMetrics(t *testing.T) {
+	h := newHarness(t)
+	text := operation(t, "order_detail")
+	vars := map[string]any{"id": "o42"}
+	h.postJSON(map[string]any{"operationName": "OrderDetail", "variables": vars, "extensions": apq(text)}).response(t)
+	h.postJSON(map[string]any{"operationName": "OrderDetail", "query": text, "variables": vars, "extensions": apq(text)}).response(t)
+	h.postJSON(map[string]any{"operationName": "OrderDetail", "variables": vars, "extensions": apq(text)}).response(t)
+	m := h.scrape()
+	m.want(t,
+		seriesWant{"gqlbff_operations_total", "operation=OrderDetail,client=web,outcome=apq_miss", 1},
+		seriesWant{"gqlbff_operations_total", "operation=OrderDetail,client=web,outcome=ok", 2},
+		seriesWant{"gqlbff_apq_lookups_total", "result=miss", 1},
+		seriesWant{"gqlbff_apq_lookups_total", "result=hit", 1},
+		seriesWant{"gqlbff_apq_registrations_total", "", 1},
+		seriesWant{"gqlbff_trusted_document_reloads_total", "result=refused", 0},
+		seriesWant{"gqlbff_cost_store_errors_total", "", 0},
+	)
+	if _, ok := m.value("gqlbff_operations_total", "operation=invalid"); ok {
+		t.Error("an APQ miss counted as operation=invalid")
+	}
+	if _, ok := m.value("gqlbff_trusted_documents", ""); !ok {
+		t.Error("no gqlbff_trusted_documents series")
+	}
+}

@@ -46,7 +46,7 @@ func newMetrics(maxNames int) *metrics {
 		names: &opNames{max: maxNames, known: map[string]bool{}},
 		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gqlbff_operations_total",
-			Help: "GraphQL requests by operation name, client profile and outcome (ok, partial, rejected, error, canceled).",
+			Help: "GraphQL requests by operation name, client profile and outcome (ok, partial, apq_miss, rejected, error, canceled).",
 		}, []string{"operation", "client", "outcome"}),
 		opDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "gqlbff_operation_duration_seconds",
@@ -110,7 +110,9 @@ func (m *metrics) handler() http.Handler {
 // the caller holds.
 func (m *metrics) request(rec *record, outcome string, d time.Duration) {
 	op := opInvalid
-	if rec.parsed {
+	if rec.parsed || rec.apqMiss {
+		// An APQ miss carries the operation name the client sent with
+		// its hash.
 		op = m.names.label(rec.operation)
 	}
 	client := rec.client

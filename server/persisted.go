@@ -175,6 +175,7 @@ func (p *PersistedQueries) apqLookup(ctx context.Context, raw *graphql.RawParams
 		}
 	}
 	p.counts.apqMisses.Add(1)
+	recordFrom(ctx).markAPQMiss()
 	return newError(CodePersistedQueryNotFound, "PersistedQueryNotFound")
 }
 

@@ -170,6 +170,9 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if m != nil {
+		m.reg.MustRegister(policyCollector{persisted: pq, costs: costs})
+	}
 	if cfg.GraphQL.Executor == ExecutorPlans {
 		es = withPlans(es, costs, cfg.GraphQL.MaxPage)
 	}
