@@ -165,3 +165,37 @@ func TestStaleIfErrorAnswers(t *testing.T) {
 		t.Errorf("past the window: got %s, want null and SOURCE_UNAVAILABLE", a.body)
 	}
 }
+
+func TestCacheStatusAndMetrics(t *testing.T) {
+	h := newHarness(t, withSourceCache(time.Minute, time.Minute, "user"), withConfig(func(c *server.Config) { c.Metrics.Enabled = true }))
+	const q = `{ customer(id: "c5") { name } }`
+	first := h.query(q, nil)
+	first.response(t)
+	if got := first.header.Get("Cache-Status"); got != `gqlbff; fwd=miss; detail="records hit=0 miss=1"` {
+		t.Errorf("first: Cache-Status %q", got)
+	}
+	second := h.query(q, nil)
+	second.response(t)
+	if got := second.header.Get("Cache-Status"); got != "gqlbff; hit" {
+		t.Errorf("repeat: Cache-Status %q, want gqlbff; hit", got)
+	}
+	if got := h.query(`{ dashboard { __typename } }`, nil).header.Get("Cache-Status"); got != "" {
+		t.Errorf("no record looked up: Cache-Status %q, want none", got)
+	}
+	h.svcs.Customers.SetStatus(500)
+	h.query(`{ customer(id: "c6") { name } }`, nil).response(t, "customer")
+	m := string(h.getPath("/metrics").body)
+	for _, want := range []string{
+		`gqlbff_cache_lookups_total{result="hit",source="customers",tier="memory"} 1`,
+		`gqlbff_cache_lookups_total{result="miss",source="customers",tier="memory"} 2`,
+		`gqlbff_cache_source_calls_saved_total{source="customers"} 1`,
+		`gqlbff_cache_store_skipped_total{reason="failure",source="customers"} 1`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(m, "tester") || strings.Contains(m, `"c5"`) {
+		t.Error("/metrics names a user or a record")
+	}
+}

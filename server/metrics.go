@@ -38,6 +38,12 @@ type metrics struct {
 	batchSize      *prometheus.HistogramVec
 	cost           *prometheus.HistogramVec
 	budgetRefusals *prometheus.CounterVec
+	// The record cache's (cache.Observer): no user ids nor keys in labels.
+	cacheLookups     *prometheus.CounterVec
+	cacheSaved       *prometheus.CounterVec
+	cacheJoined      *prometheus.CounterVec
+	cacheSkipped     *prometheus.CounterVec
+	cacheRedisErrors *prometheus.CounterVec
 }
 
 func newMetrics(maxNames int) *metrics {
@@ -92,8 +98,29 @@ func newMetrics(maxNames int) *metrics {
 			Name: "gqlbff_budget_refusals_total",
 			Help: "Operations refused because the client's cost budget was spent, by client profile.",
 		}, []string{"client"}),
+		cacheLookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gqlbff_cache_lookups_total",
+			Help: "Record cache lookups by source, tier (memory, redis) and result (hit, miss, stale).",
+		}, []string{"source", "tier", "result"}),
+		cacheSaved: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gqlbff_cache_source_calls_saved_total",
+			Help: "Source calls not made because every record they would have fetched was fresh in the cache.",
+		}, []string{"source"}),
+		cacheJoined: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gqlbff_cache_joined_total",
+			Help: "Record lookups that joined a refresh already in flight instead of calling.",
+		}, []string{"source"}),
+		cacheSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gqlbff_cache_store_skipped_total",
+			Help: "Records not stored, by source and reason (failure, no_store, private).",
+		}, []string{"source", "reason"}),
+		cacheRedisErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gqlbff_cache_redis_errors_total",
+			Help: "Redis commands of the record cache that failed (breaker open included), by command.",
+		}, []string{"op"}),
 	}
 	m.reg.MustRegister(
+		m.cacheLookups, m.cacheSaved, m.cacheJoined, m.cacheSkipped, m.cacheRedisErrors,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.operations, m.opDuration, m.errors, m.sourceCalls, m.sourceDuration,

@@ -30,6 +30,7 @@ type staleNote struct {
 // through the context, whichever executor runs; the transport writes it
 // into the answer.
 type staleCollector struct {
+	tally sources.Tally
 	mu    sync.Mutex
 	notes []staleNote
 	seen  map[string]bool
@@ -42,6 +43,7 @@ type staleCollectorKey struct{}
 func withStaleCollector(ctx context.Context) (context.Context, *staleCollector) {
 	c := &staleCollector{}
 	ctx = context.WithValue(ctx, staleCollectorKey{}, c)
+	ctx = sources.WithTally(ctx, &c.tally)
 	return sources.WithStaleRecorder(ctx, c.record), c
 }
 
@@ -122,4 +124,26 @@ func addStale(ctx context.Context, resp *graphql.Response) bool {
 	}
 	resp.Extensions[staleKey] = notes
 	return true
+}
+
+// cacheStatus is the answer's Cache-Status (RFC 9211) for the record
+// cache: hit when every record came fresh from it, hit with detail=stale
+// when some stood in for a failed call, fwd=miss with the counts when some
+// were fetched; "" when the request looked no record up.
+func cacheStatus(ctx context.Context, resp *graphql.Response) string {
+	c := staleCollectorFrom(ctx)
+	if c == nil {
+		return ""
+	}
+	hits, misses := c.tally.Hits.Load(), c.tally.Misses.Load()
+	switch {
+	case hits+misses == 0:
+		return ""
+	case resp.Extensions[staleKey] != nil:
+		return "gqlbff; hit; detail=stale"
+	case misses == 0:
+		return "gqlbff; hit"
+	default:
+		return fmt.Sprintf(`gqlbff; fwd=miss; detail="records hit=%d miss=%d"`, hits, misses)
+	}
 }

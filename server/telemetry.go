@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gqlbff/gqlbff/sources"
+	"github.com/gqlbff/gqlbff/sources/cache"
 )
 
 // telemetry observes the sources (sources.Observer) for the metrics and the
@@ -20,7 +21,10 @@ type telemetry struct {
 	prop   propagation.TraceContext
 }
 
-var _ sources.Observer = (*telemetry)(nil)
+var (
+	_ sources.Observer = (*telemetry)(nil)
+	_ cache.Observer   = (*telemetry)(nil)
+)
 
 func newTelemetry(m *metrics, tp trace.TracerProvider) *telemetry {
 	t := &telemetry{m: m}
@@ -100,4 +104,39 @@ func (t *telemetry) StartBatch(ctx context.Context, loader string, size int) (co
 // Inject implements sources.Observer: the W3C traceparent of the call's span.
 func (t *telemetry) Inject(ctx context.Context, h http.Header) {
 	t.prop.Inject(ctx, propagation.HeaderCarrier(h))
+}
+
+// Lookup implements cache.Observer.
+func (t *telemetry) Lookup(source, tier, result string) {
+	if t.m != nil {
+		t.m.cacheLookups.WithLabelValues(source, tier, result).Inc()
+	}
+}
+
+// StoreSkipped implements cache.Observer.
+func (t *telemetry) StoreSkipped(source, reason string) {
+	if t.m != nil {
+		t.m.cacheSkipped.WithLabelValues(source, reason).Inc()
+	}
+}
+
+// RedisError implements cache.Observer.
+func (t *telemetry) RedisError(op string) {
+	if t.m != nil {
+		t.m.cacheRedisErrors.WithLabelValues(op).Inc()
+	}
+}
+
+// Saved implements cache.Observer.
+func (t *telemetry) Saved(source string) {
+	if t.m != nil {
+		t.m.cacheSaved.WithLabelValues(source).Inc()
+	}
+}
+
+// Joined implements cache.Observer.
+func (t *telemetry) Joined(source string) {
+	if t.m != nil {
+		t.m.cacheJoined.WithLabelValues(source).Inc()
+	}
 }

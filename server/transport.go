@@ -125,6 +125,9 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		return
 	}
 	addStale(ctx, resp)
+	if cs := cacheStatus(ctx, resp); cs != "" {
+		w.Header().Set("Cache-Status", cs)
+	}
 	setCacheHeaders(ctx, w.Header(), opCtx, t.hints, resp, t.cacheMaxAge)
 	if r.Method == http.MethodGet {
 		writeCacheable(ctx, w, r, resp)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -111,6 +112,19 @@ func settle[V any](ctx context.Context, v V, err error) (V, error) {
 	return v, err
 }
 
+// Tally counts one request's record lookups: fresh from the cache, or
+// not (a call, shared or its own). The server reports it (Cache-Status).
+type Tally struct {
+	Hits, Misses atomic.Int64
+}
+
+type tallyKey struct{}
+
+// WithTally returns a context whose record lookups are counted in t.
+func WithTally(ctx context.Context, t *Tally) context.Context {
+	return context.WithValue(ctx, tallyKey{}, t)
+}
+
 type bypassKey struct{}
 
 // withoutCache returns a context whose calls skip the cache (readiness).
@@ -193,6 +207,16 @@ func cached[V any](ctx context.Context, c *client, endpoint, params string, ids 
 	}
 	if len(own) == 0 && !anyFill(fills) {
 		c.cache.Saved()
+	}
+	if t, ok := ctx.Value(tallyKey{}).(*Tally); ok {
+		var missed int64
+		for _, f := range fills {
+			if f != nil {
+				missed++
+			}
+		}
+		t.Misses.Add(missed)
+		t.Hits.Add(int64(len(ids)) - missed)
 	}
 	if len(own) > 0 {
 		go refresh(ctx, c, lk, ids, own, fills, call)
