@@ -18,12 +18,25 @@ import (
 // graph/generated.go; TestEveryFieldIsBound keeps them complete, and a field
 // without a binding sends its operation to gqlgen's executor.
 
+// roots are the resolver root's resolvers, asked for once: the generated
+// executor asks for one on every call (an allocation each).
+type roots struct {
+	query     graph.QueryResolver
+	order     graph.OrderResolver
+	customer  graph.CustomerResolver
+	dashboard graph.DashboardResolver
+}
+
+func rootsOf(r graph.ResolverRoot) *roots {
+	return &roots{query: r.Query(), order: r.Order(), customer: r.Customer(), dashboard: r.Dashboard()}
+}
+
 // binding is one field of one object type.
 type binding struct {
 	// resolver marks a field with a resolver method (graph.ResolverRoot).
 	resolver bool
 	// call runs the resolver on parent with the field's coerced arguments.
-	call func(ctx context.Context, r graph.ResolverRoot, parent any, args map[string]any) (any, error)
+	call func(ctx context.Context, r *roots, parent any, args map[string]any) (any, error)
 	// read is the value of a field without a resolver whose type is an
 	// object or a list of objects.
 	read func(parent any) any
@@ -216,34 +229,34 @@ func bindings() map[string]map[string]*binding {
 	order := ptrShape[model.Order]()
 	return map[string]map[string]*binding{
 		"Query": {
-			"me": {resolver: true, shape: customer, call: func(ctx context.Context, r graph.ResolverRoot, _ any, _ map[string]any) (any, error) {
-				return r.Query().Me(ctx)
+			"me": {resolver: true, shape: customer, call: func(ctx context.Context, r *roots, _ any, _ map[string]any) (any, error) {
+				return r.query.Me(ctx)
 			}},
-			"order": {resolver: true, shape: order, args: idArgs, call: func(ctx context.Context, r graph.ResolverRoot, _ any, a map[string]any) (any, error) {
-				return r.Query().Order(ctx, a["id"].(string))
+			"order": {resolver: true, shape: order, args: idArgs, call: func(ctx context.Context, r *roots, _ any, a map[string]any) (any, error) {
+				return r.query.Order(ctx, a["id"].(string))
 			}},
-			"orders": {resolver: true, shape: ptrShape[model.OrderConnection](), args: ordersArgs, call: func(ctx context.Context, r graph.ResolverRoot, _ any, a map[string]any) (any, error) {
-				return r.Query().Orders(ctx, a["status"].(*model.OrderStatus), a["first"].(*int), a["after"].(*string))
+			"orders": {resolver: true, shape: ptrShape[model.OrderConnection](), args: ordersArgs, call: func(ctx context.Context, r *roots, _ any, a map[string]any) (any, error) {
+				return r.query.Orders(ctx, a["status"].(*model.OrderStatus), a["first"].(*int), a["after"].(*string))
 			}},
-			"customer": {resolver: true, shape: customer, args: idArgs, call: func(ctx context.Context, r graph.ResolverRoot, _ any, a map[string]any) (any, error) {
-				return r.Query().Customer(ctx, a["id"].(string))
+			"customer": {resolver: true, shape: customer, args: idArgs, call: func(ctx context.Context, r *roots, _ any, a map[string]any) (any, error) {
+				return r.query.Customer(ctx, a["id"].(string))
 			}},
-			"customers": {resolver: true, shape: ptrSliceShape[model.Customer](), args: customersArgs, call: func(ctx context.Context, r graph.ResolverRoot, _ any, a map[string]any) (any, error) {
-				return r.Query().Customers(ctx, a["ids"].([]string))
+			"customers": {resolver: true, shape: ptrSliceShape[model.Customer](), args: customersArgs, call: func(ctx context.Context, r *roots, _ any, a map[string]any) (any, error) {
+				return r.query.Customers(ctx, a["ids"].([]string))
 			}},
-			"dashboard": {resolver: true, shape: ptrShape[model.Dashboard](), call: func(ctx context.Context, r graph.ResolverRoot, _ any, _ map[string]any) (any, error) {
-				return r.Query().Dashboard(ctx)
+			"dashboard": {resolver: true, shape: ptrShape[model.Dashboard](), call: func(ctx context.Context, r *roots, _ any, _ map[string]any) (any, error) {
+				return r.query.Dashboard(ctx)
 			}},
 		},
 		"Dashboard": {
-			"recentOrders": {resolver: true, shape: sliceShape[model.Order](), args: firstArgs, call: func(ctx context.Context, r graph.ResolverRoot, p any, a map[string]any) (any, error) {
-				return r.Dashboard().RecentOrders(ctx, p.(*model.Dashboard), a["first"].(*int))
+			"recentOrders": {resolver: true, shape: sliceShape[model.Order](), args: firstArgs, call: func(ctx context.Context, r *roots, p any, a map[string]any) (any, error) {
+				return r.dashboard.RecentOrders(ctx, p.(*model.Dashboard), a["first"].(*int))
 			}},
-			"topCustomers": {resolver: true, shape: sliceShape[model.Customer](), args: firstArgs, call: func(ctx context.Context, r graph.ResolverRoot, p any, a map[string]any) (any, error) {
-				return r.Dashboard().TopCustomers(ctx, p.(*model.Dashboard), a["first"].(*int))
+			"topCustomers": {resolver: true, shape: sliceShape[model.Customer](), args: firstArgs, call: func(ctx context.Context, r *roots, p any, a map[string]any) (any, error) {
+				return r.dashboard.TopCustomers(ctx, p.(*model.Dashboard), a["first"].(*int))
 			}},
-			"summary": {resolver: true, shape: ptrShape[model.AnalyticsSummary](), args: summaryArgs, call: func(ctx context.Context, r graph.ResolverRoot, p any, a map[string]any) (any, error) {
-				return r.Dashboard().Summary(ctx, p.(*model.Dashboard), a["since"].(*time.Time))
+			"summary": {resolver: true, shape: ptrShape[model.AnalyticsSummary](), args: summaryArgs, call: func(ctx context.Context, r *roots, p any, a map[string]any) (any, error) {
+				return r.dashboard.Summary(ctx, p.(*model.Dashboard), a["since"].(*time.Time))
 			}},
 		},
 		"OrderConnection": {
@@ -273,8 +286,8 @@ func bindings() map[string]map[string]*binding {
 				return timestamp(b, p.(*model.Order).CreatedAt)
 			}},
 			"items": list(func(o *model.Order) []model.OrderItem { return o.Items }),
-			"customer": {resolver: true, shape: customer, call: func(ctx context.Context, r graph.ResolverRoot, p any, _ map[string]any) (any, error) {
-				return r.Order().Customer(ctx, p.(*model.Order))
+			"customer": {resolver: true, shape: customer, call: func(ctx context.Context, r *roots, p any, _ map[string]any) (any, error) {
+				return r.order.Customer(ctx, p.(*model.Order))
 			}},
 		},
 		"OrderItem": {
@@ -288,11 +301,11 @@ func bindings() map[string]map[string]*binding {
 			"name":  str(func(c *model.Customer) string { return c.Name }),
 			"email": str(func(c *model.Customer) string { return c.Email }),
 			"tier":  enum(func(c *model.Customer) model.CustomerTier { return c.Tier }),
-			"orders": {resolver: true, shape: sliceShape[model.Order](), args: firstArgs, call: func(ctx context.Context, r graph.ResolverRoot, p any, a map[string]any) (any, error) {
-				return r.Customer().Orders(ctx, p.(*model.Customer), a["first"].(*int))
+			"orders": {resolver: true, shape: sliceShape[model.Order](), args: firstArgs, call: func(ctx context.Context, r *roots, p any, a map[string]any) (any, error) {
+				return r.customer.Orders(ctx, p.(*model.Customer), a["first"].(*int))
 			}},
-			"stats": {resolver: true, shape: ptrShape[model.CustomerStats](), call: func(ctx context.Context, r graph.ResolverRoot, p any, _ map[string]any) (any, error) {
-				return r.Customer().Stats(ctx, p.(*model.Customer))
+			"stats": {resolver: true, shape: ptrShape[model.CustomerStats](), call: func(ctx context.Context, r *roots, p any, _ map[string]any) (any, error) {
+				return r.customer.Stats(ctx, p.(*model.Customer))
 			}},
 		},
 		"CustomerStats": {

@@ -62,7 +62,7 @@ type LevelGate interface {
 // Safe for concurrent use.
 type Engine struct {
 	schema *ast.Schema
-	res    graph.ResolverRoot
+	res    *roots
 	dirs   graph.DirectiveRoot
 	pre    LevelPrefetcher
 	gate   LevelGate
@@ -84,7 +84,7 @@ func New(schema *ast.Schema, res graph.ResolverRoot, dirs graph.DirectiveRoot, o
 	plans, _ := lru.New[planKey, *Plan](opts.PlanCacheSize)
 	pre, _ := res.(LevelPrefetcher)
 	gate, _ := res.(LevelGate)
-	return &Engine{schema: schema, res: res, dirs: dirs, pre: pre, gate: gate, binds: bindings(), opts: opts, plans: plans}
+	return &Engine{schema: schema, res: rootsOf(res), dirs: dirs, pre: pre, gate: gate, binds: bindings(), opts: opts, plans: plans}
 }
 
 // Plan answers the plan of the operation oc holds, compiling it on first

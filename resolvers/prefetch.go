@@ -93,7 +93,8 @@ func (r *Resolver) PrefetchLevel(ctxs []context.Context, parents []any) {
 		return
 	}
 	acc := levelKeys{ordersOf: map[int][]string{}}
-	for i, ctx := range ctxs {
+	for i := 0; i < len(ctxs); i++ {
+		ctx := ctxs[i]
 		fc := graphql.GetFieldContext(ctx)
 		if fc == nil || fc.Field.Field == nil {
 			continue
@@ -108,9 +109,16 @@ func (r *Resolver) PrefetchLevel(ctxs []context.Context, parents []any) {
 				acc.customersWith(ctx, r, fc.Field.Selections, []string{id})
 			}
 		case "Order.customer":
-			if o, ok := parents[i].(*model.Order); ok {
-				acc.customersWith(ctx, r, fc.Field.Selections, []string{o.CustomerID})
+			// The calls of one field share its context: read its
+			// selection once for all of them.
+			var ids []string
+			for ; i < len(ctxs) && ctxs[i] == ctx; i++ {
+				if o, ok := parents[i].(*model.Order); ok {
+					ids = append(ids, o.CustomerID)
+				}
 			}
+			i--
+			acc.customersWith(ctx, r, fc.Field.Selections, ids)
 		case "Customer.stats":
 			if c, ok := parents[i].(*model.Customer); ok {
 				acc.stats = append(acc.stats, c.ID)

@@ -13,23 +13,29 @@ import (
 	"github.com/gqlbff/gqlbff/server"
 )
 
+// TestFanoutIsFourSourceCalls holds on both executors: the plans batch by
+// level, gqlgen's executor by the resolvers' lookahead.
 func TestFanoutIsFourSourceCalls(t *testing.T) {
-	h := newHarness(t)
-	a := h.query(operation(t, "orders_fanout"), nil)
-	var got struct {
-		Orders struct{ Edges []struct{ Cursor string } }
-	}
-	decodeData(t, a.response(t, "**.lastOrderAt"), &got)
-	if n := len(got.Orders.Edges); n != 50 {
-		t.Fatalf("edges: got %d, want 50", n)
-	}
-	if n := h.calls(); n > 4 {
-		t.Errorf("source calls for 50 orders: got %d, want at most 4", n)
-	}
-	for _, s := range h.svcs.All() {
-		for _, r := range s.Requests() {
-			t.Logf("%s %s?%s", s.Name(), r.Path, r.RawQuery)
-		}
+	for _, x := range []string{server.ExecutorPlans, server.ExecutorGqlgen} {
+		t.Run(x, func(t *testing.T) {
+			h := newHarness(t, withConfig(func(c *server.Config) { c.GraphQL.Executor = x }))
+			a := h.query(operation(t, "orders_fanout"), nil)
+			var got struct {
+				Orders struct{ Edges []struct{ Cursor string } }
+			}
+			decodeData(t, a.response(t, "**.lastOrderAt"), &got)
+			if n := len(got.Orders.Edges); n != 50 {
+				t.Fatalf("edges: got %d, want 50", n)
+			}
+			if n := h.calls(); n > 4 {
+				t.Errorf("source calls for 50 orders: got %d, want at most 4", n)
+			}
+			for _, s := range h.svcs.All() {
+				for _, r := range s.Requests() {
+					t.Logf("%s %s?%s", s.Name(), r.Path, r.RawQuery)
+				}
+			}
+		})
 	}
 }
 
