@@ -2,7 +2,8 @@
 // Containerfile's runtime stage, FROM scratch, from a static binary built
 // here (no registry is reachable from the test machines, so the Go and
 // Node stages cannot run), as the non-root user with a read-only root
-// filesystem; /healthz and a GraphQL query must answer.
+// filesystem; /healthz and a GraphQL query must answer, and SIGTERM must
+// drain it and end it with exit code 0.
 //
 // It needs podman (or docker with a running engine); without one it skips,
 // saying so. `make test-image` installs Debian's podman and runc first.
@@ -167,8 +168,9 @@ func TestImageServesAsNonRootOnAReadOnlyRoot(t *testing.T) {
 
 	port := freePort(t)
 	name := "gqlbff-imagetest-" + strconv.Itoa(port)
-	args := append([]string{"run", "--detach", "--rm", "--name", name, "--read-only",
-		"--publish", "127.0.0.1:" + strconv.Itoa(port) + ":8080"}, e.runArgs...)
+	args := append([]string{"run", "--detach", "--name", name, "--read-only",
+		"--publish", "127.0.0.1:" + strconv.Itoa(port) + ":8080",
+		"--env", "GQLBFF_HTTP_DRAIN_DELAY=500ms"}, e.runArgs...)
 	args = append(args, tag, "--demo")
 	e.run(t, ctx, args...)
 	t.Cleanup(func() {
@@ -247,5 +249,16 @@ func TestImageServesAsNonRootOnAReadOnlyRoot(t *testing.T) {
 		t.Log("the playground bundle is not built here (make playground-assets): not checking that the page is served without a CDN")
 	} else if bytes.Contains(body, []byte("cdn.jsdelivr.net")) {
 		t.Error("the playground page loads GraphiQL from a CDN although the bundle was built: it is not in the image's binary")
+	}
+
+	// gqlbff is the container's PID 1: the runtime's SIGTERM reaches it,
+	// it drains and exits 0 well within the stop timeout.
+	e.run(t, ctx, "stop", "--time", "20", name)
+	if code := e.run(t, ctx, "inspect", "--format", "{{.State.ExitCode}}", name); code != "0" {
+		t.Errorf("exit code after SIGTERM: got %s, want 0", code)
+	}
+	logs, _ := e.cmd(ctx, "logs", name).CombinedOutput()
+	if !bytes.Contains(logs, []byte("draining")) {
+		t.Errorf("no drain in the container's log after SIGTERM:\n%s", logs)
 	}
 }
