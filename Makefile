@@ -15,6 +15,9 @@ PLAYGROUND_SRC    := web/playground/package-lock.json web/playground/build.mjs \
 # The container engine: podman, else docker.
 CONTAINER_ENGINE ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null)
 IMAGE ?= localhost/gqlbff:dev
+# Extra flags for the image build, e.g. base images from a mirror:
+# IMAGE_BUILD_FLAGS='--build-arg GO_IMAGE=… --build-arg NODE_IMAGE=…'.
+IMAGE_BUILD_FLAGS ?=
 
 .PHONY: pgo image test-image test-image-deps run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean manifest check-manifest test-browser playground-assets bench bench-baseline bench-compare soak
 
@@ -72,7 +75,7 @@ test-deps:
 ## image: the container image (Containerfile: FROM scratch, non-root) as $(IMAGE), with podman or docker
 image:
 	@test -n "$(CONTAINER_ENGINE)" || { echo "make image needs podman or docker"; exit 1; }
-	$(CONTAINER_ENGINE) build -f Containerfile -t $(IMAGE) .
+	$(CONTAINER_ENGINE) build $(IMAGE_BUILD_FLAGS) -f Containerfile -t $(IMAGE) .
 
 ## test-image: build the image's runtime stage from a local static binary and run it (installs Debian's podman and runc when missing)
 test-image: test-image-deps playground-assets
