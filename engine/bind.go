@@ -28,6 +28,9 @@ type roots struct {
 }
 
 func rootsOf(r graph.ResolverRoot) *roots {
+	if r == nil {
+		return &roots{}
+	}
 	return &roots{query: r.Query(), order: r.Order(), customer: r.Customer(), dashboard: r.Dashboard()}
 }
 
