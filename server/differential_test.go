@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -223,8 +224,15 @@ func TestExecutorsAgreeOnGeneratedDocuments(t *testing.T) {
 	if testing.Short() {
 		n = 60
 	}
+	if v, err := strconv.Atoi(os.Getenv("GQLBFF_DIFF_DOCS")); err == nil && v > 0 {
+		n = v // a longer hunt: GQLBFF_DIFF_DOCS=5000
+	}
 	tw := newTwin(t)
-	rng := rand.New(rand.NewPCG(14, 2026))
+	seed := uint64(2026)
+	if v, err := strconv.ParseUint(os.Getenv("GQLBFF_DIFF_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	rng := rand.New(rand.NewPCG(14, seed))
 	for i := range n {
 		f := faults[rng.IntN(len(faults))]
 		tw.svcs.Reset()
