@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -73,5 +74,12 @@ func (v invalidator) invalidate(ctx context.Context, req invalidateRequest) (int
 	if v.store == nil {
 		return 0, nil
 	}
-	return v.store.Invalidate(ctx, req.Source, req.IDs)
+	n, err := v.store.Invalidate(ctx, req.Source, req.IDs)
+	if req.Source != "" {
+		// Whole answers hold every source's records: any invalidation
+		// drops them all.
+		m, aerr := v.store.Invalidate(ctx, answersBucket, nil)
+		n, err = n+m, errors.Join(err, aerr)
+	}
+	return n, err
 }

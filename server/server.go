@@ -177,10 +177,15 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 		es = withPlans(es, costs, cfg.GraphQL.MaxPage)
 	}
 	gql := handler.New(es)
-	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge, profiles: ps, hints: newHintCache(es.Schema())})
+	hints := newHintCache(es.Schema())
+	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge, profiles: ps, hints: hints})
 	if err := configureExecutor(gql, cfg, ps, es, pq, costs, tel, log); err != nil {
 		stop()
 		return nil, err
+	}
+	// Inside every policy (the cost policy settles a hit's budget).
+	if answers := newAnswerCache(deps.Sources.Cache(), hints, cfg.Persisted.CacheMaxAge); answers != nil {
+		gql.Use(answers)
 	}
 	mux := http.NewServeMux()
 	var signer *auth.Signer

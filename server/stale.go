@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -31,9 +32,11 @@ type staleNote struct {
 // into the answer.
 type staleCollector struct {
 	tally sources.Tally
-	mu    sync.Mutex
-	notes []staleNote
-	seen  map[string]bool
+	// answerHit: the whole answer came from the answer cache.
+	answerHit atomic.Bool
+	mu        sync.Mutex
+	notes     []staleNote
+	seen      map[string]bool
 }
 
 type staleCollectorKey struct{}
@@ -137,6 +140,8 @@ func cacheStatus(ctx context.Context, resp *graphql.Response) string {
 	}
 	hits, misses := c.tally.Hits.Load(), c.tally.Misses.Load()
 	switch {
+	case c.answerHit.Load():
+		return "gqlbff; hit; detail=answer"
 	case hits+misses == 0:
 		return ""
 	case resp.Extensions[staleKey] != nil:

@@ -118,7 +118,7 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		refuseGET(r.Context(), w, opCtx.Operation.Operation)
 		return
 	}
-	handler, ctx := exec.DispatchOperation(ctx, opCtx)
+	handler, ctx := exec.DispatchOperation(context.WithValue(ctx, executingKey{}, true), opCtx)
 	resp := handler(ctx)
 	if resp == nil {
 		// The client went away; nobody reads an answer.
