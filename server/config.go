@@ -176,6 +176,9 @@ type HTTPConfig struct {
 	// QueueTimeout is how long a request may wait for a slot before it is
 	// refused with 503 OVERLOADED.
 	QueueTimeout time.Duration `yaml:"queueTimeout" env:"QUEUE_TIMEOUT"`
+	// Compression encodes answers of 1 KiB or more with zstd or gzip, as
+	// the request's Accept-Encoding allows.
+	Compression bool `yaml:"compression" env:"COMPRESSION"`
 	// TrustedProxies are the addresses (IPs or CIDRs) whose
 	// X-Forwarded-For is believed when telling an anonymous client by its
 	// address; empty believes none and uses the connection's peer.
@@ -270,6 +273,7 @@ func Default() Config {
 			ShutdownTimeout:   15 * time.Second,
 			DrainDelay:        5 * time.Second,
 			QueueTimeout:      50 * time.Millisecond,
+			Compression:       true,
 		},
 		GraphQL: GraphQLConfig{
 			ParserTokenLimit: 15000,

@@ -216,11 +216,15 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 		m.registerLimiter(limiter)
 	}
 	observe = append(observe, admit(limiter))
-	mux.Handle("/graphql", chain(gql, append(policy(cfg, ps, v, signer, trusted, observe, log),
+	encode := func(h http.Handler) http.Handler { return h }
+	if cfg.HTTP.Compression {
+		encode = compress
+	}
+	mux.Handle("/graphql", encode(chain(gql, append(policy(cfg, ps, v, signer, trusted, observe, log),
 		deadline(cfg.HTTP.RequestTimeout),
 		bodyLimit(cfg.HTTP.MaxBodyBytes),
 		withLoaders(deps.Sources),
-	)...))
+	)...)))
 	mux.HandleFunc("GET /healthz", healthz)
 	if m != nil && cfg.Admin.Listen == "" {
 		mux.Handle("GET /metrics", m.handler())
@@ -249,8 +253,8 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 			v.Close()
 			return nil, err
 		}
-		mux.Handle("GET /{$}", pg)
-		mux.Handle("GET /playground/", pg)
+		mux.Handle("GET /{$}", encode(pg))
+		mux.Handle("GET /playground/", encode(pg))
 	}
 	return &Handler{Handler: refusals(mux, cfg.HTTP.MaxHeaderBytes), admin: admin, ready: ready, verifier: v, persisted: pq, costs: costs, stop: stop, sources: ownSources}, nil
 }
