@@ -15,10 +15,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// maxTokenBytes bounds a bearer token, checked before any parsing
-// (golang-jwt CVE-2025-30204).
-const maxTokenBytes = 8 << 10
-
 // Verifier checks bearer tokens and reads the caller's identity from them.
 // Its keys are the HS256 secret, the configured public keys and the
 // issuer's JWKS; each verifies exactly one algorithm (keys.go).
@@ -32,13 +28,7 @@ type Verifier struct {
 	jwks  *jwksCache
 }
 
-// Errors of Verify; match them with errors.Is.
-var (
-	ErrNoToken       = errors.New("no bearer token")
-	ErrTokenTooLarge = errors.New("bearer token over 8 KiB")
-	ErrBadToken      = errors.New("invalid token")
-	errUnknownKey    = errors.New("no key for this token")
-)
+var errUnknownKey = errors.New("no key for this token")
 
 // accessTokenTypes are the typ headers of an access token (RFC 7519, RFC
 // 9068), compared in lower case; a token may also have none. Any other
@@ -153,26 +143,6 @@ func (v *Verifier) key(ctx context.Context, t *jwt.Token) (any, error) {
 		return nil, fmt.Errorf("%w (alg %s)", errUnknownKey, alg)
 	}
 	return set, nil
-}
-
-// BearerToken extracts the token of an Authorization header: Bearer only,
-// at most 8 KiB.
-func BearerToken(header string) (string, error) {
-	if header == "" {
-		return "", ErrNoToken
-	}
-	scheme, token, ok := strings.Cut(header, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", fmt.Errorf("%w: not a bearer token", ErrBadToken)
-	}
-	token = strings.TrimSpace(token)
-	if len(token) > maxTokenBytes {
-		return "", ErrTokenTooLarge
-	}
-	if token == "" {
-		return "", fmt.Errorf("%w: empty", ErrBadToken)
-	}
-	return token, nil
 }
 
 // Claims are what a verified token says of its caller.
