@@ -48,7 +48,7 @@ func recordFrom(ctx context.Context) *record {
 
 // ReportCost records the computed cost of the request's operation: it goes
 // to the access line, the operation span and the cost histogram.
-func ReportCost(ctx context.Context, cost float64) {
+func reportCost(ctx context.Context, cost float64) {
 	rec := recordFrom(ctx)
 	rec.mu.Lock()
 	rec.cost, rec.hasCost = cost, true
@@ -57,7 +57,7 @@ func ReportCost(ctx context.Context, cost float64) {
 
 // ReportBudgetRefusal records that the request was refused because its
 // client's cost budget was spent (counted in gqlbff_budget_refusals_total).
-func ReportBudgetRefusal(ctx context.Context) {
+func reportBudgetRefusal(ctx context.Context) {
 	rec := recordFrom(ctx)
 	rec.mu.Lock()
 	rec.budgetRefused = true

@@ -17,8 +17,8 @@ func TestReportCostAndBudgetRefusal(t *testing.T) {
 	var buf bytes.Buffer
 	m := newMetrics(10)
 	h := accessLog(slog.New(slog.NewTextHandler(&buf, nil)), m, ProfileMobile, false)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ReportCost(r.Context(), 42)
-		ReportBudgetRefusal(r.Context())
+		reportCost(r.Context(), 42)
+		reportBudgetRefusal(r.Context())
 		writeErrors(r.Context(), w, http.StatusTooManyRequests, newError(CodeRateLimited, "budget spent"))
 	}))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/graphql", nil))

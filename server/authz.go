@@ -23,7 +23,7 @@ func authenticatedDirective(ctx context.Context, _ any, next graphql.Resolver) (
 }
 
 func requiresScopesDirective(ctx context.Context, _ any, next graphql.Resolver, scopes [][]string) (any, error) {
-	if !HasScopes(caller.From(ctx).Scopes, scopes) {
+	if !hasScopes(caller.From(ctx).Scopes, scopes) {
 		return nil, newError(CodeForbidden, "this field needs the scopes %v", scopes)
 	}
 	return next(ctx)
@@ -31,7 +31,7 @@ func requiresScopesDirective(ctx context.Context, _ any, next graphql.Resolver, 
 
 // HasScopes reports whether held satisfies any one of the alternatives, each
 // of which needs all its scopes.
-func HasScopes(held []string, alternatives [][]string) bool {
+func hasScopes(held []string, alternatives [][]string) bool {
 	for _, all := range alternatives {
 		ok := true
 		for _, s := range all {
@@ -81,7 +81,7 @@ func fieldGate(schema *ast.Schema) func(ctx context.Context, typeName, field str
 			return true
 		}
 		id := caller.From(ctx)
-		return !(r.authenticated && id.Anonymous()) && (r.scopes == nil || HasScopes(id.Scopes, r.scopes))
+		return !(r.authenticated && id.Anonymous()) && (r.scopes == nil || hasScopes(id.Scopes, r.scopes))
 	}
 }
 

@@ -20,7 +20,7 @@ import (
 
 // CostExplainHeader asks for the per-field cost breakdown in
 // extensions.cost.fields ("1"), where the client's profile allows it.
-const CostExplainHeader = "GQLBFF-Cost-Explain"
+const costExplainHeader = "GQLBFF-Cost-Explain"
 
 // CostLimit prices every operation before it runs (package cost), refuses
 // one over its profile's limit (COST_LIMIT_EXCEEDED, 400) or over what is
@@ -28,7 +28,7 @@ const CostExplainHeader = "GQLBFF-Cost-Explain"
 // the actual cost after, and reports both in extensions.cost
 // (costreport.go). In measure mode it logs and counts what it would refuse and
 // refuses nothing. A refused operation reaches no resolver, so no source.
-type CostLimit struct {
+type costLimit struct {
 	opts     cost.Options
 	analyzer *cost.Analyzer
 	schema   *ast.Schema // the schema analyzer was compiled for
@@ -73,16 +73,16 @@ type costCounters struct {
 }
 
 var (
-	_ graphql.HandlerExtension        = (*CostLimit)(nil)
-	_ graphql.OperationContextMutator = (*CostLimit)(nil)
-	_ graphql.FieldInterceptor        = (*CostLimit)(nil)
-	_ graphql.ResponseInterceptor     = (*CostLimit)(nil)
+	_ graphql.HandlerExtension        = (*costLimit)(nil)
+	_ graphql.OperationContextMutator = (*costLimit)(nil)
+	_ graphql.FieldInterceptor        = (*costLimit)(nil)
+	_ graphql.ResponseInterceptor     = (*costLimit)(nil)
 )
 
 // newCostLimit returns the cost policy of the profiles, keeping budgets in
 // store; failOpen serves an operation whose budget the store cannot check.
-func newCostLimit(ps profiles, store budget.Store, failOpen bool, log *slog.Logger) *CostLimit {
-	c := &CostLimit{
+func newCostLimit(ps profiles, store budget.Store, failOpen bool, log *slog.Logger) *costLimit {
+	c := &costLimit{
 		profiles: ps,
 		store:    store,
 		failOpen: failOpen,
@@ -96,11 +96,11 @@ func newCostLimit(ps profiles, store budget.Store, failOpen bool, log *slog.Logg
 }
 
 // ExtensionName implements graphql.HandlerExtension.
-func (*CostLimit) ExtensionName() string { return "CostLimit" }
+func (*costLimit) ExtensionName() string { return "CostLimit" }
 
 // Validate implements graphql.HandlerExtension: it compiles the schema's
 // cost directives.
-func (c *CostLimit) Validate(es graphql.ExecutableSchema) error {
+func (c *costLimit) Validate(es graphql.ExecutableSchema) error {
 	if c.analyzer != nil && c.schema == es.Schema() {
 		return nil // compiled already, for the trusted documents' prices
 	}
@@ -113,7 +113,7 @@ func (c *CostLimit) Validate(es graphql.ExecutableSchema) error {
 }
 
 // Stats returns the counters.
-func (c *CostLimit) Stats() CostStats {
+func (c *costLimit) Stats() CostStats {
 	return CostStats{
 		Priced: c.stats.priced.Load(), Refused: c.stats.refused.Load(), WouldRefuse: c.stats.wouldRefuse.Load(),
 		RateLimited: c.stats.rateLimited.Load(), WouldRateLimit: c.stats.wouldRateLimit.Load(),
@@ -124,7 +124,7 @@ func (c *CostLimit) Stats() CostStats {
 // TrustedPricer prices trusted documents once, when their manifest loads,
 // with es's schema. A price that depends on the variables is recorded as
 // -1: such an operation is priced again with each request's variables.
-func (c *CostLimit) TrustedPricer(es graphql.ExecutableSchema) (persisted.Pricer, error) {
+func (c *costLimit) TrustedPricer(es graphql.ExecutableSchema) (persisted.Pricer, error) {
 	if err := c.Validate(es); err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (p trustedPricer) Price(doc *ast.QueryDocument, op *ast.OperationDefinition
 // manifestPrice is the price of a trusted document's operation computed at
 // load, when it holds for every request.
 func manifestPrice(ctx context.Context, oc *graphql.OperationContext) (int64, bool) {
-	info := PersistedInfoFrom(ctx)
+	info := persistedInfoFrom(ctx)
 	if info == nil || info.Document == nil {
 		return 0, false
 	}
@@ -180,11 +180,11 @@ func opCostOf(oc *graphql.OperationContext) *opCost {
 // MutateOperationContext implements graphql.OperationContextMutator: it
 // prices the operation, applies the limit, and takes the requested cost
 // from the client's budget.
-func (c *CostLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+func (c *costLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	id := caller.From(ctx)
 	pol := &c.profiles.named(id.Client).cost
 	st := &opCost{policy: pol, key: budgetKey(pol.profile, id)}
-	st.explain = pol.explain && oc.Headers.Get(CostExplainHeader) == "1"
+	st.explain = pol.explain && oc.Headers.Get(costExplainHeader) == "1"
 	var err error
 	if price, ok := manifestPrice(ctx, oc); ok && !st.explain {
 		st.est = cost.Estimate{Cost: price}
@@ -203,7 +203,7 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 		return newError(CodeBadUserInput, "%s", err.Error())
 	}
 	c.stats.priced.Add(1)
-	ReportCost(ctx, float64(st.est.Cost))
+	reportCost(ctx, float64(st.est.Cost))
 	oc.Stats.SetExtension(costStatsKey, st)
 
 	requested := st.est.Cost
@@ -231,7 +231,7 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 		st.status, st.known = s, true
 	case !s.Allowed:
 		c.stats.rateLimited.Add(1)
-		ReportBudgetRefusal(ctx)
+		reportBudgetRefusal(ctx)
 		st.status, st.known = s, true
 		return rateLimitedError(s.RetryAfter)
 	default:
@@ -242,7 +242,7 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 
 // peek reads the budget without taking from it, for the report of a
 // refused operation.
-func (c *CostLimit) peek(ctx context.Context, st *opCost) {
+func (c *costLimit) peek(ctx context.Context, st *opCost) {
 	if st.policy.budget.Capacity <= 0 {
 		return
 	}
@@ -252,7 +252,7 @@ func (c *CostLimit) peek(ctx context.Context, st *opCost) {
 }
 
 // storeFailed applies the fail mode when the budget store cannot be asked.
-func (c *CostLimit) storeFailed(ctx context.Context, err error) *gqlerror.Error {
+func (c *costLimit) storeFailed(ctx context.Context, err error) *gqlerror.Error {
 	c.stats.storeErrors.Add(1)
 	if c.failOpen {
 		c.log.WarnContext(ctx, "cost budget store unavailable: serving (fail open)", "request_id", caller.From(ctx).RequestID, "error", err.Error())

@@ -35,7 +35,7 @@ type throttleStatus struct {
 // InterceptField implements graphql.FieldInterceptor: it adds what each
 // resolved field costs, lists at their real lengths, to the operation's
 // actual cost. A field that ends in an error adds nothing.
-func (c *CostLimit) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+func (c *costLimit) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
 	if err != nil {
 		return res, err
@@ -56,7 +56,7 @@ func (c *CostLimit) InterceptField(ctx context.Context, next graphql.Resolver) (
 // execution it settles the budget (the requested cost was taken; the
 // difference with the actual cost is given back, or taken) and writes
 // extensions.cost.
-func (c *CostLimit) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+func (c *costLimit) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	if resp == nil || !graphql.HasOperationContext(ctx) {
 		return resp

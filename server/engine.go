@@ -24,7 +24,7 @@ const (
 
 // withPlans puts the plan engine in front of es: the same resolvers and
 // authorization hooks, and the cost policy's actual-cost meter.
-func withPlans(es graphql.ExecutableSchema, costs *CostLimit, maxPage int) graphql.ExecutableSchema {
+func withPlans(es graphql.ExecutableSchema, costs *costLimit, maxPage int) graphql.ExecutableSchema {
 	res := &resolvers.Resolver{Allow: fieldGate(es.Schema()), MaxPage: maxPage}
 	e := engine.New(es.Schema(), res, graph.DirectiveRoot{
 		Authenticated:  authenticatedDirective,

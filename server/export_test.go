@@ -10,6 +10,12 @@ import (
 // What the tests of package server_test use of the policies, built from a
 // whole Config as New builds them.
 
+// CostLimit is the cost policy.
+type CostLimit = costLimit
+
+// StructureLimit is the structural limits.
+type StructureLimit = structureLimit
+
 // NewCostLimit is the cost policy New builds for cfg.
 func NewCostLimit(cfg Config, store budget.Store, log *slog.Logger) *CostLimit {
 	return newCostLimit(resolveProfiles(cfg.Profiles), store, cfg.Redis.FailMode != FailClosed, log)

@@ -22,7 +22,7 @@ import (
 // document is validated, before the caller's profile matters, and it
 // covers two rules only; this policy trims the suggestion every rule
 // appends (" Did you mean …?" always ends the message) per request.
-type IntrospectionPolicy struct {
+type introspectionPolicy struct {
 	profiles profiles
 }
 
@@ -30,24 +30,24 @@ var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
 	graphql.ResponseInterceptor
-} = IntrospectionPolicy{}
+} = introspectionPolicy{}
 
 // ExtensionName names the extension.
-func (IntrospectionPolicy) ExtensionName() string { return "IntrospectionPolicy" }
+func (introspectionPolicy) ExtensionName() string { return "IntrospectionPolicy" }
 
 // Validate accepts every schema.
-func (IntrospectionPolicy) Validate(graphql.ExecutableSchema) error { return nil }
+func (introspectionPolicy) Validate(graphql.ExecutableSchema) error { return nil }
 
 // allowed reports whether the caller's profile may introspect; a context
 // with no caller may not.
-func (p IntrospectionPolicy) allowed(ctx context.Context) bool {
+func (p introspectionPolicy) allowed(ctx context.Context) bool {
 	c := caller.From(ctx)
 	return p.profiles.known(c.Client) && p.profiles.named(c.Client).introspection
 }
 
 // MutateOperationContext turns introspection on or off for this operation
 // and refuses one that introspects without the right.
-func (p IntrospectionPolicy) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
+func (p introspectionPolicy) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
 	if p.allowed(ctx) {
 		op.DisableIntrospection = false
 		return nil
@@ -88,7 +88,7 @@ func introspects(doc *ast.QueryDocument, set ast.SelectionSet, seen map[string]b
 
 // InterceptResponse trims the suggestions of validation errors for a
 // caller whose profile may not introspect.
-func (p IntrospectionPolicy) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+func (p introspectionPolicy) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	if resp == nil || len(resp.Errors) == 0 || p.allowed(ctx) {
 		return resp

@@ -16,7 +16,7 @@ import (
 // (`ids`) are over the limit, before any resolver runs: a client cannot make
 // the BFF ask a source for a million rows. Fragments and variables are
 // followed; the check never depends on an operation or fragment name.
-type AmountLimit struct {
+type amountLimit struct {
 	// max is the largest `first` and the longest `ids` allowed.
 	max int
 	// profiles may lower max for a client profile (maxPage; 0: max).
@@ -24,15 +24,15 @@ type AmountLimit struct {
 }
 
 var (
-	_ graphql.HandlerExtension        = AmountLimit{}
-	_ graphql.OperationContextMutator = AmountLimit{}
+	_ graphql.HandlerExtension        = amountLimit{}
+	_ graphql.OperationContextMutator = amountLimit{}
 )
 
 // ExtensionName implements graphql.HandlerExtension.
-func (AmountLimit) ExtensionName() string { return "AmountLimit" }
+func (amountLimit) ExtensionName() string { return "AmountLimit" }
 
 // Validate implements graphql.HandlerExtension.
-func (a AmountLimit) Validate(graphql.ExecutableSchema) error {
+func (a amountLimit) Validate(graphql.ExecutableSchema) error {
 	if a.max <= 0 {
 		return fmt.Errorf("AmountLimit: max must be positive, got %d", a.max)
 	}
@@ -40,7 +40,7 @@ func (a AmountLimit) Validate(graphql.ExecutableSchema) error {
 }
 
 // MutateOperationContext implements graphql.OperationContextMutator.
-func (a AmountLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+func (a amountLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	limit := a.max
 	if p, ok := a.profiles.byName[caller.From(ctx).Client]; ok && p.maxPage > 0 && p.maxPage < limit {
 		limit = p.maxPage

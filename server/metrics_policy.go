@@ -9,8 +9,8 @@ import (
 // read at scrape time: the APQ hits, misses and registrations, the trusted
 // documents in force and their reloads, and the budget store's failures.
 type policyCollector struct {
-	persisted *PersistedQueries
-	costs     *CostLimit
+	persisted *persistedPolicy
+	costs     *costLimit
 }
 
 var (

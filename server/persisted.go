@@ -34,7 +34,7 @@ const (
 // APQ hash, which Apollo clients expect with 200 and answer with the text.
 var errUnknownDocument = errors.New("unknown document id")
 
-// PersistedQueries is the persisted-query policy, a gqlgen extension that
+// persistedPolicy is the persisted-query policy, a gqlgen extension that
 // runs before anything is parsed. It turns a documentId or an APQ hash
 // into the text to run, enforces each client profile's mode, and hands the
 // executor a trusted document already parsed and validated (through
@@ -53,7 +53,7 @@ var errUnknownDocument = errors.New("unknown document id")
 //     text only in off and log_unknown, and only once it validated.
 //
 // The operator bypass header turns the mode off for one request.
-type PersistedQueries struct {
+type persistedPolicy struct {
 	profiles  profiles
 	trusted   *persisted.Trusted
 	store     persisted.Store // nil: APQ is off
@@ -67,7 +67,7 @@ var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
-} = (*PersistedQueries)(nil)
+} = (*persistedPolicy)(nil)
 
 // persistedExtension names the per-operation PersistedInfo in gqlgen's
 // operation stats.
@@ -76,7 +76,7 @@ const persistedExtension = "PersistedQuery"
 // PersistedInfo is what the policy decided about one operation. The cost
 // analyzer reads a trusted document's cost, computed at load, from
 // Document.Cost.
-type PersistedInfo struct {
+type persistedInfo struct {
 	// Mode is the mode applied: the profile's, or off under the bypass.
 	Mode string
 	// Document is the trusted document that runs; nil for other text.
@@ -93,19 +93,19 @@ type PersistedInfo struct {
 
 // PersistedInfoFrom returns the policy's decision about the operation of
 // ctx; nil when there is none.
-func PersistedInfoFrom(ctx context.Context) *PersistedInfo {
+func persistedInfoFrom(ctx context.Context) *persistedInfo {
 	if !graphql.HasOperationContext(ctx) {
 		return nil
 	}
-	info, _ := graphql.GetOperationContext(ctx).Stats.GetExtension(persistedExtension).(*PersistedInfo)
+	info, _ := graphql.GetOperationContext(ctx).Stats.GetExtension(persistedExtension).(*persistedInfo)
 	return info
 }
 
 // ExtensionName implements graphql.HandlerExtension.
-func (*PersistedQueries) ExtensionName() string { return "PersistedQueries" }
+func (*persistedPolicy) ExtensionName() string { return "PersistedQueries" }
 
 // Validate implements graphql.HandlerExtension.
-func (p *PersistedQueries) Validate(graphql.ExecutableSchema) error {
+func (p *persistedPolicy) Validate(graphql.ExecutableSchema) error {
 	if p.trusted == nil {
 		return errors.New("PersistedQueries: no trusted documents")
 	}
@@ -113,13 +113,13 @@ func (p *PersistedQueries) Validate(graphql.ExecutableSchema) error {
 }
 
 // MutateOperationParameters implements graphql.OperationParameterMutator.
-func (p *PersistedQueries) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
+func (p *persistedPolicy) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
 	req, err := persisted.ParseRequest(raw.Extensions)
 	if err != nil {
 		return newError(CodeBadUserInput, "%s", err.Error())
 	}
 	id := caller.From(ctx)
-	info := &PersistedInfo{Mode: p.mode(id.Client), APQHash: req.APQHash}
+	info := &persistedInfo{Mode: p.mode(id.Client), APQHash: req.APQHash}
 	graphql.GetOperationContext(ctx).Stats.SetExtension(persistedExtension, info)
 	if p.bypass.used(ctx, raw.Headers, id, raw.OperationName, p.log) {
 		info.Mode, info.Bypass = ModeOff, true
@@ -158,7 +158,7 @@ func (p *PersistedQueries) MutateOperationParameters(ctx context.Context, raw *g
 }
 
 // apqLookup runs the text registered under the request's hash.
-func (p *PersistedQueries) apqLookup(ctx context.Context, raw *graphql.RawParams, info *PersistedInfo, m *persisted.Manifest) *gqlerror.Error {
+func (p *persistedPolicy) apqLookup(ctx context.Context, raw *graphql.RawParams, info *persistedInfo, m *persisted.Manifest) *gqlerror.Error {
 	if p.store == nil {
 		// Apollo clients stop sending hashes for the session on this message.
 		return newError(CodePersistedQueryNotFound, "PersistedQueryNotSupported")
@@ -180,7 +180,7 @@ func (p *PersistedQueries) apqLookup(ctx context.Context, raw *graphql.RawParams
 }
 
 // text applies the mode to a query text.
-func (p *PersistedQueries) text(ctx context.Context, raw *graphql.RawParams, info *PersistedInfo, m *persisted.Manifest) *gqlerror.Error {
+func (p *persistedPolicy) text(ctx context.Context, raw *graphql.RawParams, info *persistedInfo, m *persisted.Manifest) *gqlerror.Error {
 	switch info.Mode {
 	case ModeOff:
 		return nil
@@ -209,7 +209,7 @@ func (p *PersistedQueries) text(ctx context.Context, raw *graphql.RawParams, inf
 
 // run makes the executor run a trusted document: the text is the
 // document's body, which documentCache answers with the parsed document.
-func (p *PersistedQueries) run(raw *graphql.RawParams, info *PersistedInfo, doc *persisted.Document) {
+func (p *persistedPolicy) run(raw *graphql.RawParams, info *persistedInfo, doc *persisted.Document) {
 	raw.Query = doc.Body
 	info.Document = doc
 	p.counts.trusted.Add(1)
@@ -221,8 +221,8 @@ func (p *PersistedQueries) run(raw *graphql.RawParams, info *PersistedInfo, doc 
 // SHA-256 of its normalized form (the id `gqlbff persist` would give it),
 // and registers an APQ text, so the store never holds a text that cannot
 // run.
-func (p *PersistedQueries) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	info, _ := oc.Stats.GetExtension(persistedExtension).(*PersistedInfo)
+func (p *persistedPolicy) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	info, _ := oc.Stats.GetExtension(persistedExtension).(*persistedInfo)
 	if info == nil {
 		return nil
 	}
@@ -242,7 +242,7 @@ func (p *PersistedQueries) MutateOperationContext(ctx context.Context, oc *graph
 }
 
 // mode is the persisted-query mode of a client profile.
-func (p *PersistedQueries) mode(client string) string {
+func (p *persistedPolicy) mode(client string) string {
 	return string(p.profiles.named(client).persisted)
 }
 

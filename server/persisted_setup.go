@@ -27,7 +27,7 @@ const redisAPQPrefix = "gqlbff:apq:"
 // newPersistedQueries builds the persisted-query policy of cfg: the trusted
 // documents (watched when they come from a file) and the APQ store (shared
 // through Redis when configured). stop ends the watching and closes Redis.
-func newPersistedQueries(cfg Config, ps profiles, schema *ast.Schema, pricer persisted.Pricer, log *slog.Logger) (p *PersistedQueries, stop func(), err error) {
+func newPersistedQueries(cfg Config, ps profiles, schema *ast.Schema, pricer persisted.Pricer, log *slog.Logger) (p *persistedPolicy, stop func(), err error) {
 	pc := cfg.Persisted
 	var trusted *persisted.Trusted
 	switch {
@@ -47,7 +47,7 @@ func newPersistedQueries(cfg Config, ps profiles, schema *ast.Schema, pricer per
 				"profile", prof.name, "persistedQueries", string(prof.persisted))
 		}
 	}
-	p = &PersistedQueries{
+	p = &persistedPolicy{
 		profiles:  ps,
 		trusted:   trusted,
 		bypass:    newBypass(pc.Bypass),

@@ -50,7 +50,7 @@ type PersistedStats struct {
 }
 
 // Stats returns the counters.
-func (p *PersistedQueries) Stats() PersistedStats {
+func (p *persistedPolicy) Stats() PersistedStats {
 	c := &p.counts
 	return PersistedStats{
 		Trusted:   c.trusted.Load(),

@@ -19,7 +19,7 @@ type documentCache struct {
 
 // Get implements graphql.Cache.
 func (c documentCache) Get(ctx context.Context, query string) (*ast.QueryDocument, bool) {
-	if info := PersistedInfoFrom(ctx); info != nil && info.Document != nil && info.Document.Body == query {
+	if info := persistedInfoFrom(ctx); info != nil && info.Document != nil && info.Document.Body == query {
 		c.counts.preparsed.Add(1)
 		return info.Document.Doc, true
 	}

@@ -79,8 +79,8 @@ type Handler struct {
 	http.Handler
 	admin     http.Handler
 	verifier  *auth.Verifier
-	persisted *PersistedQueries
-	costs     *CostLimit
+	persisted *persistedPolicy
+	costs     *costLimit
 	ready     *readiness
 	stop      func()
 	sources   *sources.Sources // built by New, closed by Close; nil when given
@@ -318,14 +318,14 @@ type executorConfig interface {
 	SetRecoverFunc(graphql.RecoverFunc)
 }
 
-func configureExecutor(x executorConfig, cfg Config, ps profiles, es graphql.ExecutableSchema, pq *PersistedQueries, costs *CostLimit, tel *telemetry, log *slog.Logger) error {
+func configureExecutor(x executorConfig, cfg Config, ps profiles, es graphql.ExecutableSchema, pq *persistedPolicy, costs *costLimit, tel *telemetry, log *slog.Logger) error {
 	var cache graphql.Cache[*ast.QueryDocument] = graphql.NoCache[*ast.QueryDocument]{}
 	if cfg.GraphQL.QueryCacheSize > 0 {
 		cache = lru.New[*ast.QueryDocument](cfg.GraphQL.QueryCacheSize)
 	}
 	x.SetQueryCache(documentCache{next: cache, counts: &pq.counts})
 	x.SetParserTokenLimit(cfg.GraphQL.ParserTokenLimit)
-	x.Use(IntrospectionPolicy{profiles: ps})
+	x.Use(introspectionPolicy{profiles: ps})
 	suggest := false
 	for p := range ps.all() {
 		suggest = suggest || p.introspection
@@ -337,7 +337,7 @@ func configureExecutor(x executorConfig, cfg Config, ps profiles, es graphql.Exe
 	// before the cost extension prices it.
 	x.Use(pq)
 	x.Use(newStructureLimit(ps, cfg.GraphQL.ParserTokenLimit, cfg.GraphQL.QueryCacheSize))
-	limit := AmountLimit{max: cfg.GraphQL.MaxPage, profiles: ps}
+	limit := amountLimit{max: cfg.GraphQL.MaxPage, profiles: ps}
 	if err := limit.Validate(es); err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ import (
 // parsed twice the first time it is seen and never again while it is
 // cached (BENCHMARKS.md measures both). StructureLimit must come after any
 // extension that fills in the query (persisted queries).
-type StructureLimit struct {
+type structureLimit struct {
 	profiles   profiles
 	tokenLimit int
 	// workBudget bounds cost.Measure's steps: three a token, at least
@@ -49,17 +49,17 @@ type StructureLimit struct {
 // object and list values, list types) of a document before it is parsed.
 // gqlparser stops at 1,000 to protect its stack; 100 is Cosmo's figure, ten
 // times the default depth limit, and no real operation comes near it.
-const MaxNesting = 100
+const maxNesting = 100
 
 var (
-	_ graphql.HandlerExtension          = (*StructureLimit)(nil)
-	_ graphql.OperationParameterMutator = (*StructureLimit)(nil)
+	_ graphql.HandlerExtension          = (*structureLimit)(nil)
+	_ graphql.OperationParameterMutator = (*structureLimit)(nil)
 )
 
 // newStructureLimit returns the structural limits of the profiles, with
 // the parser's token limit and a cache of cacheSize shapes (0: none).
-func newStructureLimit(ps profiles, tokenLimit, cacheSize int) *StructureLimit {
-	s := &StructureLimit{
+func newStructureLimit(ps profiles, tokenLimit, cacheSize int) *structureLimit {
+	s := &structureLimit{
 		profiles:   ps,
 		tokenLimit: tokenLimit,
 		shapes:     graphql.NoCache[cost.Shape]{},
@@ -71,13 +71,13 @@ func newStructureLimit(ps profiles, tokenLimit, cacheSize int) *StructureLimit {
 }
 
 // ExtensionName implements graphql.HandlerExtension.
-func (*StructureLimit) ExtensionName() string { return "StructureLimit" }
+func (*structureLimit) ExtensionName() string { return "StructureLimit" }
 
 // Validate implements graphql.HandlerExtension.
-func (*StructureLimit) Validate(graphql.ExecutableSchema) error { return nil }
+func (*structureLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationParameters implements graphql.OperationParameterMutator.
-func (s *StructureLimit) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+func (s *structureLimit) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	if p.Query == "" {
 		return nil // no text: gqlgen answers it
 	}
@@ -85,7 +85,7 @@ func (s *StructureLimit) MutateOperationParameters(ctx context.Context, p *graph
 	shape, ok := s.shapes.Get(ctx, p.Query)
 	if !ok {
 		_, err := cost.Scan(p.Query, cost.ScanLimits{
-			Tokens: s.tokenLimit, Nesting: MaxNesting, Fields: limits.Fields, Directives: limits.Directives,
+			Tokens: s.tokenLimit, Nesting: maxNesting, Fields: limits.Fields, Directives: limits.Directives,
 		})
 		if le, ok := errors.AsType[*cost.LimitError](err); ok {
 			code := CodeValidationFailed
