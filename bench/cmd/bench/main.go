@@ -100,7 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	res.Markdown(&md, command(args))
 	fmt.Fprint(stdout, md.String())
 	if *write != "" {
-		return driver.Record(*write, "make bench", "Load benchmark: gqlbff, the limit and the naive way (`make bench`)", md.String())
+		return driver.Record(*write, "make bench", "Load benchmark: gqlbff, the limit, the naive way and the Node.js peers (`make bench`)", md.String())
 	}
 	return nil
 }
