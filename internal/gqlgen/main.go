@@ -16,10 +16,6 @@ import (
 	"github.com/99designs/gqlgen/codegen/config"
 )
 
-// policyDirectives are the directives whose gqlgen.yml settings win over
-// the federation plugin's.
-var policyDirectives = []string{"authenticated", "requiresScopes"}
-
 func main() {
 	log.SetOutput(io.Discard) // as gqlgen's own command does
 	if err := generate(); err != nil {
@@ -33,9 +29,13 @@ func generate() error {
 	if err != nil {
 		return err
 	}
+	// The directives that run at runtime (skip_runtime: false in
+	// gqlgen.yml) are the policy layer's (@authenticated, @requiresScopes):
+	// their settings win over the federation plugin's, which declares them
+	// too.
 	keep := keepDirectives{}
-	for _, name := range policyDirectives {
-		if d, ok := cfg.Directives[name]; ok {
+	for name, d := range cfg.Directives {
+		if !d.SkipRuntime {
 			keep[name] = d
 		}
 	}
