@@ -192,3 +192,37 @@ func TestContentLengthWithChunkedClosesTheConnection(t *testing.T) {
 		t.Errorf("keep-alive: got %d answers, want 2", len(answers))
 	}
 }
+
+// TestRepeatedKeysInARequestAre400: encoding/json keeps the last of a
+// repeated key, and a proxy in front may read the first: a body (or a
+// GET's variables or extensions) that repeats a key anywhere, or a GET
+// that gives a parameter twice, is refused (issue 12: the last won).
+func TestRepeatedKeysInARequestAre400(t *testing.T) {
+	h := newHarness(t)
+	q := `query($id: ID!) { order(id: $id) { id } }`
+	for _, tc := range []struct {
+		name string
+		req  rawRequest
+	}{
+		{"query twice", rawPost(`{"query":"{ dashboard { __typename } }","query":"{ me { id } }"}`)},
+		{"query and an escaped query", rawPost(`{"query":"{ dashboard { __typename } }","\u0071uery":"{ me { id } }"}`)},
+		{"a variable twice", rawPost(`{"query":"` + q + `","variables":{"id":"o1","id":"o2"}}`)},
+		{"a key twice deep in a variable", rawPost(`{"query":"` + q + `","variables":{"id":"o1","x":[{"a":1},{"b":1,"b":2}]}}`)},
+		{"extensions twice", rawPost(`{"query":"` + q + `","variables":{"id":"o1"},"extensions":{},"extensions":{}}`)},
+		{"GET: query twice", rawGet(url.Values{"query": {"{ dashboard { __typename } }", "{ me { id } }"}})},
+		{"GET: variables repeating a key", rawGet(url.Values{"query": {q}, "variables": {`{"id":"o1","id":"o2"}`}})},
+	} {
+		a := h.send(tc.req)
+		if r := a.response(t); a.status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" {
+			t.Errorf("%s: got %d %s, want 400 BAD_USER_INPUT", tc.name, a.status, a.body)
+		}
+	}
+	// The same key in different objects is no repeat.
+	a := h.send(rawPost(`{"query":"` + q + `","variables":{"id":"o1","x":[{"id":1},{"id":2}],"y":{"id":{"id":3}}}}`))
+	if r := a.response(t); a.status != http.StatusOK || string(r.Data) != `{"order":{"id":"o1"}}` {
+		t.Errorf("the same key in different objects: got %d %s, want 200", a.status, a.body)
+	}
+	if n := h.calls(); n != 1 {
+		t.Errorf("source calls: got %d, want 1", n)
+	}
+}

@@ -174,6 +174,9 @@ func readPost(r *http.Request, p *params) (int, *gqlerror.Error) {
 	if err := decodeJSON(body, p); err != nil {
 		return http.StatusBadRequest, newError(CodeBadUserInput, "the request body is not valid JSON: %s", jsonProblem(err))
 	}
+	if repeatsKey(body) {
+		return http.StatusBadRequest, newError(CodeBadUserInput, "the request body repeats a key in an object")
+	}
 	return 0, nil
 }
 
@@ -182,6 +185,11 @@ func readGet(r *http.Request, p *params) (int, *gqlerror.Error) {
 	if err != nil {
 		return http.StatusBadRequest, newError(CodeBadUserInput, "the query string could not be parsed")
 	}
+	for _, name := range []string{"query", "operationName", "variables", "extensions", "documentId"} {
+		if len(q[name]) > 1 {
+			return http.StatusBadRequest, newError(CodeBadUserInput, "the query string gives %s more than once", name)
+		}
+	}
 	p.Query = q.Get("query")
 	p.OperationName = q.Get("operationName")
 	p.DocumentID = q.Get("documentId")
@@ -189,6 +197,9 @@ func readGet(r *http.Request, p *params) (int, *gqlerror.Error) {
 		if v := q.Get(name); v != "" {
 			if err := decodeJSON([]byte(v), into); err != nil {
 				return http.StatusBadRequest, newError(CodeBadUserInput, "%s is not a JSON object", name)
+			}
+			if repeatsKey([]byte(v)) {
+				return http.StatusBadRequest, newError(CodeBadUserInput, "%s repeats a key in an object", name)
 			}
 		}
 	}
