@@ -92,6 +92,9 @@ func (s *RedisStore) Put(ctx context.Context, hash, text string) error {
 	return nil
 }
 
+// Up reports whether Redis answered the last time the store asked it.
+func (s *RedisStore) Up() bool { return s.downUntil.Load() == 0 }
+
 func (s *RedisStore) cooling() bool {
 	until := s.downUntil.Load()
 	return until != 0 && s.now().UnixNano() < until

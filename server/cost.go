@@ -37,6 +37,8 @@ type costLimit struct {
 	failOpen bool
 	log      *slog.Logger
 	stats    costCounters
+	// storeDown is set while the budget store fails (storeFailed).
+	storeDown atomic.Bool
 }
 
 // costPolicy is one profile's cost policy.
@@ -221,6 +223,9 @@ func (c *costLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 		return nil
 	}
 	s, err := c.store.Take(ctx, st.key, float64(requested), pol.budget)
+	if err == nil {
+		c.storeAnswered(ctx)
+	}
 	switch {
 	case err != nil:
 		return c.storeFailed(ctx, err)
@@ -252,15 +257,36 @@ func (c *costLimit) peek(ctx context.Context, st *opCost) {
 }
 
 // storeFailed applies the fail mode when the budget store cannot be asked.
+// The outage is logged once, when it starts, not on every request
+// (storeAnswered logs its end); every failure is counted.
 func (c *costLimit) storeFailed(ctx context.Context, err error) *gqlerror.Error {
 	c.stats.storeErrors.Add(1)
+	first := c.storeDown.CompareAndSwap(false, true)
 	if c.failOpen {
-		c.log.WarnContext(ctx, "cost budget store unavailable: serving (fail open)", "request_id", caller.From(ctx).RequestID, "error", err.Error())
+		if first {
+			c.log.WarnContext(ctx, "cost budget store unavailable: serving (fail open) until it answers again",
+				"request_id", caller.From(ctx).RequestID, "error", err.Error())
+		}
 		return nil
 	}
-	c.log.WarnContext(ctx, "cost budget store unavailable: refusing (fail closed)", "request_id", caller.From(ctx).RequestID, "error", err.Error())
+	if first {
+		c.log.WarnContext(ctx, "cost budget store unavailable: refusing (fail closed) until it answers again",
+			"request_id", caller.From(ctx).RequestID, "error", err.Error())
+	}
 	return rateLimitedError(time.Second)
 }
+
+// storeAnswered notes that the budget store answered, and logs the end of
+// an outage.
+func (c *costLimit) storeAnswered(ctx context.Context) {
+	if c.storeDown.Load() && c.storeDown.CompareAndSwap(true, false) {
+		c.log.InfoContext(ctx, "cost budget store available again", "request_id", caller.From(ctx).RequestID)
+	}
+}
+
+// StoreUp reports whether the budget store answered the last time it was
+// asked.
+func (c *costLimit) StoreUp() bool { return !c.storeDown.Load() }
 
 // budgetKey names a client's bucket: per profile, per subject, or per
 // address for an anonymous caller.

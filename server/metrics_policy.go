@@ -30,6 +30,9 @@ var (
 		"Requests refused with PERSISTED_QUERY_REQUIRED.", nil, nil)
 	descCostStoreErrors = prometheus.NewDesc("gqlbff_cost_store_errors_total",
 		"Budget checks and charges the budget store (memory or Redis) failed.", nil, nil)
+	descStoreUp = prometheus.NewDesc("gqlbff_store_up",
+		"Whether a shared store answered the last time it was asked (1) or failed (0), by store: budgets (the cost budgets) or apq (the APQ registrations in Redis).",
+		[]string{"store"}, nil)
 	descCostFromManifest = prometheus.NewDesc("gqlbff_cost_from_manifest_total",
 		"Operations priced at the load of their trusted document: no analysis per request.", nil, nil)
 )
@@ -37,7 +40,7 @@ var (
 // Describe implements prometheus.Collector.
 func (c policyCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descAPQ, descAPQRegistered, descTrustedDocs, descTrustedReloads,
-		descTrustedRuns, descPersistedRefused, descCostStoreErrors, descCostFromManifest} {
+		descTrustedRuns, descPersistedRefused, descCostStoreErrors, descCostFromManifest, descStoreUp} {
 		ch <- d
 	}
 }
@@ -57,10 +60,21 @@ func (c policyCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descTrustedReloads, float64(s.ManifestFailures), "refused")
 		counter(descTrustedRuns, float64(s.Trusted))
 		counter(descPersistedRefused, float64(s.Refused))
+		if rs, ok := c.persisted.store.(interface{ Up() bool }); ok {
+			ch <- prometheus.MustNewConstMetric(descStoreUp, prometheus.GaugeValue, boolValue(rs.Up()), "apq")
+		}
 	}
 	if c.costs != nil {
 		s := c.costs.Stats()
 		counter(descCostStoreErrors, float64(s.StoreErrors))
 		counter(descCostFromManifest, float64(s.FromManifest))
+		ch <- prometheus.MustNewConstMetric(descStoreUp, prometheus.GaugeValue, boolValue(c.costs.StoreUp()), "budgets")
 	}
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

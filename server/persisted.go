@@ -166,7 +166,8 @@ func (p *persistedPolicy) apqLookup(ctx context.Context, raw *graphql.RawParams,
 	if info.Mode == ModeOff || info.Mode == ModeLogUnknown {
 		text, ok, err := p.store.Get(ctx, info.APQHash)
 		if err != nil {
-			p.log.WarnContext(ctx, "apq store", "request_id", caller.From(ctx).RequestID, "error", err)
+			// The store logs an outage once, when it starts, and its end.
+			p.log.DebugContext(ctx, "apq store", "request_id", caller.From(ctx).RequestID, "error", err)
 		}
 		if ok {
 			p.counts.apqHits.Add(1)
@@ -234,7 +235,8 @@ func (p *persistedPolicy) MutateOperationContext(ctx context.Context, oc *graphq
 	}
 	if info.register != "" {
 		if err := p.store.Put(ctx, info.APQHash, info.register); err != nil {
-			p.log.WarnContext(ctx, "apq store", "request_id", caller.From(ctx).RequestID, "error", err)
+			// The store logs an outage once, when it starts, and its end.
+			p.log.DebugContext(ctx, "apq store", "request_id", caller.From(ctx).RequestID, "error", err)
 		}
 		p.counts.apqRegistered.Add(1)
 	}

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -99,4 +100,35 @@ func TestRedisDownFollowsTheFailMode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRedisOutageLoggedOncePerStateChange checks that a Redis outage is
+// logged when it starts and when it ends, not on every request, and shows
+// in gqlbff_store_up.
+func TestRedisOutageLoggedOncePerStateChange(t *testing.T) {
+	rs := redistest.Start(t)
+	var buf syncBuffer
+	h := newHarness(t, withRedis(rs.URL(), server.FailOpen), withLogger(slog.New(slog.NewJSONHandler(&buf, nil))))
+	alice := []string{"Authorization", bearer(token("alice", "web", allScopes...))}
+	h.query(operation(t, "me"), nil, alice...).response(t, "me")
+	h.scrape().want(t, seriesWant{"gqlbff_store_up", "store=budgets", 1})
+	rs.Kill()
+	for range 10 {
+		h.query(operation(t, "me"), nil, alice...).response(t, "me")
+	}
+	const down, up = "cost budget store unavailable: serving (fail open) until it answers again", "cost budget store available again"
+	if n := len(buf.lines(t, down)); n != 1 {
+		t.Errorf("outage lines after 10 requests: got %d, want 1", n)
+	}
+	h.scrape().want(t, seriesWant{"gqlbff_store_up", "store=budgets", 0})
+	rs.Restart()
+	eventually(t, "the store answering again", func() bool {
+		h.query(operation(t, "me"), nil, alice...)
+		return len(buf.lines(t, up)) == 1
+	})
+	h.query(operation(t, "me"), nil, alice...)
+	if n, m := len(buf.lines(t, down)), len(buf.lines(t, up)); n != 1 || m != 1 {
+		t.Errorf("lines: got %d outage and %d recovery, want 1 and 1", n, m)
+	}
+	h.scrape().want(t, seriesWant{"gqlbff_store_up", "store=budgets", 1})
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -34,6 +36,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		defer svcs.Close()
 	}
 	log := newLogger(stderr, cfg.Log.Format, cfg.Log.Level)
+	// go-redis logs through one process-wide logger: the process's is ours.
+	redis.SetLogger(redisLog{log})
 	return server.Run(ctx, cfg, log, func(addr string) {
 		base := "http://" + addr
 		fmt.Fprintf(stdout, "gqlbff is serving GraphQL at %s/graphql\n", base)
