@@ -37,8 +37,15 @@ func TestReadmeExamples(t *testing.T) {
 		t.Fatalf("found %d shell examples in README.md, want the quick start's and the persisted queries' at least", len(examples))
 	}
 
-	s := start(t, []string{"--demo"}, map[string]string{"GQLBFF_LISTEN": "127.0.0.1:0"})
+	// The examples' server: the demo, with the admin listener and the
+	// source cache on for the examples that use them.
+	const adminKey = "readme-examples-admin-key-0123456789"
+	s := start(t, []string{"--demo"}, map[string]string{
+		"GQLBFF_LISTEN": "127.0.0.1:0", "GQLBFF_ADMIN_LISTEN": "localhost:0", "GQLBFF_ADMIN_KEY": adminKey,
+		"GQLBFF_SOURCE_CACHE_TTL": "30s", "GQLBFF_SOURCE_CACHE_VARY": "user",
+	})
 	base := waitFor(t, &s.stdout, servingRE, s.done)[1]
+	adminBase := waitFor(t, &s.stdout, regexp.MustCompile(`admin: (http://[^\s]+)/\n`), s.done)[1]
 	c := client(t)
 	// The examples' files (ops/*.graphql, manifest.json) live in a
 	// directory of their own.
@@ -47,8 +54,9 @@ func TestReadmeExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	vars := map[string]string{}
+	vars := map[string]string{"GQLBFF_ADMIN_KEY": adminKey}
 	assign := regexp.MustCompile(`^([A-Z_]+)=\$\((.*)\)$`)
+	envPrefix := regexp.MustCompile(`^[A-Z_][A-Z0-9_]*=\S*$`)
 	for _, ex := range examples {
 		t.Run(fmt.Sprintf("line %d", ex.line), func(t *testing.T) {
 			cmd := ex.text
@@ -59,6 +67,12 @@ func TestReadmeExamples(t *testing.T) {
 			words, err := shellWords(cmd, vars)
 			if err != nil {
 				t.Fatalf("%s: %v", ex.text, err)
+			}
+			// NAME=value words before the command are its environment.
+			env := map[string]string{}
+			for len(words) > 1 && envPrefix.MatchString(words[0]) {
+				k, v, _ := strings.Cut(words[0], "=")
+				env[k], words = v, words[1:]
 			}
 			var out string
 			switch {
@@ -71,12 +85,12 @@ func TestReadmeExamples(t *testing.T) {
 						t.Errorf("%s: the Makefile has no target %s", ex.text, target)
 					}
 				}
-			case words[0] == "gqlbff":
-				out = runExample(t, words[1:])
+			case words[0] == "gqlbff" || words[0] == "./gqlbff" || words[0] == "bin/gqlbff":
+				out = runExample(t, words[1:], env)
 			case len(words) > 2 && words[0] == "go" && words[1] == "run" && words[2] == "./cmd/gqlbff":
-				out = runExample(t, words[3:])
+				out = runExample(t, words[3:], env)
 			case words[0] == "curl":
-				curlExample(t, c, base, words[1:])
+				curlExample(t, c, map[string]string{"http://127.0.0.1:8080": base, "http://127.0.0.1:9090": adminBase}, words[1:])
 			default:
 				t.Fatalf("%s: no runner for this example", ex.text)
 			}
@@ -220,11 +234,12 @@ func shellWords(s string, vars map[string]string) ([]string, error) {
 	return words, nil
 }
 
-// runExample runs a gqlbff command line of the README and returns its
-// standard output. Globs are expanded as the shell would; a command that
-// serves until stopped (demo-sources) listens on free ports and is stopped
-// once it printed its addresses.
-func runExample(t *testing.T, args []string) string {
+// runExample runs a gqlbff command line of the README, with env, and
+// returns its standard output. Globs are expanded as the shell would; a
+// command that serves until stopped (serve, demo-sources) listens on free
+// ports (serve with the demo sources, as its example names none) and is
+// stopped once it printed its addresses.
+func runExample(t *testing.T, args []string, env map[string]string) string {
 	t.Helper()
 	var expanded []string
 	for _, a := range args {
@@ -247,39 +262,52 @@ func runExample(t *testing.T, args []string) string {
 		}
 		return s.stdout.String()
 	}
+	if len(expanded) == 0 || expanded[0] == "serve" || strings.HasPrefix(expanded[0], "-") {
+		env["GQLBFF_LISTEN"] = "127.0.0.1:0"
+		s := start(t, append(expanded, "--demo"), env)
+		waitFor(t, &s.stdout, servingRE, s.done)
+		if err := s.stop(t); err != nil {
+			t.Errorf("gqlbff %s: %v\n%s", strings.Join(args, " "), err, &s.stderr)
+		}
+		return s.stdout.String()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var stdout, stderr syncBuffer
-	if err := run(ctx, expanded, getenv(nil), &stdout, &stderr); err != nil {
+	if err := run(ctx, expanded, getenv(env), &stdout, &stderr); err != nil {
 		t.Fatalf("gqlbff %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	return stdout.String()
 }
 
-// curlExample makes the request a curl command of the README makes, at the
-// started server instead of the README's address, and checks the answer is
-// 200 with data and no errors.
-func curlExample(t *testing.T, c *http.Client, base string, args []string) {
+// curlExample makes the request a curl command of the README makes, at
+// the started server instead of the README's addresses (bases maps one to
+// the other), and checks the answer: 2xx, JSON, no errors, and data from
+// /graphql.
+func curlExample(t *testing.T, c *http.Client, bases map[string]string, args []string) {
 	t.Helper()
-	var url, body string
+	var url, body, method string
 	header := http.Header{}
 	for i := 0; i < len(args); i++ {
 		switch a := args[i]; a {
 		case "-s":
-		case "-H", "-d":
+		case "-H", "-d", "-X":
 			if i+1 == len(args) {
 				t.Fatalf("curl %s: no value", a)
 			}
 			i++
-			if a == "-d" {
+			switch a {
+			case "-d":
 				body = args[i]
-				continue
+			case "-X":
+				method = args[i]
+			default:
+				k, v, ok := strings.Cut(args[i], ":")
+				if !ok {
+					t.Fatalf("curl -H %q: not a header", args[i])
+				}
+				header.Add(k, strings.TrimSpace(v))
 			}
-			k, v, ok := strings.Cut(args[i], ":")
-			if !ok {
-				t.Fatalf("curl -H %q: not a header", args[i])
-			}
-			header.Add(k, strings.TrimSpace(v))
 		default:
 			if strings.HasPrefix(a, "-") {
 				t.Fatalf("curl %s: an option this test does not know; teach it", a)
@@ -287,15 +315,25 @@ func curlExample(t *testing.T, c *http.Client, base string, args []string) {
 			url = a
 		}
 	}
-	const readmeBase = "http://127.0.0.1:8080"
-	if !strings.HasPrefix(url, readmeBase+"/") {
-		t.Fatalf("curl %s: want a URL at %s", url, readmeBase)
+	mapped := false
+	for from, to := range bases {
+		if rest, ok := strings.CutPrefix(url, from+"/"); ok {
+			url, mapped = to+"/"+rest, true
+			break
+		}
 	}
-	url = base + strings.TrimPrefix(url, readmeBase)
-	method := http.MethodGet
+	if !mapped {
+		t.Fatalf("curl %s: want a URL at one of %v", url, bases)
+	}
 	var rd io.Reader
 	if body != "" {
-		method, rd = http.MethodPost, strings.NewReader(body)
+		rd = strings.NewReader(body)
+		if method == "" {
+			method = http.MethodPost
+		}
+	}
+	if method == "" {
+		method = http.MethodGet
 	}
 	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
@@ -315,7 +353,8 @@ func curlExample(t *testing.T, c *http.Client, base string, args []string) {
 		Data   map[string]any
 		Errors []any
 	}
-	if err := json.Unmarshal(b, &got); err != nil || resp.StatusCode != http.StatusOK || len(got.Errors) > 0 || len(got.Data) == 0 {
-		t.Errorf("%s %s: got %d %s, want 200 with data and no errors", method, url, resp.StatusCode, b)
+	graphql := strings.Contains(url, "/graphql")
+	if err := json.Unmarshal(b, &got); err != nil || resp.StatusCode/100 != 2 || len(got.Errors) > 0 || graphql && len(got.Data) == 0 {
+		t.Errorf("%s %s: got %d %s, want 2xx JSON with no errors (and data from /graphql)", method, url, resp.StatusCode, b)
 	}
 }

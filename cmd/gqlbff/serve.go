@@ -38,9 +38,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	log := newLogger(stderr, cfg.Log.Format, cfg.Log.Level)
 	// go-redis logs through one process-wide logger: the process's is ours.
 	redis.SetLogger(redisLog{log})
-	return server.Run(ctx, cfg, log, func(addr string) {
-		base := "http://" + addr
+	return server.RunAddrs(ctx, cfg, log, func(addrs server.Addrs) {
+		base := "http://" + addrs.Public
 		fmt.Fprintf(stdout, "gqlbff is serving GraphQL at %s/graphql\n", base)
+		if addrs.Admin != "" {
+			fmt.Fprintf(stdout, "admin: http://%s/\n", addrs.Admin)
+		}
 		if cfg.GraphQL.Playground {
 			fmt.Fprintf(stdout, "playground: %s/\n", base)
 		}
