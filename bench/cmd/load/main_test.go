@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -22,9 +23,14 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestRunPrintsIntervalsAndTheRun(t *testing.T) {
-	var got http.Header
+	var (
+		mu  sync.Mutex
+		got http.Header // the last request's headers; requests arrive on several connections at once
+	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		got = r.Header.Clone()
+		mu.Unlock()
 		_, _ = io.Copy(io.Discard, r.Body)
 		_, _ = io.WriteString(w, `{"data":{"me":null}}`)
 	}))
@@ -51,6 +57,8 @@ func TestRunPrintsIntervalsAndTheRun(t *testing.T) {
 	if last.AllocsPerOp <= 0 || last.PeakRSSKiB <= 0 {
 		t.Errorf("got %v allocs/op and %d KiB peak RSS, want both read", last.AllocsPerOp, last.PeakRSSKiB)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if got.Get("Authorization") != "Bearer t" {
 		t.Errorf("header: got %q, want the -header", got.Get("Authorization"))
 	}
