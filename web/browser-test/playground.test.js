@@ -214,13 +214,19 @@ const cdnFiles = {
   'https://cdn.jsdelivr.net/npm/graphiql@4.1.2/graphiql.min.css': 'cdn-graphiql/graphiql.min.css',
 };
 
-test('built without the assets, the playground loads GraphiQL from the CDN and says so', async () => {
-  // The same binary, but with the bundle hidden from go:embed.
+// buildWithoutAssets builds the same binary, but with the bundle hidden
+// from go:embed: what a plain go build or go install makes.
+async function buildWithoutAssets() {
   const dir = await tempDir('gqlbff-cdn-');
   const overlay = join(dir, 'overlay.json');
   const cdnBin = join(dir, 'gqlbff');
   await writeFile(overlay, JSON.stringify({ Replace: { [join(root, 'server/playground/assets/playground.js')]: '' } }));
   execFileSync('go', ['build', '-overlay', overlay, '-o', cdnBin, './cmd/gqlbff'], { cwd: root, stdio: 'inherit' });
+  return cdnBin;
+}
+
+test('built without the assets, the playground loads GraphiQL from the CDN and says so', async () => {
+  const cdnBin = await buildWithoutAssets();
   const { origin, logs } = await startGqlbff(cdnBin);
   const cdnLines = logs()
     .split('\n')
@@ -249,6 +255,21 @@ test('built without the assets, the playground loads GraphiQL from the CDN and s
   const outside = [...new Set(requests.filter((u) => !local(origin, u)))].sort();
   assert.deepEqual(outside, Object.keys(cdnFiles).sort(), 'only the pinned CDN files were fetched');
   assert.deepEqual(problems, [], 'no console errors');
+});
+
+test('built without the assets and offline, the page says why the playground cannot load and how to fix it', async () => {
+  const { origin } = await startGqlbff(await buildWithoutAssets());
+  const { context, page } = await openBrowser();
+  await context.route((url) => !local(origin, url.href), (route) => route.abort());
+  await page.goto(origin + '/');
+  const alert = page.locator('#graphiql [role="alert"]');
+  await alert.waitFor({ timeout: 15_000 });
+  const text = await alert.innerText();
+  for (const want of ['could not load GraphiQL', 'cdn.jsdelivr.net', 'make build', 'go build']) {
+    assert.ok(text.includes(want), `the message names ${want}: ${text}`);
+  }
+  assert.equal(await page.locator('.gqlbff-loading').count(), 0, 'no "Loading…" left on the page');
+  await page.screenshot({ path: join(artifacts, 'playground-offline.png') });
 });
 
 // The headers the server puts in /playground/config.json (in demo mode:
