@@ -104,8 +104,11 @@ func (e *staleError) Error() string { return "stale " + e.Source + " record" }
 // settle turns a loader's stale result into the record, telling the
 // request's recorder.
 func settle[V any](ctx context.Context, v V, err error) (V, error) {
+	if err == nil {
+		return v, nil // before se: its address escapes, an allocation a call
+	}
 	var se *staleError
-	if err != nil && errors.As(err, &se) {
+	if errors.As(err, &se) {
 		recordStale(ctx, se.Stale)
 		return v, nil
 	}

@@ -64,18 +64,27 @@ func newLoader[V any](s *Sources, name string, fn dataloader.BatchFunc[string, V
 	}
 }
 
+// load is Load, without its tracing and bookkeeping when the key is in the
+// cache already (a prefetched key: most loads of a wide operation).
+func (l *loader[V]) load(ctx context.Context, key string) dataloader.Thunk[V] {
+	if th, ok := l.cache.Get(ctx, key); ok {
+		return th
+	}
+	return l.Load(ctx, key)
+}
+
 // Sources returns the clients, for the calls that are not batched.
 func (l *Loaders) Sources() *Sources { return l.src }
 
 // Order answers one order by id; ErrNotFound when it does not exist.
 func (l *Loaders) Order(ctx context.Context, id string) (Order, error) {
-	v, err := l.order.Load(ctx, id)()
+	v, err := l.order.load(ctx, id)()
 	return settle(ctx, v, err)
 }
 
 // Customer answers one customer by id; ErrNotFound when it does not exist.
 func (l *Loaders) Customer(ctx context.Context, id string) (Customer, error) {
-	v, err := l.customer.Load(ctx, id)()
+	v, err := l.customer.load(ctx, id)()
 	return settle(ctx, v, err)
 }
 
@@ -98,7 +107,7 @@ func (l *Loaders) Orders(ctx context.Context, ids []string) ([]Order, []error) {
 func loadAll[V any](ctx context.Context, ld *loader[V], keys []string) ([]V, []error) {
 	thunks := make([]dataloader.Thunk[V], len(keys))
 	for i, k := range keys {
-		thunks[i] = ld.Load(ctx, k)
+		thunks[i] = ld.load(ctx, k)
 	}
 	out := make([]V, len(keys))
 	errs := make([]error, len(keys))
@@ -112,13 +121,13 @@ func loadAll[V any](ctx context.Context, ld *loader[V], keys []string) ([]V, []e
 // Stats answers a customer's analytics; ErrNotFound when the service does
 // not know the customer.
 func (l *Loaders) Stats(ctx context.Context, customerID string) (CustomerStats, error) {
-	v, err := l.stats.Load(ctx, customerID)()
+	v, err := l.stats.load(ctx, customerID)()
 	return settle(ctx, v, err)
 }
 
 // OrdersOf answers up to n newest orders of a customer, newest first.
 func (l *Loaders) OrdersOf(ctx context.Context, customerID string, n int) ([]Order, error) {
-	v, err := l.ordersOfLoader(n).Load(ctx, customerID)()
+	v, err := l.ordersOfLoader(n).load(ctx, customerID)()
 	return settle(ctx, v, err)
 }
 
