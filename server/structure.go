@@ -84,6 +84,9 @@ func (s *structureLimit) MutateOperationParameters(ctx context.Context, p *graph
 	limits := s.profiles.of(ctx).structure
 	shape, ok := s.shapes.Get(ctx, p.Query)
 	if !ok {
+		if ctx.Err() != nil { // the client left or the deadline passed: no parse
+			return newError(CodeValidationFailed, "the request ended before its document was checked")
+		}
 		_, err := cost.Scan(p.Query, cost.ScanLimits{
 			Tokens: s.tokenLimit, Nesting: maxNesting, Fields: limits.Fields, Directives: limits.Directives,
 		})

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/gqlbff/gqlbff/internal/testkit"
 	"github.com/gqlbff/gqlbff/server"
@@ -203,5 +206,23 @@ func TestFragmentBombIsRefused(t *testing.T) {
 	}
 	if n := h.calls(); n != 0 {
 		t.Errorf("source calls: got %d, want 0", n)
+	}
+}
+
+// TestStructureLimitStopsForAnEndedRequest: a request whose client left or
+// whose deadline passed is not parsed nor measured.
+func TestStructureLimitStopsForAnEndedRequest(t *testing.T) {
+	cfg := server.Default()
+	cfg.GraphQL.QueryCacheSize = 0
+	sl := server.NewStructureLimit(cfg)
+	ctx, cancel := context.WithCancel(webCtx)
+	q := operation(t, "dashboard")
+	if err := sl.MutateOperationParameters(ctx, &graphql.RawParams{Query: q}); err != nil {
+		t.Fatalf("live request: %v", err)
+	}
+	cancel()
+	err := sl.MutateOperationParameters(ctx, &graphql.RawParams{Query: q})
+	if err == nil || err.Extensions["code"] != "GRAPHQL_VALIDATION_FAILED" {
+		t.Errorf("ended request: got %v, want a GRAPHQL_VALIDATION_FAILED refusal", err)
 	}
 }
