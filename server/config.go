@@ -57,6 +57,8 @@ type Config struct {
 	// Admin configures the admin listener (probes, metrics, pprof and the
 	// endpoints that change state, behind a key).
 	Admin AdminConfig `yaml:"admin" env:"ADMIN"`
+	// TLS makes the public listener serve HTTPS.
+	TLS TLSConfig `yaml:"tls" env:"TLS"`
 }
 
 // DebugConfig configures the debug listener: pprof profiles and runtime
@@ -515,6 +517,7 @@ func (c Config) Validate() error {
 		bad("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
 	}
 	errs = append(errs, c.validateAdmin()...)
+	errs = append(errs, c.validateTLS()...)
 	errs = append(errs, c.validatePolicy()...)
 	errs = append(errs, c.validatePersisted()...)
 	errs = append(errs, c.validateCost()...)

@@ -445,9 +445,18 @@ func RunAddrs(ctx context.Context, cfg Config, log *slog.Logger, ready func(Addr
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	serve := srv.Serve
+	if cfg.TLS.enabled() {
+		if srv.TLSConfig, err = serverTLS(cfg.TLS, log); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("tls: %w", err)
+		}
+		// ServeTLS adds HTTP/2 to the ALPN protocols and serves it.
+		serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
+	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("gqlbff serving", "addr", ln.Addr().String(), "demo", cfg.Demo, "tracing", cfg.Tracing.Endpoint != "")
+	go func() { served <- serve(ln) }()
+	log.Info("gqlbff serving", "addr", ln.Addr().String(), "demo", cfg.Demo, "tracing", cfg.Tracing.Endpoint != "", "tls", cfg.TLS.enabled())
 	if ready != nil {
 		ready(Addrs{Public: ln.Addr().String(), Admin: adminAddr})
 	}

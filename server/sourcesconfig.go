@@ -39,6 +39,8 @@ type SourcesConfig struct {
 	// Coalesce lets identical concurrent calls for the same caller share
 	// one upstream call.
 	Coalesce bool `yaml:"coalesce" env:"SOURCE_COALESCE"`
+	// CAFile adds the PEM CAs in it to the system's, for https source URLs.
+	CAFile string `yaml:"caFile" env:"SOURCE_CA_FILE"`
 	// Breaker is the circuit breaker of each source.
 	Breaker BreakerConfig `yaml:"breaker" env:"SOURCE_BREAKER"`
 	// Cache caches the sources' records (cacheconfig.go).
@@ -113,6 +115,7 @@ func (c SourcesConfig) client(name string, s SourceConfig) sources.ClientConfig 
 		Coalesce:             c.Coalesce,
 		Breaker:              sources.BreakerConfig(c.Breaker),
 		Cache:                c.cachePolicy(name),
+		RootCAs:              c.rootCAs(),
 	}
 	if s.Timeout > 0 {
 		cc.Timeout = s.Timeout

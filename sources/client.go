@@ -2,6 +2,8 @@ package sources
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -64,6 +66,9 @@ type ClientConfig struct {
 	Coalesce bool
 	// Transport is the round tripper to use; nil means a tuned default.
 	Transport http.RoundTripper
+	// RootCAs, when set, are the CAs the default transport trusts for an
+	// https URL (instead of the system's).
+	RootCAs *x509.CertPool
 	// Cache is how the source's records are cached in Config.Cache; a zero
 	// TTL leaves them uncached.
 	Cache cache.Policy
@@ -106,7 +111,11 @@ func newClient(name string, cfg ClientConfig, obs Observer) *client {
 	cfg.Retries = max(cfg.Retries, 0)
 	rt := cfg.Transport
 	if rt == nil {
-		rt = newTransport(cfg.MaxInFlight)
+		t := newTransport(cfg.MaxInFlight)
+		if cfg.RootCAs != nil {
+			t.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
+		}
+		rt = t
 	}
 	if obs == nil {
 		obs = NopObserver{}

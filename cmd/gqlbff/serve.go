@@ -40,6 +40,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	redis.SetLogger(redisLog{log})
 	return server.RunAddrs(ctx, cfg, log, func(addrs server.Addrs) {
 		base := "http://" + addrs.Public
+		if cfg.TLS.CertFile != "" {
+			base = "https://" + addrs.Public
+		}
 		fmt.Fprintf(stdout, "gqlbff is serving GraphQL at %s/graphql\n", base)
 		if addrs.Admin != "" {
 			fmt.Fprintf(stdout, "admin: http://%s/\n", addrs.Admin)
