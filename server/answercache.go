@@ -30,6 +30,10 @@ const answersBucket = "answers"
 // answerTTLCeiling bounds an answer's time in the cache whatever its hint.
 const answerTTLCeiling = 24 * time.Hour
 
+// maxAnswers bounds the answers held in memory: an answer weighs what a
+// whole operation's records do.
+const maxAnswers = 5000
+
 type answerCache struct {
 	bucket *cache.Bucket
 	hints  *hintCache
@@ -46,7 +50,7 @@ func newAnswerCache(store *cache.Store, hints *hintCache, capAge time.Duration) 
 	if store == nil {
 		return nil
 	}
-	b := store.Bucket(answersBucket, cache.Policy{TTL: answerTTLCeiling, Vary: cache.VaryUser})
+	b := store.Bucket(answersBucket, cache.Policy{TTL: answerTTLCeiling, Vary: cache.VaryUser, MaxEntries: maxAnswers})
 	return &answerCache{bucket: b, hints: hints, capAge: capAge}
 }
 

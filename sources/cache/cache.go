@@ -55,11 +55,14 @@ type Policy struct {
 	StaleIfError time.Duration
 	// Vary says who shares an entry.
 	Vary Vary
+	// MaxEntries, when positive, bounds the bucket's in-memory tier below
+	// the store's Config.MaxEntries (for large entries).
+	MaxEntries int
 }
 
 // Defaults of Config.
 const (
-	DefaultMaxEntries   = 50_000
+	DefaultMaxEntries   = 20_000
 	DefaultMemoryTTL    = 5 * time.Second
 	DefaultRedisTimeout = 50 * time.Millisecond
 )

@@ -137,7 +137,11 @@ func (s *Store) Bucket(source string, p Policy) *Bucket {
 	if b, ok := s.buckets[source]; ok {
 		return b
 	}
-	mem, _ := lru.New[string, *memEntry](s.cfg.MaxEntries) // only fails for a size ≤ 0
+	size := s.cfg.MaxEntries
+	if p.MaxEntries > 0 && p.MaxEntries < size {
+		size = p.MaxEntries
+	}
+	mem, _ := lru.New[string, *memEntry](size) // only fails for a size ≤ 0
 	b := &Bucket{s: s, source: source, p: p, mem: mem, prefix: s.prefix + source + ":"}
 	s.buckets[source] = b
 	return b
