@@ -26,6 +26,9 @@ type Result struct {
 	// Latency of the requests sent (not of those an open loop dropped), in
 	// milliseconds.
 	Latency Latency `json:"latencyMs"`
+	// OKLatency is that of the clean answers alone: under shedding, the
+	// latency of the requests admitted, not lowered by fast refusals.
+	OKLatency Latency `json:"okLatencyMs"`
 }
 
 // Latency holds the percentiles of a run's latencies, in milliseconds.
@@ -108,6 +111,7 @@ type recorder struct {
 
 type tally struct {
 	lat     []time.Duration
+	okLat   []time.Duration
 	ops     int
 	errs    int
 	kinds   map[string]int
@@ -122,6 +126,7 @@ func (t *tally) add(d time.Duration, err error) {
 		t.lat = append(t.lat, d)
 	}
 	if err == nil {
+		t.okLat = append(t.okLat, d)
 		return
 	}
 	t.errs++
@@ -143,7 +148,7 @@ func (t *tally) add(d time.Duration, err error) {
 func (t *tally) result(elapsed time.Duration) Result {
 	return Result{
 		Ops: t.ops, Errors: t.errs, ErrorKinds: t.kinds, ErrorSamples: t.samples,
-		Seconds: elapsed.Seconds(), Latency: Percentiles(t.lat),
+		Seconds: elapsed.Seconds(), Latency: Percentiles(t.lat), OKLatency: Percentiles(t.okLat),
 	}
 }
 

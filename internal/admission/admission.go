@@ -54,6 +54,9 @@ const (
 	DefaultBaselineEpoch = 15 * time.Second
 )
 
+// minWindowSamples is the fewest requests a window's latency is taken from.
+const minWindowSamples = 20
+
 // Stats is a Limiter's state, for metrics.
 type Stats struct {
 	// Limit is the concurrency limit now.
@@ -203,7 +206,10 @@ func (l *Limiter) grant() {
 func (l *Limiter) observe(rtt time.Duration, now time.Time) {
 	l.winSum += rtt
 	l.winN++
-	if now.Sub(l.winStart) < l.opts.Window {
+	// A window closes after Window and minWindowSamples requests: the mean
+	// of a handful is noise, and the lowest of noisy means would make a
+	// baseline that no loaded window can meet.
+	if now.Sub(l.winStart) < l.opts.Window || l.winN < minWindowSamples {
 		return
 	}
 	mean := l.winSum / time.Duration(l.winN)

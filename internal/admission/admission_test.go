@@ -181,3 +181,18 @@ func TestBaselineFollowsAChangedWorkload(t *testing.T) {
 		t.Errorf("limit %d, want it growing at the new baseline", got)
 	}
 }
+
+// TestFewSamplesMakeNoBaseline: a window's latency is the mean of 20
+// requests at least, not of a handful.
+func TestFewSamplesMakeNoBaseline(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0)}
+	l := New(Options{Now: c.now, Initial: 40})
+	run(t, l, c, 6, 3, time.Millisecond) // 18 requests in 600ms: too few
+	if b := l.Stats().BaselineRTT; b != 0 {
+		t.Errorf("baseline from 18 requests: got %s, want none yet", b)
+	}
+	run(t, l, c, 1, 3, time.Millisecond) // 21: the window closes
+	if b := l.Stats().BaselineRTT; b != time.Millisecond {
+		t.Errorf("baseline from 21 requests: got %s, want 1ms", b)
+	}
+}
