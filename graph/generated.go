@@ -598,6 +598,13 @@ var sources = []*ast.Source{
 #   @requiresScopes(scopes: [[Scope!]!]!): the field needs the caller's token
 #   to hold scopes: any one of the inner lists (outer list OR), with every
 #   scope of that list (inner list AND).
+# @tag(name: String!) is Federation 2's too, declared by the same plugin:
+#   it marks fields, types, arguments, input fields and enum values for the
+#   client profiles' contracts (profiles.*.excludeTags / includeTags, see
+#   server/contract.go). A profile that excludes a tag does not see what
+#   carries it: introspection omits it and validation refuses it as unknown.
+#   The schema tags customers' email "pii" and CustomerStats "internal"; the
+#   partner profile excludes both by default.
 
 """
 IBM GraphQL Cost Directive: the weight of a field, argument, type or scalar.
@@ -757,7 +764,7 @@ type OrderItem @cacheControl(inheritMaxAge: true) {
 type Customer @cost(weight: 2) @cacheControl(maxAge: 120) {
   id: ID!
   name: String!
-  email: String!
+  email: String! @tag(name: "pii")
   tier: CustomerTier!
   "The customer's newest orders (orders source, batched by customer)."
   orders(first: Int = 10): [Order!]
@@ -767,7 +774,7 @@ type Customer @cost(weight: 2) @cacheControl(maxAge: 120) {
   stats: CustomerStats @requiresScopes(scopes: [["analytics:read"]])
 }
 
-type CustomerStats @cost(weight: 2) @cacheControl(maxAge: 300) {
+type CustomerStats @tag(name: "internal") @cost(weight: 2) @cacheControl(maxAge: 300) {
   lifetimeValue: Money!
   orderCount: Int!
   lastOrderAt: Time

@@ -43,6 +43,17 @@ type Trusted struct {
 	refused  string // the SHA-256 of the last content refused
 	failures atomic.Uint64
 	reloads  atomic.Uint64
+	onLoad   func(*Manifest) // under mu
+}
+
+// OnLoad has f called with the manifest in force now and with every
+// manifest a reload brings into force (the server checks each profile's
+// contract there).
+func (t *Trusted) OnLoad(f func(*Manifest)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.onLoad = f
+	f(t.Current())
 }
 
 // fileState is what a check compares to decide whether to read the file.
@@ -169,6 +180,9 @@ func (t *Trusted) reload(force bool) (bool, error) {
 		t.reloads.Add(1)
 	}
 	t.log.Info("trusted documents loaded", "manifest", t.path, "documents", m.Len(), "sha256", m.Digest())
+	if t.onLoad != nil {
+		t.onLoad(m)
+	}
 	return true, nil
 }
 

@@ -140,6 +140,12 @@ type ProfileConfig struct {
 	// MaxPage caps `first` and the length of `ids` below graphql.maxPage
 	// (0: graphql.maxPage).
 	MaxPage int `yaml:"maxPage" env:"MAX_PAGE"`
+	// ExcludeTags hides from the profile every schema part tagged
+	// @tag(name:) with one of them: its contract.
+	ExcludeTags []string `yaml:"excludeTags" env:"EXCLUDE_TAGS"`
+	// IncludeTags, when set, hides every tagged part that carries none of
+	// them (untagged parts stay).
+	IncludeTags []string `yaml:"includeTags" env:"INCLUDE_TAGS"`
 }
 
 // BudgetConfig is a token bucket of cost points per client.
@@ -321,7 +327,8 @@ func Default() Config {
 			}),
 			Partner: structureDefaults(ProfileConfig{
 				PersistedQueries: ModeRequireID, MaxCost: 2000, CostMode: CostEnforce,
-				Budget: BudgetConfig{Capacity: 10000, RestoreRate: 200},
+				Budget:      BudgetConfig{Capacity: 10000, RestoreRate: 200},
+				ExcludeTags: []string{"pii"},
 			}),
 		},
 	}

@@ -87,10 +87,11 @@ func introspects(doc *ast.QueryDocument, set ast.SelectionSet, seen map[string]b
 }
 
 // InterceptResponse trims the suggestions of validation errors for a
-// caller whose profile may not introspect.
+// caller whose profile may not introspect or sees a contract (a suggestion
+// made against the full schema could name what the contract hides).
 func (p introspectionPolicy) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
-	if resp == nil || len(resp.Errors) == 0 || p.allowed(ctx) {
+	if resp == nil || len(resp.Errors) == 0 || p.allowed(ctx) && p.profiles.of(ctx).contract == nil {
 		return resp
 	}
 	for _, e := range resp.Errors {

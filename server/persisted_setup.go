@@ -47,6 +47,7 @@ func newPersistedQueries(cfg Config, ps profiles, schema *ast.Schema, pricer per
 				"profile", prof.name, "persistedQueries", string(prof.persisted))
 		}
 	}
+	trusted.OnLoad(func(m *persisted.Manifest) { checkContracts(ps, m, log) })
 	p = &persistedPolicy{
 		profiles:  ps,
 		trusted:   trusted,

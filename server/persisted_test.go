@@ -18,12 +18,16 @@ import (
 
 var partner = bearer(token("p1", "partner", "orders:read", "customers:read", "analytics:read"))
 
+// partnerSeesPII lifts partner's default contract (excludeTags [pii]):
+// OrderDetail selects the customer's email, which it hides.
+var partnerSeesPII = withConfig(func(c *server.Config) { c.Profiles.Partner.ExcludeTags = nil })
+
 func withManifest(path string) option {
 	return withConfig(func(c *server.Config) { c.Persisted.Manifest = path })
 }
 
 func TestPartnerRunsTrustedDocumentsOnly(t *testing.T) {
-	h := newHarness(t, withManifest(demoManifest))
+	h := newHarness(t, withManifest(demoManifest), partnerSeesPII)
 	ids := demoIDs(t)
 	text := operation(t, "order_detail")
 	vars := map[string]any{"id": "o42"}
@@ -175,7 +179,7 @@ func TestOperatorBypass(t *testing.T) {
 func TestManifestReloadUnderLoad(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "manifest.json")
 	manifestOf(t, path, "order_detail")
-	h := newHarness(t, withManifest(path), withConfig(func(c *server.Config) { c.Persisted.ReloadInterval = 5 * time.Millisecond }))
+	h := newHarness(t, withManifest(path), partnerSeesPII, withConfig(func(c *server.Config) { c.Persisted.ReloadInterval = 5 * time.Millisecond }))
 	ids := demoIDs(t)
 
 	var sent, failed atomic.Int64
@@ -276,7 +280,7 @@ func TestTrustedDocumentsArePricedOnceAtLoad(t *testing.T) {
 }
 
 func TestDemoModeTrustsTheDemoOperations(t *testing.T) {
-	h := newHarness(t, withConfig(func(c *server.Config) { c.Demo = true }))
+	h := newHarness(t, withConfig(func(c *server.Config) { c.Demo = true }), partnerSeesPII)
 	a := h.postJSON(map[string]any{"documentId": demoIDs(t)["OrderDetail"], "variables": map[string]any{"id": "o1"}}, "Authorization", partner)
 	if r := a.response(t); a.status != http.StatusOK || len(r.Errors) > 0 {
 		t.Errorf("got %d %s, want the embedded demo manifest's OrderDetail", a.status, a.body)

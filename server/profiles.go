@@ -4,6 +4,8 @@ import (
 	"context"
 	"iter"
 
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/gqlbff/gqlbff/budget"
 	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/cost"
@@ -28,6 +30,8 @@ type profilePolicy struct {
 	structure      cost.Limits
 	// maxPage lowers graphql.maxPage for the profile (0: graphql.maxPage).
 	maxPage int
+	// contract is the part of the schema the profile sees; nil: all of it.
+	contract *contract
 }
 
 // persistedMode is a profile's persisted-query mode: ModeOff,
@@ -111,4 +115,17 @@ func (ps profiles) all() iter.Seq[*profilePolicy] {
 			}
 		}
 	}
+}
+
+// attachContracts builds each profile's contract against s (contract.go),
+// refusing one that breaks the schema.
+func (ps profiles) attachContracts(cfg ProfilesConfig, s *ast.Schema, cacheSize int) error {
+	cs, err := newContracts(cfg, s, cacheSize)
+	if err != nil {
+		return err
+	}
+	for name, c := range cs {
+		ps.byName[name].contract = c
+	}
+	return nil
 }

@@ -159,6 +159,9 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 	}
 	es := newExecutableSchema(cfg.GraphQL.Federation, cfg.GraphQL.MaxPage)
 	ps := resolveProfiles(cfg.Profiles)
+	if err := ps.attachContracts(cfg.Profiles, es.Schema(), cfg.GraphQL.QueryCacheSize); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	costs := newCostLimit(ps, budgets, cfg.Redis.FailMode != FailClosed, log)
 	pricer := deps.Pricer
 	if pricer == nil {
@@ -176,6 +179,7 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 	if cfg.GraphQL.Executor == ExecutorPlans {
 		es = withPlans(es, costs, cfg.GraphQL.MaxPage)
 	}
+	es = withContractIntrospection(es, ps, cfg.GraphQL.MaxPage)
 	gql := handler.New(es)
 	hints := newHintCache(es.Schema())
 	gql.AddTransport(transport{tokenLimit: cfg.GraphQL.ParserTokenLimit, cacheMaxAge: cfg.Persisted.CacheMaxAge, profiles: ps, hints: hints})
@@ -326,6 +330,7 @@ func configureExecutor(x executorConfig, cfg Config, ps profiles, es graphql.Exe
 	x.SetQueryCache(documentCache{next: cache, counts: &pq.counts})
 	x.SetParserTokenLimit(cfg.GraphQL.ParserTokenLimit)
 	x.Use(introspectionPolicy{profiles: ps})
+	x.Use(contractPolicy{profiles: ps})
 	suggest := false
 	for p := range ps.all() {
 		suggest = suggest || p.introspection
