@@ -56,6 +56,10 @@ func NewRedis(url string, timeout time.Duration) (*Redis, error) {
 	return &Redis{client: redis.NewClient(opts), timeout: timeout, prefix: KeyPrefix}, nil
 }
 
+// AddHook installs h on the store's Redis client, for the commands sent
+// from now on (gqlbff times them with it). Hooks are never removed.
+func (r *Redis) AddHook(h redis.Hook) { r.client.AddHook(h) }
+
 // bucketScript refills, then takes all of ARGV[3] or nothing ("take"), or
 // takes it bounded to [0, capacity] ("adjust"). Times are the server's, in
 // milliseconds. It answers {taken (0|1), tokens left as a string}.

@@ -44,6 +44,8 @@ type metrics struct {
 	cacheJoined      *prometheus.CounterVec
 	cacheSkipped     *prometheus.CounterVec
 	cacheRedisErrors *prometheus.CounterVec
+	// Every Redis client's round trips (redisTimer), by store.
+	redisDuration *prometheus.HistogramVec
 }
 
 func newMetrics(maxNames int) *metrics {
@@ -118,8 +120,13 @@ func newMetrics(maxNames int) *metrics {
 			Name: "gqlbff_cache_redis_errors_total",
 			Help: "Redis commands of the record cache that failed (breaker open included), by command.",
 		}, []string{"op"}),
+		redisDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gqlbff_redis_command_duration_seconds",
+			Help:    "Redis round trips (a command, or a pipeline as one), failed ones included, by store: budgets, apq or cache.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}, []string{"store"}),
 	}
-	m.reg.MustRegister(
+	m.reg.MustRegister(m.redisDuration,
 		m.cacheLookups, m.cacheSaved, m.cacheJoined, m.cacheSkipped, m.cacheRedisErrors,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

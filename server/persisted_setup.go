@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/gqlbff/gqlbff/persisted"
@@ -27,7 +28,7 @@ const redisAPQPrefix = "gqlbff:apq:"
 // newPersistedQueries builds the persisted-query policy of cfg: the trusted
 // documents (watched when they come from a file) and the APQ store (shared
 // through Redis when configured). stop ends the watching and closes Redis.
-func newPersistedQueries(cfg Config, ps profiles, schema *ast.Schema, pricer persisted.Pricer, log *slog.Logger) (p *persistedPolicy, stop func(), err error) {
+func newPersistedQueries(cfg Config, ps profiles, schema *ast.Schema, pricer persisted.Pricer, log *slog.Logger, redisHook redis.Hook) (p *persistedPolicy, stop func(), err error) {
 	pc := cfg.Persisted
 	var trusted *persisted.Trusted
 	switch {
@@ -62,7 +63,7 @@ func newPersistedQueries(cfg Config, ps profiles, schema *ast.Schema, pricer per
 			return nil, nil, err
 		}
 		p.store = local
-		rdb, err := newRedis(cfg.Redis)
+		rdb, err := newRedis(cfg.Redis, redisHook)
 		if err != nil {
 			return nil, nil, fmt.Errorf("redis: %w", err)
 		}

@@ -59,7 +59,7 @@ func BenchmarkPrepare(b *testing.B) {
 			cfg.Persisted.Manifest = "demomanifest.json"
 			cfg.GraphQL.QueryCacheSize = tc.cacheSize
 			es := newExecutableSchema(false, 0)
-			pq, stop, err := newPersistedQueries(cfg, resolveProfiles(cfg.Profiles), es.Schema(), nil, nil)
+			pq, stop, err := newPersistedQueries(cfg, resolveProfiles(cfg.Profiles), es.Schema(), nil, nil, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/redis/go-redis/v9"
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
 
@@ -169,7 +170,15 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 			return nil, err
 		}
 	}
-	pq, stop, err := newPersistedQueries(cfg, ps, es.Schema(), pricer, log)
+	if h := m.redisHook(redisStoreBudgets); h != nil {
+		if rs, ok := budgets.(interface{ AddHook(redis.Hook) }); ok {
+			rs.AddHook(h)
+		}
+	}
+	if h := m.redisHook(redisStoreCache); h != nil && deps.Sources.Cache() != nil {
+		deps.Sources.Cache().AddRedisHook(h)
+	}
+	pq, stop, err := newPersistedQueries(cfg, ps, es.Schema(), pricer, log, m.redisHook(redisStoreAPQ))
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/redis/go-redis/v9"
 )
 
 // Config configures a Store.
@@ -106,6 +107,15 @@ func (s *Store) Close() error {
 	err := s.sub.Close()
 	<-s.done
 	return errors.Join(err, s.redis.close())
+}
+
+// AddRedisHook installs h on the shared tier's Redis client, for the
+// commands sent from now on (gqlbff times them with it); without a Redis
+// it does nothing. Hooks are never removed.
+func (s *Store) AddRedisHook(h redis.Hook) {
+	if s.redis != nil {
+		s.redis.c.AddHook(h)
+	}
 }
 
 // SetObserver makes o the observer of every lookup and store from now on.
