@@ -19,7 +19,7 @@ IMAGE ?= localhost/gqlbff:dev
 # IMAGE_BUILD_FLAGS='--build-arg GO_IMAGE=… --build-arg NODE_IMAGE=…'.
 IMAGE_BUILD_FLAGS ?=
 
-.PHONY: pgo image test-image test-image-deps run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean manifest check-manifest test-browser playground-assets bench bench-baseline bench-compare soak
+.PHONY: pgo image test-image test-image-deps run build test test-deps test-federation test-short generate check-generate vet fmt bench-micro clean manifest check-manifest check-schema test-browser playground-assets bench bench-baseline bench-compare soak
 
 ## run: start gqlbff with the built-in demo services, ready to query
 run: playground-assets
@@ -117,6 +117,11 @@ vet:
 ## manifest: the demo trusted documents (server/demomanifest.json, embedded) from testdata/operations
 manifest:
 	$(GO) run ./cmd/gqlbff persist -o server/demomanifest.json testdata/operations/*.graphql
+
+## check-schema: classify schema/'s changes since origin/main (else the last tag, else main); fail when a breaking one touches what a trusted document uses
+SCHEMA_BASE ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 && echo origin/main || git describe --tags --abbrev=0 2>/dev/null || echo main)
+check-schema:
+	$(GO) run ./cmd/gqlbff schema check --base $(SCHEMA_BASE)
 
 ## check-manifest: fail, naming each operation, when the schema no longer validates a trusted document
 check-manifest:

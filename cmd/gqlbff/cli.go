@@ -46,6 +46,9 @@ func commands() []command {
 			run: func(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
 				return runCheckManifest(ctx, args, stdout, stderr)
 			}},
+		{name: "schema", args: "check --base REF|FILE [--manifest FILE]…", summary: "classify the schema's changes since a base; fail when a breaking one is used",
+			about: "Compares schema/ in the tree with a git revision's schema/ (or an SDL file), classifies each change\nbreaking, dangerous or safe, and fails when a breaking change touches a coordinate that a trusted\ndocument of the manifests uses (server/demomanifest.json by default).",
+			run:   runSchema},
 		{name: "config", args: "validate [FILE] | schema", summary: "validate a configuration, or print its JSON Schema",
 			about: "validate loads FILE ($GQLBFF_CONFIG) and the environment as the server would and reports every\nproblem at once, each at its key. schema prints the JSON Schema of the file, for editors.",
 			run:   runConfig},
