@@ -208,9 +208,52 @@ func stripDirectives(doc *ast.SchemaDocument, names []string) {
 	}
 	defs(doc.Definitions)
 	defs(doc.Extensions)
+	// The types only the dropped directives take as arguments
+	// (CacheControlScope of @cacheControl) go with them: a gateway would
+	// hint at them as unused.
+	orphans := map[string]bool{}
 	doc.Directives = slices.DeleteFunc(doc.Directives, func(d *ast.DirectiveDefinition) bool {
-		return slices.Contains(names, d.Name)
+		if !slices.Contains(names, d.Name) {
+			return false
+		}
+		for _, a := range d.Arguments {
+			orphans[namedType(a.Type)] = true
+		}
+		return true
 	})
+	for name := range referencedTypes(doc) {
+		delete(orphans, name)
+	}
+	doc.Definitions = slices.DeleteFunc(doc.Definitions, func(def *ast.Definition) bool { return orphans[def.Name] })
+}
+
+// referencedTypes names every type that doc's fields, arguments, unions,
+// interfaces and directive definitions refer to.
+func referencedTypes(doc *ast.SchemaDocument) map[string]bool {
+	refs := map[string]bool{}
+	args := func(l ast.ArgumentDefinitionList) {
+		for _, a := range l {
+			refs[namedType(a.Type)] = true
+		}
+	}
+	for _, list := range []ast.DefinitionList{doc.Definitions, doc.Extensions} {
+		for _, def := range list {
+			for _, f := range def.Fields {
+				refs[namedType(f.Type)] = true
+				args(f.Arguments)
+			}
+			for _, t := range def.Types {
+				refs[t] = true
+			}
+			for _, t := range def.Interfaces {
+				refs[t] = true
+			}
+		}
+	}
+	for _, d := range doc.Directives {
+		args(d.Arguments)
+	}
+	return refs
 }
 
 // subgraphFields answers Query._service with sdl, and refuses an _entities

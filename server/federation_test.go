@@ -196,7 +196,7 @@ func TestServiceSDL(t *testing.T) {
 			t.Errorf("type %s missing from the SDL", name)
 		}
 	}
-	for _, absent := range []string{"@cost", "@listSize", "@authenticated", "@requiresScopes", "@entityResolver",
+	for _, absent := range []string{"@cost", "@listSize", "@authenticated", "@requiresScopes", "@entityResolver", "@cacheControl", "CacheControlScope",
 		"_entities", "_service", "_Any", "_Entity", "FindMany"} {
 		if strings.Contains(sdl, absent) {
 			t.Errorf("the SDL holds %s:\n%s", absent, sdl)
