@@ -1,4 +1,4 @@
-package server_test
+package auth_test
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/gqlbff/gqlbff/auth"
-	"github.com/gqlbff/gqlbff/server"
 )
 
 // FuzzBearerToken feeds Authorization headers to BearerToken and Verify.
@@ -21,13 +20,12 @@ import (
 // RSA PKCS #1 v1.5 or Ed25519 signatures is malleable: any other string is
 // invalid.
 //
-//	go test -run '^$' -fuzz FuzzBearerToken -fuzztime 60s ./server/
+//	go test -run '^$' -fuzz FuzzBearerToken -fuzztime 60s ./auth/
 func FuzzBearerToken(f *testing.F) {
-	cfg := server.Default().JWT
-	cfg.Secret = testSecret
+	cfg := config()
 	cfg.Keys = []auth.KeyConfig{
-		{PEM: publicPEM(f, &rsaKey(f, "rsa-a").PublicKey), KID: "rsa-a"},
-		{PEM: publicPEM(f, edKeys()[0].Public())},
+		{PEM: publicPEM(f, &rsaTestKey().PublicKey), KID: "rsa-a"},
+		{PEM: publicPEM(f, edTestKey().Public())},
 	}
 	v, err := auth.NewVerifier(cfg, nil)
 	if err != nil {
@@ -39,9 +37,9 @@ func FuzzBearerToken(f *testing.F) {
 		return jwt.MapClaims{"sub": sub, "client": "mobile", "scope": "orders:read", "exp": time.Now().Add(24 * time.Hour).Unix()}
 	}
 	valid := map[string]string{ // token → subject
-		sign(f, jwt.SigningMethodHS256, []byte(testSecret), nil, claims("hs")):                            "hs",
-		sign(f, jwt.SigningMethodRS256, rsaKey(f, "rsa-a"), map[string]any{"kid": "rsa-a"}, claims("rs")): "rs",
-		sign(f, jwt.SigningMethodEdDSA, edKeys()[0], nil, claims("ed")):                                   "ed",
+		sign(f, jwt.SigningMethodHS256, []byte(secret), nil, claims("hs")):                          "hs",
+		sign(f, jwt.SigningMethodRS256, rsaTestKey(), map[string]any{"kid": "rsa-a"}, claims("rs")): "rs",
+		sign(f, jwt.SigningMethodEdDSA, edTestKey(), nil, claims("ed")):                             "ed",
 	}
 	for tok := range valid {
 		parts := strings.Split(tok, ".")
