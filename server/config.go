@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"net"
 	"net/url"
@@ -101,12 +102,29 @@ func (p ProfilesConfig) Profile(name string) (ProfileConfig, bool) {
 	}
 }
 
+// all yields each client profile's name and settings, in the order of
+// profileNames.
+func (p ProfilesConfig) all() iter.Seq2[string, ProfileConfig] {
+	return func(yield func(string, ProfileConfig) bool) {
+		for _, name := range profileNames {
+			pc, _ := p.Profile(name)
+			if !yield(name, pc) {
+				return
+			}
+		}
+	}
+}
+
 // The client profiles.
 const (
 	ProfileWeb     = "web"
 	ProfileMobile  = "mobile"
 	ProfilePartner = "partner"
 )
+
+// profileNames are the client profiles, in the order of DESIGN.md: the one
+// list that validation, the resolved policies and the statistics range over.
+var profileNames = [...]string{ProfileWeb, ProfileMobile, ProfilePartner}
 
 // ProfileConfig is one client profile's policy.
 type ProfileConfig struct {
@@ -115,11 +133,11 @@ type ProfileConfig struct {
 	// Introspection allows __schema and __type.
 	Introspection bool `yaml:"introspection" env:"INTROSPECTION"`
 	// PersistedQueries is off, log_unknown, safelist or require_id.
-	PersistedQueries string `yaml:"persistedQueries" env:"PERSISTED_QUERIES"`
+	PersistedQueries PersistedMode `yaml:"persistedQueries" env:"PERSISTED_QUERIES"`
 	// MaxCost is the most one operation may cost (0: no limit).
 	MaxCost int `yaml:"maxCost" env:"MAX_COST"`
 	// CostMode is enforce (refuse) or measure (log and count only).
-	CostMode string `yaml:"costMode" env:"COST_MODE"`
+	CostMode CostMode `yaml:"costMode" env:"COST_MODE"`
 	// CostExplain allows the GQLBFF-Cost-Explain header.
 	CostExplain bool `yaml:"costExplain" env:"COST_EXPLAIN"`
 	// Budget is the per-client token bucket of cost points.
@@ -528,29 +546,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.validatePolicy()...)
 	errs = append(errs, c.validatePersisted()...)
 	errs = append(errs, c.validateCost()...)
-	if _, ok := c.Profiles.Profile(c.Profiles.Default); !ok {
-		bad("profiles.default", "want web, mobile or partner, got %q", c.Profiles.Default)
-	}
-	for _, name := range []string{ProfileWeb, ProfileMobile, ProfilePartner} {
-		p, _ := c.Profiles.Profile(name)
-		key := "profiles." + name
-		switch p.PersistedQueries {
-		case "off", "log_unknown", "safelist", "require_id":
-		default:
-			bad(key+".persistedQueries", "want off, log_unknown, safelist or require_id, got %q", p.PersistedQueries)
-		}
-		if p.CostMode != "enforce" && p.CostMode != "measure" {
-			bad(key+".costMode", "want enforce or measure, got %q", p.CostMode)
-		}
-		if p.MaxCost < 0 {
-			bad(key+".maxCost", "must not be negative, got %d", p.MaxCost)
-		}
-		if !finite(p.Budget.Capacity) || !finite(p.Budget.RestoreRate) ||
-			p.Budget.Capacity < 0 || p.Budget.RestoreRate < 0 || (p.Budget.Capacity > 0 && p.Budget.RestoreRate == 0) {
-			bad(key+".budget", "want a finite capacity >= 0 and, with a capacity, a finite positive restoreRate; got %v/%v",
-				p.Budget.Capacity, p.Budget.RestoreRate)
-		}
-	}
+	errs = append(errs, c.validateProfiles()...)
 	return errors.Join(errs...)
 }
 

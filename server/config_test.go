@@ -276,7 +276,7 @@ func otherValue(t *testing.T, key string, v reflect.Value) (any, string) {
 		return reflect.ValueOf(f).Convert(v.Type()).Interface(), strconv.FormatFloat(f, 'g', -1, 64)
 	case v.Kind() == reflect.String:
 		s := "test-" + key
-		return s, s
+		return reflect.ValueOf(s).Convert(v.Type()).Interface(), s
 	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
 		return []string{"a", "b"}, "a, b"
 	case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Int:

@@ -15,20 +15,6 @@ import (
 	"github.com/gqlbff/gqlbff/persisted"
 )
 
-// The persisted-query modes of a client profile: the rollout ladder.
-const (
-	// ModeOff runs any text, APQ included.
-	ModeOff = "off"
-	// ModeLogUnknown runs any text, and logs and counts every operation
-	// that is not a trusted document.
-	ModeLogUnknown = "log_unknown"
-	// ModeSafelist runs text only when its normalized form is a trusted
-	// document's (and then runs the trusted document).
-	ModeSafelist = "safelist"
-	// ModeRequireID runs trusted documents by id only.
-	ModeRequireID = "require_id"
-)
-
 // errUnknownDocument marks an unknown documentId: the request named a
 // document that does not exist, a client error (400), unlike an unknown
 // APQ hash, which Apollo clients expect with 200 and answer with the text.
@@ -78,7 +64,7 @@ const persistedExtension = "PersistedQuery"
 // Document.Cost.
 type persistedInfo struct {
 	// Mode is the mode applied: the profile's, or off under the bypass.
-	Mode string
+	Mode PersistedMode
 	// Document is the trusted document that runs; nil for other text.
 	Document *persisted.Document
 	// APQHash is the APQ hash the request sent.
@@ -244,8 +230,8 @@ func (p *persistedPolicy) MutateOperationContext(ctx context.Context, oc *graphq
 }
 
 // mode is the persisted-query mode of a client profile.
-func (p *persistedPolicy) mode(client string) string {
-	return string(p.profiles.named(client).persisted)
+func (p *persistedPolicy) mode(client string) PersistedMode {
+	return p.profiles.named(client).persisted
 }
 
 // bypass is the operator bypass: a header whose value must equal a secret.

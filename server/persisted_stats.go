@@ -1,28 +1,25 @@
 package server
 
 import (
+	"slices"
 	"sync/atomic"
 )
 
 // persistedCounts are the policy's counters.
 type persistedCounts struct {
-	trusted, refused, bypasses                              atomic.Uint64
-	apqHits, apqMisses, apqRegistered                       atomic.Uint64
-	preparsed                                               atomic.Uint64
-	unknownWeb, unknownMobile, unknownPartner, unknownOther atomic.Uint64
+	trusted, refused, bypasses        atomic.Uint64
+	apqHits, apqMisses, apqRegistered atomic.Uint64
+	preparsed                         atomic.Uint64
+	// unknownOf counts per profile, in the order of profileNames.
+	unknownOf    [len(profileNames)]atomic.Uint64
+	unknownOther atomic.Uint64
 }
 
 func (c *persistedCounts) unknown(client string) *atomic.Uint64 {
-	switch client {
-	case ProfileWeb:
-		return &c.unknownWeb
-	case ProfileMobile:
-		return &c.unknownMobile
-	case ProfilePartner:
-		return &c.unknownPartner
-	default:
-		return &c.unknownOther
+	if i := slices.Index(profileNames[:], client); i >= 0 {
+		return &c.unknownOf[i]
 	}
+	return &c.unknownOther
 }
 
 // PersistedStats counts what the persisted-query policy did since start.
@@ -52,12 +49,14 @@ type PersistedStats struct {
 // Stats returns the counters.
 func (p *persistedPolicy) Stats() PersistedStats {
 	c := &p.counts
+	unknown := make(map[string]uint64, len(profileNames))
+	for i, name := range profileNames {
+		unknown[name] = c.unknownOf[i].Load()
+	}
 	return PersistedStats{
-		Trusted:   c.trusted.Load(),
-		Preparsed: c.preparsed.Load(),
-		Unknown: map[string]uint64{
-			ProfileWeb: c.unknownWeb.Load(), ProfileMobile: c.unknownMobile.Load(), ProfilePartner: c.unknownPartner.Load(),
-		},
+		Trusted:          c.trusted.Load(),
+		Preparsed:        c.preparsed.Load(),
+		Unknown:          unknown,
 		Refused:          c.refused.Load(),
 		Bypasses:         c.bypasses.Load(),
 		APQHits:          c.apqHits.Load(),

@@ -101,7 +101,7 @@ func TestRolloutLadder(t *testing.T) {
 	unknownText := `query Mine { me { id } }`
 	type want struct{ trusted, unknown, byID int }
 	cases := []struct {
-		mode string
+		mode server.PersistedMode
 		want want
 	}{
 		{server.ModeOff, want{200, 200, 200}},
@@ -110,7 +110,7 @@ func TestRolloutLadder(t *testing.T) {
 		{server.ModeRequireID, want{403, 403, 200}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.mode, func(t *testing.T) {
+		t.Run(string(tc.mode), func(t *testing.T) {
 			logs := &logBuffer{}
 			h := newHarness(t, withManifest(demoManifest),
 				withDeps(server.Deps{Logger: slog.New(slog.NewTextHandler(logs, nil))}),

@@ -11,21 +11,13 @@ import (
 	"github.com/gqlbff/gqlbff/cost"
 )
 
-// The cost modes of a client profile (profiles.*.costMode).
-const (
-	// CostEnforce refuses what is over the limit or the budget.
-	CostEnforce = "enforce"
-	// CostMeasure logs and counts what it would refuse, and refuses nothing.
-	CostMeasure = "measure"
-)
-
 // profilePolicy is one client profile's policy, resolved once from its
 // ProfileConfig into the typed values the policies read.
 type profilePolicy struct {
 	name           string
 	allowAnonymous bool
 	introspection  bool
-	persisted      persistedMode
+	persisted      PersistedMode
 	cost           costPolicy
 	structure      cost.Limits
 	// maxPage lowers graphql.maxPage for the profile (0: graphql.maxPage).
@@ -33,10 +25,6 @@ type profilePolicy struct {
 	// contract is the part of the schema the profile sees; nil: all of it.
 	contract *contract
 }
-
-// persistedMode is a profile's persisted-query mode: ModeOff,
-// ModeLogUnknown, ModeSafelist or ModeRequireID.
-type persistedMode string
 
 // profiles are the client profiles' policies, resolved once when the
 // server is built; every policy reads the caller's from here.
@@ -46,19 +34,15 @@ type profiles struct {
 	fallback *profilePolicy
 }
 
-// profileNames are the client profiles, in the order of DESIGN.md.
-var profileNames = [...]string{ProfileWeb, ProfileMobile, ProfilePartner}
-
 // resolveProfiles resolves each client profile's settings, once.
 func resolveProfiles(cfg ProfilesConfig) profiles {
 	ps := profiles{byName: make(map[string]*profilePolicy, len(profileNames))}
-	for _, name := range profileNames {
-		p, _ := cfg.Profile(name)
+	for name, p := range cfg.all() {
 		pol := &profilePolicy{
 			name:           name,
 			allowAnonymous: p.AllowAnonymous,
 			introspection:  p.Introspection,
-			persisted:      persistedMode(p.PersistedQueries),
+			persisted:      p.PersistedQueries,
 			cost: costPolicy{
 				profile: name,
 				max:     int64(p.MaxCost),
