@@ -42,6 +42,22 @@ func TestDependenciesPointDown(t *testing.T) {
 			}
 		}
 	})
+	t.Run("sources reaches Redis only through sources/cache", func(t *testing.T) {
+		for _, d := range deps(mod + "/sources/cache") {
+			if strings.HasPrefix(d, mod+"/") && d != mod+"/sources/cache" {
+				t.Errorf("sources/cache depends on %s: it knows nothing of gqlbff's other packages", d)
+			}
+		}
+		b, err := exec.Command("go", "list", "-f", `{{join .Imports " "}}`, mod+"/sources").Output()
+		if err != nil {
+			t.Fatalf("go list %s/sources: %v", mod, err)
+		}
+		for _, imp := range strings.Fields(string(b)) {
+			if strings.HasPrefix(imp, "github.com/redis/") {
+				t.Errorf("sources imports %s: it reaches Redis through sources/cache only", imp)
+			}
+		}
+	})
 	t.Run("caller is a leaf", func(t *testing.T) {
 		for _, d := range deps(mod + "/caller") {
 			if first, _, _ := strings.Cut(d, "/"); strings.Contains(first, ".") && d != mod+"/caller" {
