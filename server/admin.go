@@ -11,8 +11,8 @@ import (
 	"github.com/gqlbff/gqlbff/internal/diag"
 )
 
-// MinAdminKeyLen is the shortest admin key accepted.
-const MinAdminKeyLen = 32
+// minAdminKeyLen is the shortest admin key accepted.
+const minAdminKeyLen = 32
 
 // AdminConfig configures the admin listener (DESIGN.md, HTTP surface): the
 // probes and /metrics for a private network, and the endpoints that change
@@ -36,8 +36,8 @@ func (c Config) validateAdmin() []error {
 			errs = append(errs, config.Errorf("admin.listen", "must differ from listen (%q)", c.Listen))
 		}
 	}
-	if a.Key != "" && len(a.Key) < MinAdminKeyLen {
-		errs = append(errs, config.Errorf("admin.key", "must be at least %d characters, got %d", MinAdminKeyLen, len(a.Key)))
+	if a.Key != "" && len(a.Key) < minAdminKeyLen {
+		errs = append(errs, config.Errorf("admin.key", "must be at least %d characters, got %d", minAdminKeyLen, len(a.Key)))
 	}
 	if a.Key != "" && a.Listen == "" {
 		errs = append(errs, config.Errorf("admin.key", "set, but admin.listen is empty: the admin endpoints are served only on the admin listener"))
