@@ -203,8 +203,7 @@ func newContracts(cfg ProfilesConfig, s *ast.Schema, cacheSize int) (contracts, 
 	if cacheSize <= 0 {
 		cacheSize = 1000
 	}
-	for _, name := range profileNames {
-		p, _ := cfg.Profile(name)
+	for name, p := range cfg.all() {
 		f := tagFilter{exclude: p.ExcludeTags, include: p.IncludeTags}
 		if f.empty() {
 			continue
