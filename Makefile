@@ -55,9 +55,13 @@ web/browser-test/node_modules/.package-lock.json: web/browser-test/package-lock.
 ## test: every test, with the race detector, in random order; ends with an "N passed, N failed" line
 test: check-generate vet check-manifest test-deps
 	$(GO) build -o bin/testsummary ./internal/testsummary
-	$(GO) test -race -shuffle=on -count=1 -timeout 8m -json $(PKGS) | bin/testsummary
-	$(GO) test -run '^$$' -fuzz '^FuzzEngineMatchesGqlgen$$' -fuzztime 5s ./engine
-	cd $(KUBE_DIR) && $(GO) test -shuffle=on -count=1 ./...
+	@# Every step's events go to one summary, so that its line closes the
+	@# run; a step that exits non-zero counts as a failed package even when
+	@# it printed no event (testsummary then exits 1, and so does make).
+	{ $(GO) test -race -shuffle=on -count=1 -timeout 8m -json $(PKGS) || echo '{"Action":"fail","Package":"(go test $(PKGS) exited non-zero)"}'; \
+	  $(GO) test -json -run '^$$' -fuzz '^FuzzEngineMatchesGqlgen$$' -fuzztime 5s ./engine || echo '{"Action":"fail","Package":"(go test -fuzz ./engine exited non-zero)"}'; \
+	  (cd $(KUBE_DIR) && $(GO) test -json -shuffle=on -count=1 ./...) || echo '{"Action":"fail","Package":"(go test $(KUBE_DIR) exited non-zero)"}'; \
+	} | bin/testsummary
 
 # The Kubernetes manifests and their test: a module of their own, so that
 # k8s.io/api and kustomize stay out of gqlbff's dependencies.

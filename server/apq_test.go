@@ -81,6 +81,7 @@ func TestAPQDisabled(t *testing.T) {
 }
 
 func TestTwoReplicasShareAPQThroughRedis(t *testing.T) {
+	t.Parallel()
 	rds := redistest.Start(t)
 	cfg := withConfig(func(c *server.Config) { c.Redis.URL = rds.URL() })
 	a, b := newHarness(t, cfg), newHarness(t, cfg)

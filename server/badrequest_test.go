@@ -90,6 +90,7 @@ func idList(n int) string {
 }
 
 func TestBadRequests(t *testing.T) {
+	t.Parallel()
 	const (
 		parse      = server.CodeParseFailed
 		validation = server.CodeValidationFailed

@@ -17,6 +17,7 @@ import (
 // the call after a failed one; operations that call one source twice at
 // once may see both of a call's attempts fail.)
 func TestFlakySourceSucceedsThroughRetries(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, s := range h.svcs.All() {
 		s.SetErrorRate(0.5)
@@ -40,6 +41,7 @@ func TestFlakySourceSucceedsThroughRetries(t *testing.T) {
 // threshold; then its calls fail without reaching it, /readyz and /metrics
 // say so, and after the cool-down a probe closes it once the source is back.
 func TestDeadSourceOpensTheBreaker(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withConfig(func(c *server.Config) {
 		c.Sources.Customers.Breaker.OpenTimeout = 300 * time.Millisecond
 	}))
@@ -93,6 +95,7 @@ func TestDeadSourceOpensTheBreaker(t *testing.T) {
 // dashboard requests with slow sources make about as many upstream calls
 // as one request does, not 100 times as many.
 func TestIdenticalDashboardsShareUpstreamCalls(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, s := range h.svcs.All() {
 		s.SetLatency(500 * time.Millisecond)

@@ -106,6 +106,7 @@ func send(t *testing.T, hc *http.Client, req *http.Request) answer {
 }
 
 func TestNoCrossUserLeakAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	svcs, _, reps := newCacheReplicas(t, 2, func(c *server.Config) { c.Sources.Customers.Cache.Vary = "user" })
 	svcs.Customers.SetPrivateEmails(true)
 	ids := make([]string, 10)
@@ -154,6 +155,7 @@ func TestNoCrossUserLeakAcrossReplicas(t *testing.T) {
 }
 
 func TestInvalidationOnOneReplicaIsSeenByAnother(t *testing.T) {
+	t.Parallel()
 	svcs, rs, reps := newCacheReplicas(t, 2, nil)
 	a, b := reps[0], reps[1]
 	const q = `{ customer(id: "c3") { name } }`

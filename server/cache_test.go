@@ -109,6 +109,7 @@ func TestErrorsAreNeverCached(t *testing.T) {
 }
 
 func TestStaleIfErrorAnswers(t *testing.T) {
+	t.Parallel()
 	const ttl, window = 100 * time.Millisecond, 1500 * time.Millisecond
 	h := newHarness(t, withSourceCache(ttl, window, "none"), withConfig(func(c *server.Config) {
 		c.Sources.Customers.Breaker = server.BreakerConfig{MinRequests: 2, FailureRatio: 0.5, Window: 10 * time.Second, OpenTimeout: time.Minute}

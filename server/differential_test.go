@@ -220,6 +220,7 @@ func TestExecutorsAgreeOnClientOperations(t *testing.T) {
 }
 
 func TestExecutorsAgreeOnGeneratedDocuments(t *testing.T) {
+	t.Parallel()
 	n := 300
 	if testing.Short() {
 		n = 60

@@ -58,6 +58,7 @@ func TestSameCustomerTwiceIsFetchedOnce(t *testing.T) {
 // sourceFaults run one operation against one failing source and check that
 // exactly the dependent fields are null, each with the right error.
 func TestSourceFaults(t *testing.T) {
+	t.Parallel()
 	type want struct {
 		path, code, source string
 	}
@@ -243,6 +244,7 @@ func TestSourceCallsCarryRequestHeaders(t *testing.T) {
 }
 
 func TestReadiness(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if a := h.do(context.Background(), http.MethodGet, "/healthz", "", nil); a.status != http.StatusOK {
 		t.Errorf("healthz: got %d, want 200", a.status)

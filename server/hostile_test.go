@@ -124,6 +124,7 @@ func rawExchange(t *testing.T, addr, raw string) (answers []answer, closed bool)
 // with a code, like every other failure; headers are held to
 // http.maxHeaderBytes exactly (33 KiB passed a 32 KiB limit).
 func TestRefusalsBeforeTheHandlersAreJSON(t *testing.T) {
+	t.Parallel()
 	r := startRun(t, nil)
 	pad := func(n int) string { return "X-Pad: " + strings.Repeat("a", n) + "\r\n" }
 	cases := []struct {

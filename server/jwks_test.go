@@ -147,6 +147,7 @@ func TestJWKSRotationWithoutRestart(t *testing.T) {
 }
 
 func TestJWKSUnknownKIDFetchesAtMostOncePerInterval(t *testing.T) {
+	t.Parallel()
 	const interval = 200 * time.Millisecond
 	s := newJWKSServer(t, jwkOf(&rsaKey(t, "rsa-a").PublicKey, "a"))
 	h := jwksHarness(t, s, func(c *auth.JWTConfig) { c.JWKSMinRefetch = interval })
@@ -171,6 +172,7 @@ func TestJWKSUnknownKIDFetchesAtMostOncePerInterval(t *testing.T) {
 }
 
 func TestJWKSBackgroundRefreshAndFailures(t *testing.T) {
+	t.Parallel()
 	s := newJWKSServer(t, jwkOf(&rsaKey(t, "rsa-a").PublicKey, "a"))
 	h := jwksHarness(t, s, func(c *auth.JWTConfig) {
 		c.JWKSRefresh = 20 * time.Millisecond

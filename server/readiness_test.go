@@ -35,6 +35,7 @@ func (h *harness) readyz(ctx context.Context) (answer, readyBody) {
 // so it completes, and later callers see every source reachable. Until it
 // is in, /readyz is 503 (starting).
 func TestReadinessSurvivesACancelledFirstCaller(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withConfig(func(c *server.Config) { c.Sources.Timeout = 5 * time.Second }))
 	h.svcs.Orders.SetLatency(1200 * time.Millisecond)
 
@@ -68,6 +69,7 @@ func TestReadinessSurvivesACancelledFirstCaller(t *testing.T) {
 // do not cause calls; the background probe finds a source back up without a
 // caller's help.
 func TestReadinessProbesOnItsOwnSchedule(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if before := h.calls(); before != 0 {
 		t.Fatalf("calls before any /readyz: got %d, want none (probing starts with the first probe request)", before)
@@ -97,6 +99,7 @@ func TestReadinessProbesOnItsOwnSchedule(t *testing.T) {
 // public and the admin listener) while requests are still served for the
 // drain delay; then the listener closes.
 func TestDrainOnShutdown(t *testing.T) {
+	t.Parallel()
 	const delay = 1500 * time.Millisecond
 	r := startRun(t, func(c *server.Config) {
 		c.HTTP.DrainDelay = delay

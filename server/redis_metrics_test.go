@@ -14,6 +14,7 @@ import (
 // store label, and that the series carry no other label (no keys, no
 // users).
 func TestRedisCommandDurationByStore(t *testing.T) {
+	t.Parallel()
 	rs := redistest.Start(t)
 	h := newHarness(t, withRedis(rs.URL(), server.FailOpen), withConfig(func(c *server.Config) {
 		c.Sources.Cache.TTL = time.Minute

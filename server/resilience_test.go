@@ -39,6 +39,7 @@ import (
 // services' knobs and checks the errors, the nulls the contract allows, the
 // data kept, and the calls each source received.
 func TestSourceFaultRows(t *testing.T) {
+	t.Parallel()
 	type want struct{ path, code, source string }
 	o42 := defaultData().Orders[41]
 	cases := []struct {
@@ -233,6 +234,7 @@ func TestRateLimitedSourceGivesRetryAfter(t *testing.T) {
 }
 
 func TestSlowSourceSeesTheCancelAtTheTimeout(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withConfig(func(c *server.Config) { c.Sources.Customers.Timeout = 200 * time.Millisecond }))
 	h.svcs.Customers.SetLatency(5 * time.Second)
 	h.query(operation(t, "order_detail"), map[string]any{"id": "o42"}).response(t)

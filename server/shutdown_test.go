@@ -121,6 +121,7 @@ func postAsync(t *testing.T, addr, query string) <-chan result {
 }
 
 func TestShutdownFinishesInFlightRequests(t *testing.T) {
+	t.Parallel()
 	// The call lasts long enough that a loaded machine still sees the
 	// listener close while it is in flight, and well within its timeout.
 	r := startRun(t, func(c *server.Config) { c.Sources.Timeout = 5 * time.Second })

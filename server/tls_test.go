@@ -130,6 +130,7 @@ func postTLS(hc *http.Client, addr string) (*http.Response, []byte, error) {
 // while a client keeps sending requests, none fails, and new connections
 // get the new certificate.
 func TestTLSServesHTTP2AndReloadsItsCertificate(t *testing.T) {
+	t.Parallel()
 	ca := newTestCA(t)
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
