@@ -79,6 +79,9 @@ func TestAdminListenerServesProbesMetricsAndKeyedProfiles(t *testing.T) {
 	if st, _, body := fetch(t, hc, "GET", admin+"/debug/pprof/", "Bearer "+testAdminKey); st != 200 || !strings.Contains(body, "goroutine") {
 		t.Errorf("pprof with the key: got %d %.200s, want the index", st, body)
 	}
+	if st, _, _ := fetch(t, hc, "GET", admin+"/debug/stats", ""); st != http.StatusUnauthorized {
+		t.Errorf("stats without the key: got %d, want 401", st)
+	}
 	if st, _, body := fetch(t, hc, "GET", admin+"/debug/stats", "Bearer "+testAdminKey); st != 200 || !strings.Contains(body, `"goroutines"`) {
 		t.Errorf("stats with the key: got %d %.200s", st, body)
 	}

@@ -53,22 +53,11 @@ type Config struct {
 	Redis RedisConfig `yaml:"redis" env:"REDIS"`
 	// Persisted configures persisted queries: APQ and trusted documents.
 	Persisted PersistedConfig `yaml:"persisted" env:"PERSISTED"`
-	// Debug configures the debug listener (pprof, runtime stats).
-	Debug DebugConfig `yaml:"debug" env:"DEBUG"`
 	// Admin configures the admin listener (probes, metrics, pprof and the
 	// endpoints that change state, behind a key).
 	Admin AdminConfig `yaml:"admin" env:"ADMIN"`
 	// TLS makes the public listener serve HTTPS.
 	TLS TLSConfig `yaml:"tls" env:"TLS"`
-}
-
-// DebugConfig configures the debug listener: pprof profiles and runtime
-// stats (heap, goroutines, allocations) on an address of their own, never
-// on the public one. It is off unless Listen is set.
-type DebugConfig struct {
-	// Listen is the debug listener's host:port; empty turns it off. Bind it
-	// to loopback or an operators' network only.
-	Listen string `yaml:"listen" env:"LISTEN"`
 }
 
 // DemoJWTSecret signs the demo mode's dev tokens when no secret is set. It
@@ -463,13 +452,6 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.Sources.validate(c.Demo)...)
 	errs = append(errs, c.validateCache()...)
-	if d := c.Debug.Listen; d != "" {
-		if _, _, err := net.SplitHostPort(d); err != nil {
-			bad("debug.listen", "want host:port or empty (off), got %q", d)
-		} else if d == c.Listen {
-			bad("debug.listen", "must differ from listen (%q): the debug endpoints are never public", c.Listen)
-		}
-	}
 	for _, d := range []struct {
 		key string
 		d   time.Duration

@@ -152,6 +152,9 @@ func TestLoadConfigFileErrors(t *testing.T) {
 		{"unknown key in a source", writeConfig(t, "sources:\n  orders:\n    uri: http://x\n"), []string{"sources.orders.uri"}},
 		{"unknown key after a known one", writeConfig(t, "http:\n  maxBodyBytes: 10\n  maxBodyByte: 10\n"), []string{"http.maxBodyByte"}},
 		{"duration without a unit", writeConfig(t, "sources:\n  timeout: 2\n"), []string{"sources.timeout"}},
+		// The unauthenticated debug listener is gone: pprof and the runtime
+		// stats are on the admin listener, behind the admin key.
+		{"the removed debug listener", writeConfig(t, "debug:\n  listen: 127.0.0.1:6060\n"), []string{"debug"}},
 		{"list for a string", writeConfig(t, "log:\n  level: [debug]\n"), []string{"log.level"}},
 		{"a list, not a mapping", writeConfig(t, "- listen\n"), []string{""}},
 		{"syntax error", writeConfig(t, "listen: [\n"), []string{""}},

@@ -434,12 +434,6 @@ func RunAddrs(ctx context.Context, cfg Config, log *slog.Logger, ready func(Addr
 		return fmt.Errorf("listen: %w", err)
 	}
 	ln = jsonRefusals(ln, cfg.HTTP.MaxHeaderBytes)
-	_, stopDebug, err := startDebug(cfg, log)
-	if err != nil {
-		_ = ln.Close()
-		return err
-	}
-	defer stopDebug()
 	adminAddr, stopAdmin, err := startAux("admin", cfg.Admin.Listen, h.Admin(), cfg, log)
 	if err != nil {
 		_ = ln.Close()

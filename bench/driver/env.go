@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gqlbff/gqlbff/auth"
+	"github.com/gqlbff/gqlbff/bench/probe"
 	"github.com/gqlbff/gqlbff/bench/scenario"
 	"github.com/gqlbff/gqlbff/server"
 )
@@ -22,9 +24,12 @@ type system struct {
 	kind scenario.Kind
 	p    *proc
 	base string // http://host:port
-	// stats is its GET /debug/stats URL; empty when it has none (a gqlbff
-	// built from a ref before the debug listener).
+	// stats is its GET /debug/stats URL, on its admin listener behind the
+	// env's admin key (or, for a gqlbff built from a ref before the admin
+	// listener, on its debug listener); empty when it has none.
 	stats string
+	// key is the admin key stats wants; empty when it wants none.
+	key string
 }
 
 // env is a run's processes.
@@ -38,6 +43,25 @@ type env struct {
 	// manifest is the trusted documents file every system is given.
 	manifest string
 	ops      map[string]string
+	// adminKey is the admin key of the systems under test, generated for
+	// the run; see adminKeyOf.
+	adminKey string
+}
+
+// adminKeyOf returns the run's admin key, generating it the first time.
+func (e *env) adminKeyOf() string {
+	if e.adminKey == "" {
+		e.adminKey = rand.Text() + rand.Text()
+	}
+	return e.adminKey
+}
+
+// loadEnv is the environment of a load generator reading s's stats.
+func (s *system) loadEnv() []string {
+	if s.key == "" {
+		return nil
+	}
+	return []string{probe.KeyEnv + "=" + s.key}
 }
 
 func (e *env) stop() {
@@ -82,10 +106,11 @@ func (e *env) writeManifest() error {
 
 // startSystem starts one system under test on the server's CPU.
 func (e *env) startSystem(ctx context.Context, name string) (*system, error) {
-	addrs, err := freeAddrs(2)
+	addrs, err := freeAddrs(3)
 	if err != nil {
 		return nil, err
 	}
+	key := e.adminKeyOf()
 	s := &system{name: name, kind: scenario.GraphQL, base: "http://" + addrs[0]}
 	// "gqlbff+GOGC=400" is gqlbff with GOGC=400 in its environment.
 	parts := strings.Split(name, "+")
@@ -98,9 +123,11 @@ func (e *env) startSystem(ctx context.Context, name string) (*system, error) {
 		if name == "gqlbff-before" {
 			bin = e.bins.before
 		}
-		// As shipped: the defaults, the sources' URLs, the debug listener.
+		// As shipped: the defaults, the sources' URLs, the admin listener
+		// with a key generated for the run (and, for a gqlbff built before
+		// the admin listener, the debug listener it had then).
 		env := append(extra,
-			"GQLBFF_LISTEN="+addrs[0], "GQLBFF_DEBUG_LISTEN="+addrs[1],
+			"GQLBFF_LISTEN="+addrs[0], "GQLBFF_ADMIN_LISTEN="+addrs[1], "GQLBFF_ADMIN_KEY="+key,
 			"GQLBFF_ORDERS_URL="+e.sources[0], "GQLBFF_CUSTOMERS_URL="+e.sources[1], "GQLBFF_ANALYTICS_URL="+e.sources[2],
 			"GQLBFF_PERSISTED_MANIFEST="+e.manifest,
 			// The bench's token is signed with this key; the web profile's
@@ -108,14 +135,17 @@ func (e *env) startSystem(ctx context.Context, name string) (*system, error) {
 			"GQLBFF_JWT_SECRET="+BenchSecret,
 			"GQLBFF_PROFILE_WEB_BUDGET_CAPACITY=1e15", "GQLBFF_PROFILE_WEB_BUDGET_RESTORE_RATE=1e12",
 		)
+		if name == "gqlbff-before" {
+			env = append(env, "GQLBFF_DEBUG_LISTEN="+addrs[2])
+		}
 		s.p, err = e.l.start(ctx, s.name, serverCPU, env, bin)
 	case "limit":
 		s.kind = scenario.Limit
-		s.p, err = e.l.start(ctx, s.name, serverCPU, extra, e.bins.limit, flags...)
+		s.p, err = e.l.start(ctx, s.name, serverCPU, append(extra, probe.KeyEnv+"="+key), e.bins.limit, flags...)
 	case "naive":
 		// A connection per item: a larger idle pool keeps it from measuring
 		// ephemeral port exhaustion instead of itself.
-		s.p, err = e.l.start(ctx, s.name, serverCPU, extra, e.bins.naive, append(flags, "-max-idle-per-host", "1024")...)
+		s.p, err = e.l.start(ctx, s.name, serverCPU, append(extra, probe.KeyEnv+"="+key), e.bins.naive, append(flags, "-max-idle-per-host", "1024")...)
 	case "apollo", "mercurius":
 		// Node.js: the same flags, the bench's token secret to verify with.
 		env := append(extra, "GQLBFF_JWT_SECRET="+BenchSecret, "NODE_ENV=production")
@@ -131,16 +161,33 @@ func (e *env) startSystem(ctx context.Context, name string) (*system, error) {
 	if err := s.p.waitHTTP(ctx, s.base+"/healthz", 30*time.Second); err != nil {
 		return nil, err
 	}
-	stats := "http://" + addrs[1] + "/debug/stats"
 	c := &http.Client{Timeout: time.Second, Transport: &http.Transport{}}
 	defer c.CloseIdleConnections()
-	if resp, err := c.Get(stats); err == nil {
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			s.stats = stats
+	for _, try := range []struct{ stats, key string }{
+		{"http://" + addrs[1] + "/debug/stats", key},
+		{"http://" + addrs[2] + "/debug/stats", ""},
+	} {
+		if resp, err := get(ctx, c, try.stats, try.key); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				s.stats, s.key = try.stats, try.key
+				break
+			}
 		}
 	}
 	return s, nil
+}
+
+// get is GET url with the admin key, if any, as a bearer token.
+func get(ctx context.Context, c *http.Client, url, key string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	return c.Do(req)
 }
 
 // BenchSecret is the HS256 key of the bench's own tokens: public, for

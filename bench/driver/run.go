@@ -65,7 +65,7 @@ func (e *env) run(ctx context.Context, s *system, sc scenario.Scenario, opts Opt
 		stop := e.profile(ctx, s, opts, filepath.Join(opts.Profile, name))
 		defer stop()
 	}
-	cmd := e.l.command(ctx, otherCPU, nil, e.bins.load, args...)
+	cmd := e.l.command(ctx, otherCPU, s.loadEnv(), e.bins.load, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -98,7 +98,7 @@ func (e *env) profile(ctx context.Context, s *system, opts Options, path string)
 		u := strings.TrimSuffix(s.stats, "/debug/stats") + "/debug/pprof/profile?seconds=" + strconv.Itoa(int(opts.Duration.Seconds()))
 		c := &http.Client{Transport: &http.Transport{}}
 		defer c.CloseIdleConnections()
-		resp, err := c.Get(u)
+		resp, err := get(ctx, c, u, s.key)
 		if err != nil {
 			return
 		}

@@ -102,7 +102,7 @@ func Soak(ctx context.Context, opts SoakOptions) (*SoakResults, error) {
 	if err := os.WriteFile(reqFile, b, 0o600); err != nil {
 		return nil, err
 	}
-	cmd := e.l.command(ctx, otherCPU, nil, e.bins.load, "-requests", reqFile, "-rate", strconv.FormatFloat(opts.Rate, 'f', -1, 64),
+	cmd := e.l.command(ctx, otherCPU, s.loadEnv(), e.bins.load, "-requests", reqFile, "-rate", strconv.FormatFloat(opts.Rate, 'f', -1, 64),
 		"-max-in-flight", "5000", "-warmup", opts.Warmup.String(), "-duration", opts.Duration.String(), "-interval", opts.Interval.String(),
 		"-sources", strings.Join(e.sources, ","), "-stats", s.stats, "-pid", strconv.Itoa(s.p.pid()), "-other-pids", strconv.Itoa(e.demo.pid()))
 	var stderr bytes.Buffer

@@ -1,6 +1,6 @@
 // Package probe reads what a benchmark needs to know besides latencies: the
 // demo sources' call counters, the server under test's runtime stats (its
-// debug listener, internal/diag) and its CPU time and resident memory from
+// admin listener, internal/diag, behind the admin key) and its CPU time and resident memory from
 // /proc. A Snapshot before and one after a run give per-operation figures.
 package probe
 
@@ -24,6 +24,9 @@ type Target struct {
 	Sources []string
 	// Stats is the server's GET /debug/stats URL; empty skips it.
 	Stats string
+	// Key is the admin key sent with Stats (Authorization: Bearer); empty
+	// sends none.
+	Key string
 	// PID is the server's process id; 0 skips /proc.
 	PID int
 	// Others are the other processes of the benchmark (the demo sources,
@@ -61,6 +64,11 @@ type Proc struct {
 	RSSKiB int64 `json:"rssKiB"`
 }
 
+// KeyEnv is the environment variable that hands the bench's admin key to
+// its processes (the load generator, the hand-built systems under test),
+// so that it never shows on a command line.
+const KeyEnv = "GQLBFF_BENCH_ADMIN_KEY"
+
 // Take reads every counter of t.
 func Take(ctx context.Context, c *http.Client, t Target) (Snapshot, error) {
 	s := Snapshot{At: time.Now()}
@@ -69,13 +77,13 @@ func Take(ctx context.Context, c *http.Client, t Target) (Snapshot, error) {
 		var st struct {
 			Calls int `json:"calls"`
 		}
-		if err := getJSON(ctx, c, strings.TrimRight(u, "/")+"/_demo/stats", &st); err != nil {
+		if err := getJSON(ctx, c, strings.TrimRight(u, "/")+"/_demo/stats", "", &st); err != nil {
 			errs = append(errs, err)
 		}
 		s.SourceCalls += st.Calls
 	}
 	if t.Stats != "" {
-		if err := getJSON(ctx, c, t.Stats, &s.Server); err != nil {
+		if err := getJSON(ctx, c, t.Stats, t.Key, &s.Server); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -136,10 +144,13 @@ func ReadCPUs() ([]CPUTime, error) {
 	return out, nil
 }
 
-func getJSON(ctx context.Context, c *http.Client, url string, v any) error {
+func getJSON(ctx context.Context, c *http.Client, url, key string, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	resp, err := c.Do(req)
 	if err != nil {

@@ -27,11 +27,19 @@ func TestTakeReadsSourcesServerAndProc(t *testing.T) {
 		t.Cleanup(srv.Close)
 		urls = append(urls, srv.URL)
 	}
-	stats := httptest.NewServer(diag.Handler())
+	// The stats are behind a key, as on gqlbff's admin listener.
+	const key = "a-bench-admin-key-of-32-characters-or-more"
+	stats := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+key {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		diag.Handler().ServeHTTP(w, r)
+	}))
 	t.Cleanup(stats.Close)
 	c := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(c.CloseIdleConnections)
-	target := Target{Sources: urls, Stats: stats.URL + "/debug/stats", PID: os.Getpid()}
+	target := Target{Sources: urls, Stats: stats.URL + "/debug/stats", Key: key, PID: os.Getpid()}
 
 	before, err := Take(context.Background(), c, target)
 	if err != nil {

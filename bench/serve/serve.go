@@ -1,11 +1,13 @@
 // Package serve runs the benchmark's hand-built systems under test (the
 // limit and the naive way) the way gqlbff runs: on a listener of their own,
-// over the same source clients, with a debug listener (internal/diag) for
-// allocations, heap and goroutines.
+// over the same source clients, with a debug listener (internal/diag, behind the
+// bench's admin key) for allocations, heap and goroutines.
 package serve
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -20,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gqlbff/gqlbff/bench/probe"
 	"github.com/gqlbff/gqlbff/internal/diag"
 	"github.com/gqlbff/gqlbff/sources"
 )
@@ -40,7 +43,7 @@ func Run(ctx context.Context, name string, args []string, stdout, stderr io.Writ
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8090", "listen `address`")
-	debugListen := fs.String("debug-listen", "", "debug listener `address` (/debug/stats, /debug/pprof/); empty: off")
+	debugListen := fs.String("debug-listen", "", "debug listener `address` (/debug/stats, /debug/pprof/; Authorization: Bearer $"+probe.KeyEnv+" when set); empty: off")
 	manifest := fs.String("manifest", "", "trusted documents `file` (Apollo persisted query manifest)")
 	idle := fs.Int("max-idle-per-host", 128, "idle connections kept per source")
 	var urls [3]string
@@ -76,7 +79,7 @@ func Run(ctx context.Context, name string, args []string, stdout, stderr io.Writ
 	servers := []*http.Server{{Handler: mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 60 * time.Second}}
 	addrs := []string{*listen}
 	if *debugListen != "" {
-		servers = append(servers, &http.Server{Handler: diag.Handler(), ReadHeaderTimeout: 5 * time.Second})
+		servers = append(servers, &http.Server{Handler: keyed(os.Getenv(probe.KeyEnv), diag.Handler()), ReadHeaderTimeout: 5 * time.Second})
 		addrs = append(addrs, *debugListen)
 	}
 	done := make(chan error, len(servers))
@@ -103,6 +106,26 @@ func Run(ctx context.Context, name string, args []string, stdout, stderr io.Writ
 		errs = append(errs, srv.Shutdown(sctx))
 	}
 	return errors.Join(errs...)
+}
+
+// keyed serves h only to a request bearing key (Authorization: Bearer),
+// like gqlbff's admin listener; with no key, to anyone.
+func keyed(key string, h http.Handler) http.Handler {
+	if key == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(key))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(got))
+		if subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `{"errors":[{"message":"the debug endpoints need the admin key","extensions":{"code":"UNAUTHENTICATED"}}]}`)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // transport is the source clients' transport, like gqlbff's with an

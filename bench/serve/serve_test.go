@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/gqlbff/gqlbff/bench/probe"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -91,6 +93,8 @@ func (s *syncBuffer) String() string {
 }
 
 func TestRunServesHandlerHealthAndDebugUntilCancelled(t *testing.T) {
+	const key = "a-bench-admin-key-of-32-characters-or-more"
+	t.Setenv(probe.KeyEnv, key)
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
 	done := make(chan error, 1)
@@ -113,12 +117,19 @@ func TestRunServesHandlerHealthAndDebugUntilCancelled(t *testing.T) {
 		}
 	}
 	c := &http.Client{Transport: &http.Transport{}}
-	for _, tc := range []struct{ url, want string }{
-		{addrs[0] + "/graphql", "handler"},
-		{addrs[0] + "/healthz", `{"status":"ok"}`},
-		{addrs[1] + "/debug/stats", `"goroutines"`},
+	for _, tc := range []struct{ url, auth, want string }{
+		{addrs[0] + "/graphql", "", "handler"},
+		{addrs[0] + "/healthz", "", `{"status":"ok"}`},
+		{addrs[1] + "/debug/stats", "Bearer " + key, `"goroutines"`},
+		// The debug endpoints want the bench's admin key.
+		{addrs[1] + "/debug/stats", "", `"UNAUTHENTICATED"`},
+		{addrs[1] + "/debug/pprof/", "Bearer wrong", `"UNAUTHENTICATED"`},
 	} {
-		resp, err := c.Get(tc.url)
+		req, _ := http.NewRequest(http.MethodGet, tc.url, nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		resp, err := c.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

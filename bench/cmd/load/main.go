@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg      load.Config
 		warmup   = fs.Duration("warmup", 2*time.Second, "warm-up before the measured run (not measured)")
 		srcs     = fs.String("sources", "", "comma-separated base URLs of the demo services, for source calls per operation")
-		stats    = fs.String("stats", "", "the server's /debug/stats URL, for allocations per operation")
+		stats    = fs.String("stats", "", "the server's /debug/stats URL, for allocations per operation (the admin key, if it needs one, in $"+probe.KeyEnv+")")
 		pid      = fs.Int("pid", 0, "the server's process id, for CPU time and peak RSS")
 		others   = fs.String("other-pids", "", "comma-separated process ids of the benchmark's other processes (this one is added), for their CPU time")
 		timeout  = fs.Duration("timeout", 30*time.Second, "per-request timeout")
@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	default:
 		return errors.New("-url or -requests is required")
 	}
-	target := probe.Target{Stats: *stats, PID: *pid, Others: []int{os.Getpid()}}
+	target := probe.Target{Stats: *stats, Key: os.Getenv(probe.KeyEnv), PID: *pid, Others: []int{os.Getpid()}}
 	for _, p := range strings.Split(*others, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(p)); err == nil && n > 0 {
 			target.Others = append(target.Others, n)

@@ -5,23 +5,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-
-	"github.com/gqlbff/gqlbff/internal/diag"
 )
 
-// startDebug serves the debug endpoints (pprof, runtime stats) on
-// cfg.Debug.Listen, apart from the public listener, and returns the address
-// and a function that stops it. With no address it does nothing.
-func startDebug(cfg Config, log *slog.Logger) (addr string, stop func(), err error) {
-	addr, stop, err = startAux("debug", cfg.Debug.Listen, diag.Handler(), cfg, log)
-	if addr != "" {
-		log.Info("debug listener serving pprof and runtime stats", "addr", addr)
-	}
-	return addr, stop, err
-}
-
-// startAux serves h on listen, a listener apart from the public one (debug,
-// admin), and returns its address and a function that stops it. With no
+// startAux serves h on listen, a listener apart from the public one (the
+// admin listener), and returns its address and a function that stops it. With no
 // address it does nothing.
 func startAux(name, listen string, h http.Handler, cfg Config, log *slog.Logger) (addr string, stop func(), err error) {
 	if listen == "" {
