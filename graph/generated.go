@@ -651,7 +651,7 @@ enum CacheControlScope {
 # per type and request, through the request's dataloaders). The server serves
 # _service and _entities only when graphql.federation is on.
 
-extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@tag"])
 
 extend type Order @key(fields: "id") @entityResolver(multi: true)
 
