@@ -197,6 +197,8 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 		return nil, err
 	}
 	// Inside every policy (the cost policy settles a hit's budget).
+	usage := newUsageRecorder(ps, cfg.GraphQL.QueryCacheSize)
+	gql.Use(usage)
 	if answers := newAnswerCache(deps.Sources.Cache(), hints, cfg.Persisted.CacheMaxAge); answers != nil {
 		gql.Use(answers)
 	}
@@ -248,6 +250,7 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 	if store := deps.Sources.Cache(); store != nil {
 		routes = append(routes, AdminRoute{Pattern: "POST " + InvalidatePath, Handler: invalidator{store: store}})
 	}
+	routes = append(routes, AdminRoute{Pattern: "GET " + UsagePath, Handler: usage})
 	admin := newAdminMux(cfg.Admin.Key, ready, m, routes)
 	if cfg.GraphQL.Playground {
 		headers := deps.PlaygroundHeaders
