@@ -20,6 +20,7 @@ import (
 var breakerConfig = sources.BreakerConfig{MinRequests: 20, FailureRatio: 0.5, Window: 10 * time.Second, OpenTimeout: 300 * time.Millisecond, HalfOpenProbes: 1}
 
 func TestDeadSourceOpensTheBreakerAndAProbeClosesIt(t *testing.T) {
+	t.Parallel()
 	svc := startService(t, sources.OrdersSource)
 	c := newClient(t, svc, nil, sources.ClientConfig{Breaker: breakerConfig, Timeout: time.Second})
 	ctx := context.Background()

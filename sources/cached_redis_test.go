@@ -184,6 +184,7 @@ func TestInvalidationReachesEveryReplica(t *testing.T) {
 }
 
 func TestInvalidationRacingARefreshWins(t *testing.T) {
+	t.Parallel()
 	svc, a, b := twoReplicas(t)
 	ctx := withTimeout(t, 10*time.Second)
 	for i, ids := range [][]string{{"c4"}, nil} {
@@ -211,6 +212,7 @@ func TestInvalidationRacingARefreshWins(t *testing.T) {
 }
 
 func TestRedisDownIsAMiss(t *testing.T) {
+	t.Parallel()
 	rs := redistest.Start(t)
 	svc := startService(t, sources.CustomersSource)
 	policy := cache.Policy{TTL: time.Minute, Vary: cache.VaryNone}

@@ -156,6 +156,7 @@ func TestCacheKeepsNonIDEndpointsPerParameterSet(t *testing.T) {
 }
 
 func TestCacheNeverStoresFailures(t *testing.T) {
+	t.Parallel()
 	s := newCached(t, fiveMinutes, sources.ClientConfig{Timeout: 300 * time.Millisecond}, cache.Config{})
 	ctx := withTimeout(t, 10*time.Second)
 	faults := []struct {
@@ -317,6 +318,7 @@ func TestStaleIfErrorWithTheBreakerOpen(t *testing.T) {
 }
 
 func TestConcurrentMissesShareOneCall(t *testing.T) {
+	t.Parallel()
 	s := newCached(t, fiveMinutes, sources.ClientConfig{Timeout: 2 * time.Second}, cache.Config{})
 	s.customers.SetLatency(300 * time.Millisecond)
 	var wg sync.WaitGroup

@@ -81,6 +81,7 @@ const (
 )
 
 func TestClientErrors(t *testing.T) {
+	t.Parallel()
 	byID := func(ctx context.Context, c *Customers) error { _, err := c.ByID(ctx, "c1"); return err }
 	byIDs := func(ctx context.Context, c *Customers) error {
 		_, err := c.ByIDs(ctx, []string{"c1", "c2"})

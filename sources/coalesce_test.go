@@ -16,6 +16,7 @@ import (
 // one call per caller identity, and the answers of different users are
 // never shared.
 func TestIdenticalCallsShareOneUpstreamCall(t *testing.T) {
+	t.Parallel()
 	svc := startService(t, sources.CustomersSource)
 	c := newClient(t, nil, svc, sources.ClientConfig{Coalesce: true})
 	svc.SetLatency(300 * time.Millisecond)

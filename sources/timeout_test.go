@@ -40,6 +40,7 @@ func TestSlowSourceTimesOutAtTheTimeout(t *testing.T) {
 // TestRetriesStopAtTheRequestDeadline: a source that answers 503 after
 // 300ms gets a retry only when the request's deadline leaves room for it.
 func TestRetriesStopAtTheRequestDeadline(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		deadline   time.Duration
