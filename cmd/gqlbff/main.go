@@ -7,6 +7,7 @@
 //	gqlbff persist [-o FILE] FILE…      write a trusted-documents manifest
 //	gqlbff check-manifest MANIFEST      check a manifest against the schema
 //	gqlbff schema check --base REF|FILE classify schema changes; fail on used breaking ones
+//	gqlbff usage [--admin URL]          print a running server's field usage by client
 //	gqlbff config validate [FILE]       check a configuration, every problem at once
 //	gqlbff config schema                print the configuration's JSON Schema
 //	gqlbff version                      print the version and build information

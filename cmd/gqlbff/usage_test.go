@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestUsageCommand runs an operation on gqlbff --demo as a named client
+// and reads the usage back with gqlbff usage.
+func TestUsageCommand(t *testing.T) {
+	const key = "usage-admin-key-0123456789abcdef-0123"
+	s := start(t, []string{"--demo"}, map[string]string{
+		"GQLBFF_LISTEN": "127.0.0.1:0", "GQLBFF_ADMIN_LISTEN": "localhost:0", "GQLBFF_ADMIN_KEY": key,
+	})
+	base := waitFor(t, &s.stdout, servingRE, s.done)[1]
+	auth := waitFor(t, &s.stdout, tokenRE, s.done)[1]
+	admin := waitFor(t, &s.stdout, regexp.MustCompile(`admin: (http://[^\s]+)/\n`), s.done)[1]
+	req, _ := http.NewRequest("POST", base+"/graphql", strings.NewReader(`{"query":"{ customer(id: \"c1\") { id name } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("apollographql-client-name", "ios")
+	req.Header.Set("apollographql-client-version", "3.2")
+	resp, err := client(t).Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("query: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"usage", "--admin", admin}, getenv(map[string]string{"GQLBFF_ADMIN_KEY": key}), &stdout, &stderr); err != nil {
+		t.Fatalf("usage: %v %s", err, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"COORDINATE", "Query.customer(id:)", "Customer.name", "web/ios@3.2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("usage output lacks %q:\n%s", want, out)
+		}
+	}
+	if err := run(context.Background(), []string{"usage", "--admin", admin, "--key", "wrong"}, nil, &stdout, &stderr); err == nil {
+		t.Error("a wrong key: want an error")
+	}
+}
