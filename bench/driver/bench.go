@@ -48,6 +48,11 @@ type Options struct {
 	// each of RateScenarios, for the RSS target.
 	Rate          float64
 	RateScenarios []string
+	// Overload names the scenario of the overload row (empty skips it):
+	// gqlbff's capacity on it, then an open loop at twice that for
+	// OverloadDuration (Duration when 0).
+	Overload         string
+	OverloadDuration time.Duration
 	// Profile, a directory, receives a CPU profile of every gqlbff cell.
 	Profile string
 	// Out receives progress.
@@ -76,6 +81,8 @@ type Results struct {
 	// Answers holds, per scenario and system, how its answer compares with
 	// the limit's: "same bytes", or what differs.
 	Answers map[string]map[string]string
+	// Overload is the overload row; nil when not run.
+	Overload *OverloadRun
 	// Notes are the scenarios' notes.
 	Notes []string
 }
@@ -162,6 +169,12 @@ func Bench(ctx context.Context, opts Options) (*Results, error) {
 				res.RateRuns = append(res.RateRuns, cell)
 				progress(opts.Out, cell)
 			}
+		}
+	}
+	if opts.Overload != "" {
+		res.Overload = e.overload(ctx, opts)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 	}
 	res.Elapsed = time.Since(res.Started)

@@ -179,3 +179,42 @@ func TestPick(t *testing.T) {
 		t.Error("unknown scenario: got no error")
 	}
 }
+
+func TestMarkdownShowsTheOverloadRow(t *testing.T) {
+	rep := func(ops, errs int, kinds map[string]int, p99 float64) *probe.Report {
+		return &probe.Report{Result: load.Result{Ops: ops, Errors: errs, ErrorKinds: kinds, Seconds: 10,
+			OKLatency: load.Latency{P50: p99 / 2, P99: p99}}}
+	}
+	for _, tc := range []struct {
+		name string
+		over *probe.Report
+		want []string
+	}{
+		{"met", rep(20000, 12000, map[string]int{overloadKind: 11000, notSentKind: 1000}, 9), []string{
+			"| open loop 2000/s (2x) | 20000 | 8000 | 800 | 11000 | 1000 | none | 4.5 / 9.0 |",
+			"the accepted requests' p99 is 1.8x the unloaded p99 (target: within 2x: met) and 0.2x the p99 at capacity; failures other than OVERLOADED: none (target: none: met)",
+		}},
+		{"missed", rep(20000, 12000, map[string]int{overloadKind: 11000, "graphql SOURCE_UNAVAILABLE": 1000}, 50), []string{
+			"| open loop 2000/s (2x) | 20000 | 8000 | 800 | 11000 | 0 | graphql SOURCE_UNAVAILABLE ×1000 | 25.0 / 50.0 |",
+			"10.0x the unloaded p99 (target: within 2x: **not met**) and 1.2x the p99 at capacity; failures other than OVERLOADED: graphql SOURCE_UNAVAILABLE ×1000 (target: none: **not met**)",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &OverloadRun{Scenario: "dashboard", Clients: 32, Capacity: 1000,
+				Unloaded: rep(1000, 0, nil, 5), Full: rep(10000, 0, nil, 40), Over: tc.over}
+			var b strings.Builder
+			o.markdown(&b)
+			for _, want := range append(tc.want, "### Overload: gqlbff on dashboard at twice its capacity",
+				"| 32 clients (capacity 1000/s) | 10000 | 10000 | 1000 | 0 | 0 | none | 20.0 / 40.0 |") {
+				if !strings.Contains(b.String(), want) {
+					t.Errorf("want %q in\n%s", want, b.String())
+				}
+			}
+		})
+	}
+	var b strings.Builder
+	(&OverloadRun{Scenario: "dashboard", NA: "gqlbff is not among the systems"}).markdown(&b)
+	if !strings.Contains(b.String(), "Not run: gqlbff is not among the systems.") {
+		t.Errorf("not run: got %s", b.String())
+	}
+}

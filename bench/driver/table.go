@@ -76,6 +76,9 @@ func (res *Results) Markdown(w io.Writer, command string) {
 	for _, c := range append(append([]Cell{}, res.Cells...), res.RateRuns...) {
 		detail(w, c)
 	}
+	if res.Overload != nil {
+		res.Overload.markdown(w)
+	}
 	res.targets(w)
 }
 

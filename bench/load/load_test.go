@@ -161,6 +161,8 @@ func TestCheck(t *testing.T) {
 		{"graphql error", 200, `{"errors":[{"message":"x","extensions":{"code":"PERSISTED_QUERY_NOT_FOUND"}}]}`, "graphql PERSISTED_QUERY_NOT_FOUND"},
 		{"error without code", 200, `{"errors":[{"message":"x"}]}`, "graphql no code"},
 		{"status", 422, `{"errors":[]}`, "status 422"},
+		{"refusal with a code", 503, `{"errors":[{"message":"x","extensions":{"code":"OVERLOADED"}}]}`, "status 503 OVERLOADED"},
+		{"plain refusal", 503, `overloaded`, "status 503"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -68,10 +68,32 @@ func Percentiles(d []time.Duration) Latency {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+// firstCode is the code of the first error of a JSON errors body; empty
+// when there is none.
+func firstCode(body []byte) string {
+	var out struct {
+		Errors []struct {
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &out) != nil || len(out.Errors) == 0 {
+		return ""
+	}
+	return out.Errors[0].Extensions.Code
+}
+
 // Check classifies an answer: nil for HTTP 200 with no GraphQL errors.
 func Check(status int, body []byte) error {
 	if status != http.StatusOK {
-		return &Failure{Kind: "status " + strconv.Itoa(status), Detail: head(body)}
+		// A refusal with a JSON errors body is counted by its code too:
+		// "status 503 OVERLOADED" apart from any other 503.
+		kind := "status " + strconv.Itoa(status)
+		if code := firstCode(body); code != "" {
+			kind += " " + code
+		}
+		return &Failure{Kind: kind, Detail: head(body)}
 	}
 	if !bytes.Contains(body, []byte(`"errors":`)) {
 		return nil

@@ -56,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.DurationVar(&o.Latency, "latency", time.Millisecond, "demo sources' added latency per call")
 	fs.Float64Var(&o.Rate, "rate", 2000, "open-loop rate (req/s) of the RSS run; 0 skips it")
 	rated := fs.String("rate-scenarios", "order_detail,me", "scenarios of the open-loop run, comma-separated")
+	fs.StringVar(&o.Overload, "overload", "dashboard", "scenario of the overload row (gqlbff at twice its capacity); empty skips it")
+	fs.DurationVar(&o.OverloadDuration, "overload-duration", 10*time.Second, "measured run of the overload row's open loop")
 	fs.StringVar(&o.Before, "before", "", "git `ref`: also run gqlbff built from it, as gqlbff-before")
 	fs.StringVar(&o.Dir, "dir", "", "keep binaries and logs in this `directory` (default: a temporary one)")
 	fs.StringVar(&o.Profile, "profile", "", "write a CPU profile of every gqlbff cell into this `directory`")

@@ -1,0 +1,130 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/gqlbff/gqlbff/bench/probe"
+)
+
+// OverloadRun is the overload row: gqlbff on one scenario, its capacity
+// (closed loop), its unloaded p99 (one client), then an open loop at twice
+// that capacity.
+type OverloadRun struct {
+	Scenario string
+	// Capacity is the clean answers per second of the closed loop at
+	// Clients clients.
+	Capacity float64
+	Clients  int
+	// Unloaded, Full and Over are the one-client, the capacity and the
+	// twice-capacity runs; nil when not run (NA says why).
+	Unloaded, Full, Over *probe.Report
+	NA                   string
+}
+
+// overloadKind is the failure kind of gqlbff's refusal at the door (503
+// with the OVERLOADED code); notSentKind the load generator's own bound.
+const (
+	overloadKind = "status 503 OVERLOADED"
+	notSentKind  = "overload"
+)
+
+// overload runs the overload row against the system named gqlbff.
+func (e *env) overload(ctx context.Context, opts Options) *OverloadRun {
+	run := &OverloadRun{Scenario: opts.Overload, Clients: slices.Max(append([]int{32}, opts.Clients...))}
+	i := slices.IndexFunc(e.systems, func(s *system) bool { return s.name == "gqlbff" })
+	if i < 0 {
+		run.NA = "gqlbff is not among the systems"
+		return run
+	}
+	s := e.systems[i]
+	scs, err := pick([]string{opts.Overload})
+	if err != nil {
+		run.NA = err.Error()
+		return run
+	}
+	sc := scs[0]
+	if run.Full, err = e.run(ctx, s, sc, opts, run.Clients, 0); err != nil {
+		run.NA = "capacity run: " + err.Error()
+		return run
+	}
+	if run.Full.Seconds > 0 {
+		run.Capacity = float64(run.Full.Ops-run.Full.Errors) / run.Full.Seconds
+	}
+	if run.Capacity <= 0 {
+		run.NA = "no clean answer at capacity"
+		return run
+	}
+	if run.Unloaded, err = e.run(ctx, s, sc, opts, 1, 0); err != nil {
+		run.NA = "unloaded run: " + err.Error()
+		return run
+	}
+	over := opts
+	if opts.OverloadDuration > 0 {
+		over.Duration = opts.OverloadDuration
+	}
+	if run.Over, err = e.run(ctx, s, sc, over, 0, 2*run.Capacity); err != nil {
+		run.NA = "overload run: " + err.Error()
+	}
+	return run
+}
+
+// markdown writes the overload row and whether it meets the target: the
+// accepted requests' p99 within 2x of the unloaded p99, no failure but
+// OVERLOADED.
+func (o *OverloadRun) markdown(w io.Writer) {
+	fmt.Fprintf(w, "\n### Overload: gqlbff on %s at twice its capacity\n\n", o.Scenario)
+	if o.Over == nil {
+		fmt.Fprintf(w, "Not run: %s.\n", o.NA)
+		return
+	}
+	u, f, r := o.Unloaded, o.Full, o.Over
+	fmt.Fprintf(w, "Capacity is the clean answers per second of a closed loop of %d clients; unloaded is one client; the overload is an open loop at twice the capacity (%.0f/s, the load generator sending at most %d at once: past that a request is not sent and counted apart). Accepted are the clean answers; p99 is theirs. The machine is shared, so the ratio is indicative.\n\n",
+		o.Clients, 2*o.Capacity, max(100, int(2*o.Capacity/2)))
+	fmt.Fprintln(w, "| load | ops | accepted | accepted/s | refused OVERLOADED | not sent | other failures | accepted p50 / p99 ms | peak RSS MiB | goroutines at end |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+	for _, row := range []struct {
+		name string
+		r    *probe.Report
+	}{
+		{"1 client (unloaded)", u},
+		{fmt.Sprintf("%d clients (capacity %.0f/s)", o.Clients, o.Capacity), f},
+		{fmt.Sprintf("open loop %.0f/s (2x)", 2*o.Capacity), r},
+	} {
+		x := row.r
+		ok := x.Ops - x.Errors
+		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %d | %d | %s | %.1f / %.1f | %.1f | %d |\n", row.name, x.Ops, ok, float64(ok)/x.Seconds,
+			x.ErrorKinds[overloadKind], x.ErrorKinds[notSentKind], otherFailures(x), x.OKLatency.P50, x.OKLatency.P99,
+			float64(x.PeakRSSKiB)/1024, x.Goroutines)
+	}
+	ratio := r.OKLatency.P99 / u.OKLatency.P99
+	onlyOverloaded := otherFailures(r) == "none"
+	fmt.Fprintf(w, "\nAt 2x: the accepted requests' p99 is %.1fx the unloaded p99 (target: within 2x: %s) and %.1fx the p99 at capacity; failures other than OVERLOADED: %s (target: none: %s).\n",
+		ratio, yes(ratio <= 2), r.OKLatency.P99/f.OKLatency.P99, otherFailures(r), yes(onlyOverloaded))
+}
+
+// otherFailures are the failures other than gqlbff's OVERLOADED and the
+// load generator's bound, by kind; "none" when there are none.
+func otherFailures(r *probe.Report) string {
+	var kinds []string
+	for k, n := range r.ErrorKinds {
+		if k != overloadKind && k != notSentKind {
+			kinds = append(kinds, fmt.Sprintf("%s ×%d", k, n))
+		}
+	}
+	if len(kinds) == 0 {
+		return "none"
+	}
+	slices.Sort(kinds)
+	return strings.Join(kinds, ", ")
+}
+
+func yes(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**not met**"
+}
