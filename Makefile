@@ -135,6 +135,7 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 ## bench: gqlbff, the limit, the naive way, Apollo Server 5 and mercurius side by side under load; records the table in BENCHMARKS.md
+##        and an overload row (gqlbff at twice its capacity on -overload SCENARIO, default dashboard; -overload '' skips it)
 ##        (flags: BENCH_FLAGS='-warmup 5s -duration 10s -clients 32,64 -users 500 -systems gqlbff,limit -before REF -profile DIR')
 BENCH_FLAGS ?=
 bench:
