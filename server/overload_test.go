@@ -122,7 +122,10 @@ func TestOverloadUnderRealLoad(t *testing.T) {
 	r.svcs.Customers.SetLatency(20 * time.Millisecond)
 	r.svcs.Analytics.SetLatency(20 * time.Millisecond)
 
-	const clients = 160
+	// Enough clients to overload the CPU on an idle machine too: with 160,
+	// an idle 2-core machine served them all (the sources' latency, not the
+	// CPU, bounded them) and nothing was refused.
+	const clients = 400
 	tr := &http.Transport{MaxIdleConnsPerHost: clients}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
