@@ -46,8 +46,8 @@ func commands() []command {
 			run: func(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
 				return runCheckManifest(ctx, args, stdout, stderr)
 			}},
-		{name: "schema", args: "check --base REF|FILE [--manifest FILE]…", summary: "classify the schema's changes since a base; fail when a breaking one is used",
-			about: "Compares schema/ in the tree with a git revision's schema/ (or an SDL file), classifies each change\nbreaking, dangerous or safe, and fails when a breaking change touches a coordinate that a trusted\ndocument of the manifests uses (server/demomanifest.json by default).",
+		{name: "schema", args: "check --base REF|FILE [--manifest FILE]… [--usage FILE | --admin URL [--key KEY]] [--days N]", summary: "classify the schema's changes since a base; fail when a breaking one is used",
+			about: "Compares schema/ in the tree with a git revision's schema/ (or an SDL file), classifies each change\nbreaking, dangerous or safe, and fails when a breaking change touches a coordinate that a trusted\ndocument of the manifests uses (server/demomanifest.json by default), or that a client used within\nthe last --days (30) days by a usage export (--usage: the JSON of GET /usage) or by a running\nserver's admin listener (--admin, key: --key or $GQLBFF_ADMIN_KEY). With usage, it also lists the\ndeprecated coordinates that nothing used in the window: safe to remove.",
 			run:   runSchema},
 		{name: "usage", args: "[--admin URL] [--key KEY]", summary: "print a running server's field usage by client",
 			about: "Reads GET /usage on the admin listener (key: --key or $GQLBFF_ADMIN_KEY) and prints each\ncoordinate with the clients (profile/name@version) that used it, how often and when last.",

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -93,16 +94,56 @@ func mergePrelude(doc *ast.SchemaDocument) *ast.SchemaDocument {
 }
 
 func stripDefinition(d *ast.Definition) {
-	d.Directives = nil
+	d.Directives = keepDeprecated(d.Directives)
 	for _, f := range d.Fields {
-		f.Directives = nil
+		f.Directives = keepDeprecated(f.Directives)
 		for _, a := range f.Arguments {
-			a.Directives = nil
+			a.Directives = keepDeprecated(a.Directives)
 		}
 	}
 	for _, v := range d.EnumValues {
-		v.Directives = nil
+		v.Directives = keepDeprecated(v.Directives)
 	}
+}
+
+// keepDeprecated keeps @deprecated alone: its changes are classified.
+func keepDeprecated(list ast.DirectiveList) ast.DirectiveList {
+	var out ast.DirectiveList
+	for _, d := range list {
+		if d.Name == "deprecated" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// deprecation is the reason of a @deprecated in list, and whether there is one.
+func deprecation(list ast.DirectiveList) (reason string, ok bool) {
+	d := list.ForName("deprecated")
+	if d == nil {
+		return "", false
+	}
+	reason = "No longer supported"
+	if a := d.Arguments.ForName("reason"); a != nil && a.Value != nil {
+		reason = a.Value.Raw
+	}
+	return reason, true
+}
+
+// deprecationChange classifies a change of @deprecated as graphql-inspector
+// does: added or its reason changed is safe, removed is dangerous.
+func deprecationChange(from, to ast.DirectiveList) (class, what string) {
+	fr, fok := deprecation(from)
+	tr, tok := deprecation(to)
+	switch {
+	case !fok && tok:
+		return Safe, fmt.Sprintf("deprecated (%s)", tr)
+	case fok && !tok:
+		return Dangerous, "deprecation removed"
+	case fok && fr != tr:
+		return Safe, fmt.Sprintf("deprecation reason changed to %q", tr)
+	}
+	return "", ""
 }
 
 // diffSchemas lists the changes from base to next, each classified.
@@ -141,6 +182,9 @@ func diffSchemas(base, next *ast.Schema) []schemaChange {
 			if input && !sameValue(bf.DefaultValue, nf.DefaultValue) {
 				add(Dangerous, coord, "default changed")
 			}
+			if class, what := deprecationChange(bf.Directives, nf.Directives); what != "" {
+				add(class, coord, "%s", what)
+			}
 			for _, ba := range bf.Arguments {
 				ac := coord + "(" + ba.Name + ":)"
 				na := nf.Arguments.ForName(ba.Name)
@@ -153,6 +197,9 @@ func diffSchemas(base, next *ast.Schema) []schemaChange {
 				}
 				if !sameValue(ba.DefaultValue, na.DefaultValue) {
 					add(Dangerous, ac, "default changed")
+				}
+				if class, what := deprecationChange(ba.Directives, na.Directives); what != "" {
+					add(class, ac, "%s", what)
 				}
 			}
 			for _, na := range nf.Arguments {
@@ -177,8 +224,13 @@ func diffSchemas(base, next *ast.Schema) []schemaChange {
 			}
 		}
 		for _, v := range b.EnumValues {
-			if n.EnumValues.ForName(v.Name) == nil {
+			nv := n.EnumValues.ForName(v.Name)
+			if nv == nil {
 				add(Breaking, name+"."+v.Name, "enum value removed")
+				continue
+			}
+			if class, what := deprecationChange(v.Directives, nv.Directives); what != "" {
+				add(class, name+"."+v.Name, "%s", what)
 			}
 		}
 		for _, v := range n.EnumValues {
@@ -199,6 +251,11 @@ func diffSchemas(base, next *ast.Schema) []schemaChange {
 		for _, i := range b.Interfaces {
 			if !slices.Contains(n.Interfaces, i) {
 				add(Breaking, name, "no longer implements %s", i)
+			}
+		}
+		for _, i := range n.Interfaces {
+			if !slices.Contains(b.Interfaces, i) {
+				add(Dangerous, name, "implements %s", i)
 			}
 		}
 	}
@@ -349,10 +406,10 @@ func readBase(base, dir string) ([]*ast.Source, error) {
 }
 
 // errBreakingUsed fails the check.
-var errBreakingUsed = errors.New("breaking changes touch coordinates that trusted documents use")
+var errBreakingUsed = errors.New("breaking changes touch coordinates that trusted documents or clients use")
 
 // runSchema runs gqlbff schema check.
-func runSchema(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
+func runSchema(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	switch {
 	case len(args) > 0 && args[0] == "check":
 		args = args[1:]
@@ -365,14 +422,42 @@ func runSchema(_ context.Context, args []string, _ func(string) string, stdout, 
 	dir := fs.String("schema", "schema", "the directory of the schema in the tree")
 	var manifests stringList
 	fs.Var(&manifests, "manifest", "a trusted-documents manifest whose documents count as usage (repeatable; default server/demomanifest.json)")
+	usageFile := fs.String("usage", "", "a usage export (the JSON of the admin listener's GET /usage) whose clients count as usage")
+	admin := fs.String("admin", "", "a running server's admin listener (such as http://127.0.0.1:9090): its GET /usage counts as usage")
+	key := fs.String("key", "", "the admin key for --admin (default $GQLBFF_ADMIN_KEY)")
+	days := fs.Int("days", 30, "the usage window: a client's use counts when it is at most this many days old")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *base == "" || fs.NArg() != 0 {
 		return usagef("schema check: want --base REF|FILE and no other argument")
 	}
+	if *usageFile != "" && *admin != "" {
+		return usagef("schema check: --usage and --admin: want one of them")
+	}
+	if *days <= 0 {
+		return usagef("schema check: --days %d: want a positive number of days", *days)
+	}
 	if len(manifests) == 0 {
 		manifests = stringList{"server/demomanifest.json"}
+	}
+	opts := checkOptions{manifests: manifests, days: *days, now: time.Now()}
+	switch {
+	case *usageFile != "":
+		u, err := readUsageFile(*usageFile)
+		if err != nil {
+			return err
+		}
+		opts.usage, opts.usageFrom = u, *usageFile
+	case *admin != "":
+		if *key == "" && getenv != nil {
+			*key = getenv("GQLBFF_ADMIN_KEY")
+		}
+		u, err := fetchUsage(ctx, *admin, *key, *days)
+		if err != nil {
+			return err
+		}
+		opts.usage, opts.usageFrom = u, *admin
 	}
 	baseSrc, err := readBase(*base, *dir)
 	if err != nil {
@@ -382,7 +467,7 @@ func runSchema(_ context.Context, args []string, _ func(string) string, stdout, 
 	if err != nil {
 		return err
 	}
-	report, failed, err := schemaCheck(baseSrc, nextSrc, manifests)
+	report, failed, err := schemaCheck(baseSrc, nextSrc, opts)
 	if err != nil {
 		return err
 	}
@@ -393,9 +478,19 @@ func runSchema(_ context.Context, args []string, _ func(string) string, stdout, 
 	return nil
 }
 
+// checkOptions are what counts as usage in a schema check.
+type checkOptions struct {
+	manifests []string     // trusted-documents manifests
+	usage     *usageExport // clients' usage, or nil
+	usageFrom string       // where usage came from, for the report
+	days      int          // the usage window
+	now       time.Time
+}
+
 // schemaCheck compares next with base and reports; failed when a breaking
-// change touches a coordinate a trusted document of the manifests uses.
-func schemaCheck(baseSrc, nextSrc []*ast.Source, manifests []string) (report string, failed bool, err error) {
+// change touches a coordinate that a trusted document of the manifests
+// uses, or that a client of the usage used within the window.
+func schemaCheck(baseSrc, nextSrc []*ast.Source, opts checkOptions) (report string, failed bool, err error) {
 	base, err := loadSDL(baseSrc...)
 	if err != nil {
 		return "", false, fmt.Errorf("schema check: the base: %w", err)
@@ -405,7 +500,7 @@ func schemaCheck(baseSrc, nextSrc []*ast.Source, manifests []string) (report str
 		return "", false, fmt.Errorf("schema check: the tree: %w", err)
 	}
 	var ops []persisted.ApolloOperation
-	for _, path := range manifests {
+	for _, path := range opts.manifests {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return "", false, fmt.Errorf("schema check: %w", err)
@@ -419,30 +514,102 @@ func schemaCheck(baseSrc, nextSrc []*ast.Source, manifests []string) (report str
 	// Usage is resolved against the base: that is where a removed field
 	// still exists.
 	used, skipped := documentUsage(base, ops)
+	var clients usageIndex
+	if opts.usage != nil {
+		clients = opts.usage.index(opts.now.AddDate(0, 0, -opts.days))
+	}
 	changes := diffSchemas(base, next)
 	var b strings.Builder
 	counts := map[string]int{}
 	usedBreaking := 0
 	for i := range changes {
 		c := &changes[i]
-		c.UsedBy = used[c.Coordinate]
+		coords := touched(base, *c)
+		for _, coord := range coords {
+			for _, d := range used[coord] {
+				if !slices.Contains(c.UsedBy, d) {
+					c.UsedBy = append(c.UsedBy, d)
+				}
+			}
+		}
+		uses := clientsOf(clients, coords)
 		counts[c.Class]++
 		line := fmt.Sprintf("%-9s  %-40s  %s", strings.ToUpper(c.Class), c.Coordinate, c.What)
 		if len(c.UsedBy) > 0 {
 			slices.Sort(c.UsedBy)
 			line += "  (used by " + strings.Join(c.UsedBy, ", ") + ")"
-			if c.Class == Breaking {
-				usedBreaking++
-			}
+		}
+		if len(uses) > 0 {
+			line += "  (used by clients: " + strings.Join(uses, ", ") + ")"
+		}
+		if c.Class == Breaking && (len(c.UsedBy) > 0 || len(uses) > 0) {
+			usedBreaking++
 		}
 		b.WriteString(line + "\n")
 	}
 	for _, s := range skipped {
 		fmt.Fprintf(&b, "note: trusted document %s is not valid against the base schema; its usage is not counted\n", s)
 	}
-	fmt.Fprintf(&b, "%d changes: %d breaking (%d used by trusted documents), %d dangerous, %d safe\n",
+	if opts.usage != nil {
+		fmt.Fprintf(&b, "usage: %d clients in %s, window %d days (since %s)\n", len(opts.usage.Clients), opts.usageFrom,
+			opts.days, opts.now.AddDate(0, 0, -opts.days).UTC().Format(time.RFC3339))
+		if unused := unusedDeprecated(next, clients, used); len(unused) > 0 {
+			fmt.Fprintf(&b, "deprecated and unused for %d days (safe to remove): %s\n", opts.days, strings.Join(unused, ", "))
+		}
+	}
+	fmt.Fprintf(&b, "%d changes: %d breaking (%d used by trusted documents or clients), %d dangerous, %d safe\n",
 		len(changes), counts[Breaking], usedBreaking, counts[Dangerous], counts[Safe])
 	return b.String(), usedBreaking > 0, nil
+}
+
+// clientsOf lists the clients that used any of coords, each once with its
+// latest use: "web/ios@3.2 (Customer.name, last 2026-12-06T10:00:00Z)".
+func clientsOf(idx usageIndex, coords []string) []string {
+	type last struct {
+		coord string
+		at    time.Time
+	}
+	byClient := map[string]last{}
+	for _, coord := range coords {
+		for _, u := range idx[coord] {
+			if l, ok := byClient[u.Client]; !ok || u.LastSeen.After(l.at) {
+				byClient[u.Client] = last{coord, u.LastSeen}
+			}
+		}
+	}
+	out := make([]string, 0, len(byClient))
+	for who, l := range byClient {
+		out = append(out, fmt.Sprintf("%s (%s, last %s)", who, l.coord, l.at.UTC().Format(time.RFC3339)))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// unusedDeprecated lists the deprecated fields, arguments and enum values
+// of s that neither a client within the window nor a trusted document used.
+func unusedDeprecated(s *ast.Schema, clients usageIndex, docs map[string][]string) []string {
+	var out []string
+	check := func(coord string, dirs ast.DirectiveList) {
+		if _, dep := deprecation(dirs); dep && len(clients[coord]) == 0 && len(docs[coord]) == 0 {
+			out = append(out, coord)
+		}
+	}
+	for name, d := range s.Types {
+		if d.BuiltIn {
+			continue
+		}
+		for _, f := range d.Fields {
+			check(name+"."+f.Name, f.Directives)
+			for _, a := range f.Arguments {
+				check(name+"."+f.Name+"("+a.Name+":)", a.Directives)
+			}
+		}
+		for _, v := range d.EnumValues {
+			check(name+"."+v.Name, v.Directives)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // stringList is a repeatable string flag.

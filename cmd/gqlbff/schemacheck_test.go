@@ -17,13 +17,18 @@ import (
 )
 
 const checkBase = `type Query { customer(id: ID!, tier: Tier = GOLD): Customer orders(first: Int): [Order!] }
+interface Node { id: ID! }
 type Customer { id: ID! name: String! email: String nickname: String }
-type Order { id: ID! total: Int }
+type Order implements Node { id: ID! total: Int legacy: String @deprecated(reason: "old") }
 enum Tier { STANDARD GOLD }
-input Filter { status: String limit: Int }
+input Filter { key: ID! status: String limit: Int = 10 }
 union Thing = Customer | Order
 `
 
+// TestSchemaChangesClassified classifies each edit of checkBase as
+// graphql-inspector does: nullability may tighten on outputs and loosen on
+// inputs; a changed default, a new enum value, union member or interface
+// are dangerous; @deprecated added is safe, removed dangerous.
 func TestSchemaChangesClassified(t *testing.T) {
 	cases := []struct {
 		name, from, to string
@@ -33,22 +38,37 @@ func TestSchemaChangesClassified(t *testing.T) {
 		{"field added", " nickname: String }", " nickname: String age: Int }", Safe, "Customer.age"},
 		{"output made nullable", "name: String!", "name: String", Breaking, "Customer.name"},
 		{"output made non-null", "email: String ", "email: String! ", Safe, "Customer.email"},
+		{"output list items made nullable", "orders(first: Int): [Order!]", "orders(first: Int): [Order]", Breaking, "Query.orders"},
+		{"output list made non-null", "orders(first: Int): [Order!]", "orders(first: Int): [Order!]!", Safe, "Query.orders"},
 		{"field retyped", "total: Int", "total: String", Breaking, "Order.total"},
 		{"type removed", "union Thing = Customer | Order\n", "", Breaking, "Thing"},
 		{"type added", "enum Tier", "type New { a: Int } enum Tier", Safe, "New"},
 		{"required argument added", "orders(first: Int)", "orders(first: Int, status: String!)", Breaking, "Query.orders(status:)"},
 		{"optional argument added", "orders(first: Int)", "orders(first: Int, status: String)", Safe, "Query.orders(status:)"},
+		{"required argument with a default added", "orders(first: Int)", "orders(first: Int, status: String! = \"x\")", Safe, "Query.orders(status:)"},
 		{"argument removed", "orders(first: Int)", "orders", Breaking, "Query.orders(first:)"},
+		{"argument retyped", "orders(first: Int)", "orders(first: String)", Breaking, "Query.orders(first:)"},
 		{"argument made required", "orders(first: Int)", "orders(first: Int!)", Breaking, "Query.orders(first:)"},
 		{"argument made optional", "customer(id: ID!,", "customer(id: ID,", Safe, "Query.customer(id:)"},
 		{"argument default changed", "tier: Tier = GOLD", "tier: Tier = STANDARD", Dangerous, "Query.customer(tier:)"},
+		{"argument deprecated", "orders(first: Int)", "orders(first: Int @deprecated(reason: \"use after\"))", Safe, "Query.orders(first:)"},
 		{"enum value removed", "enum Tier { STANDARD GOLD }", "enum Tier { GOLD }", Breaking, "Tier.STANDARD"},
 		{"enum value added", "enum Tier { STANDARD GOLD }", "enum Tier { STANDARD GOLD PLATINUM }", Dangerous, "Tier.PLATINUM"},
-		{"required input field added", "input Filter { status: String", "input Filter { must: Int! status: String", Breaking, "Filter.must"},
-		{"input field made required", "limit: Int }", "limit: Int! }", Breaking, "Filter.limit"},
+		{"enum value deprecated", "enum Tier { STANDARD GOLD }", "enum Tier { STANDARD @deprecated GOLD }", Safe, "Tier.STANDARD"},
+		{"required input field added", "input Filter { key: ID!", "input Filter { must: Int! key: ID!", Breaking, "Filter.must"},
+		{"optional input field added", "input Filter { key: ID!", "input Filter { extra: Int key: ID!", Safe, "Filter.extra"},
+		{"input field removed", "status: String ", "", Breaking, "Filter.status"},
+		{"input field made required", "status: String ", "status: String! ", Breaking, "Filter.status"},
+		{"input field made optional", "key: ID!", "key: ID", Safe, "Filter.key"},
+		{"input field default changed", "limit: Int = 10", "limit: Int = 20", Dangerous, "Filter.limit"},
+		{"field deprecated", " nickname: String }", " nickname: String @deprecated(reason: \"use name\") }", Safe, "Customer.nickname"},
+		{"deprecation removed", `legacy: String @deprecated(reason: "old")`, "legacy: String", Dangerous, "Order.legacy"},
+		{"deprecation reason changed", `@deprecated(reason: "old")`, `@deprecated(reason: "gone in v3")`, Safe, "Order.legacy"},
 		{"union member removed", "Customer | Order", "Customer", Breaking, "Thing"},
 		{"union member added", "union Thing = Customer | Order", "union Thing = Customer | Order | Extra type Extra { a: Int }", Dangerous, "Thing"},
-		{"kind changed", "input Filter { status: String limit: Int }", "type Filter { status: String limit: Int }", Breaking, "Filter"},
+		{"interface removed from a type", "type Order implements Node", "type Order", Breaking, "Order"},
+		{"interface added to a type", "type Customer {", "type Customer implements Node {", Dangerous, "Customer"},
+		{"kind changed", "input Filter { key: ID! status: String limit: Int = 10 }", "type Filter { key: ID! status: String limit: Int }", Breaking, "Filter"},
 	}
 	base := mustLoad(t, checkBase)
 	for _, tc := range cases {
@@ -66,6 +86,14 @@ func TestSchemaChangesClassified(t *testing.T) {
 			}
 			if !found || len(changes) == 0 {
 				t.Errorf("changes %+v: want %s at %s", changes, tc.class, tc.coord)
+			}
+			if tc.class == Breaking {
+				return
+			}
+			for _, c := range changes {
+				if c.Class == Breaking {
+					t.Errorf("a %s edit: got a breaking change too: %+v", tc.class, c)
+				}
 			}
 		})
 	}

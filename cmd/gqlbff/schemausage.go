@@ -1,0 +1,151 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/gqlbff/gqlbff/server"
+)
+
+// usageExport is what the admin listener's GET /usage answers: per client
+// (profile, name, version), each coordinate it used, how often and when
+// last.
+type usageExport struct {
+	Clients []struct {
+		Profile     string `json:"profile"`
+		Name        string `json:"name"`
+		Version     string `json:"version"`
+		Coordinates map[string]struct {
+			Count    int64     `json:"count"`
+			LastSeen time.Time `json:"lastSeen"`
+		} `json:"coordinates"`
+	} `json:"clients"`
+}
+
+// clientUse is one client's use of a coordinate, within the window.
+type clientUse struct {
+	Client   string // profile/name@version
+	Count    int64
+	LastSeen time.Time
+}
+
+// usageIndex maps each coordinate to the clients that used it within the
+// window, latest first.
+type usageIndex map[string][]clientUse
+
+// index keeps the uses at or after since.
+func (u *usageExport) index(since time.Time) usageIndex {
+	out := usageIndex{}
+	for _, c := range u.Clients {
+		who := c.Profile + "/" + cmpOr(c.Name, "-") + "@" + cmpOr(c.Version, "-")
+		for coord, n := range c.Coordinates {
+			if n.LastSeen.Before(since) {
+				continue
+			}
+			out[coord] = append(out[coord], clientUse{Client: who, Count: n.Count, LastSeen: n.LastSeen})
+		}
+	}
+	for _, uses := range out {
+		slices.SortFunc(uses, func(a, b clientUse) int {
+			return cmp.Or(b.LastSeen.Compare(a.LastSeen), strings.Compare(a.Client, b.Client))
+		})
+	}
+	return out
+}
+
+// readUsageFile reads a usage export saved from GET /usage.
+func readUsageFile(path string) (*usageExport, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("schema check: --usage: %w", err)
+	}
+	var u usageExport
+	if err := json.Unmarshal(b, &u); err != nil {
+		return nil, fmt.Errorf("schema check: --usage %s: want the JSON of GET /usage: %w", path, err)
+	}
+	return &u, nil
+}
+
+// fetchUsage reads a running server's usage from its admin listener; the
+// window goes along as ?days=N for a server that narrows the answer.
+func fetchUsage(ctx context.Context, admin, key string, days int) (*usageExport, error) {
+	u := strings.TrimSuffix(admin, "/") + server.UsagePath + "?days=" + strconv.Itoa(days)
+	if _, err := url.ParseRequestURI(u); err != nil || !strings.HasPrefix(admin, "http") {
+		return nil, usagef("schema check: --admin %q: want the admin listener's URL, such as http://127.0.0.1:9090", admin)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, usagef("schema check: --admin: %v", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("schema check: usage: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, fmt.Errorf("schema check: usage: GET %s: %s %s", req.URL, resp.Status, strings.TrimSpace(string(b)))
+	}
+	var exp usageExport
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&exp); err != nil {
+		return nil, fmt.Errorf("schema check: usage: GET %s: %w", req.URL, err)
+	}
+	return &exp, nil
+}
+
+// touched lists the coordinates whose users a change can break, resolved
+// against the base schema: the change's own coordinate; for a type, its
+// fields and every field or argument of that type; for an enum value or
+// an input field, every field or argument of its type; for a new required
+// argument, the field.
+func touched(base *ast.Schema, c schemaChange) []string {
+	out := []string{c.Coordinate}
+	coord := c.Coordinate
+	if i := strings.Index(coord, "("); i >= 0 {
+		if c.What == "required argument added" {
+			out = append(out, coord[:i])
+		}
+		return out
+	}
+	typeName, _, isMember := strings.Cut(coord, ".")
+	t := base.Types[typeName]
+	if t == nil || isMember && (t.Kind == ast.Object || t.Kind == ast.Interface) {
+		return out
+	}
+	if !isMember {
+		for _, f := range t.Fields {
+			out = append(out, typeName+"."+f.Name)
+		}
+	}
+	// The fields and arguments typed with typeName.
+	for _, d := range base.Types {
+		if d.BuiltIn {
+			continue
+		}
+		for _, f := range d.Fields {
+			fc := d.Name + "." + f.Name
+			if d.Kind != ast.InputObject && f.Type.Name() == typeName {
+				out = append(out, fc)
+			}
+			for _, a := range f.Arguments {
+				if a.Type.Name() == typeName {
+					out = append(out, fc+"("+a.Name+":)")
+				}
+			}
+		}
+	}
+	return out
+}
