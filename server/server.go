@@ -197,7 +197,7 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 		return nil, err
 	}
 	// Inside every policy (the cost policy settles a hit's budget).
-	usage := newUsageRecorder(ps, cfg.GraphQL.QueryCacheSize)
+	usage := newUsageRecorder(ps, es.Schema(), cfg.GraphQL.QueryCacheSize)
 	gql.Use(usage)
 	if answers := newAnswerCache(deps.Sources.Cache(), hints, cfg.Persisted.CacheMaxAge); answers != nil {
 		gql.Use(answers)
