@@ -707,6 +707,7 @@ type Query {
     @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
     @cacheControl(maxAge: 15)
   customer(id: ID!): Customer @requiresScopes(scopes: [["customers:read"]])
+    @deprecated(reason: "Use customers(ids:): one lookup or many, batched, in request order.")
   "One entry per requested id, in request order, duplicates kept, null for unknown ids."
   customers(ids: [ID!]!): [Customer]
     @requiresScopes(scopes: [["customers:read"]])
