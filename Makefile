@@ -122,10 +122,21 @@ vet:
 manifest:
 	$(GO) run ./cmd/gqlbff persist -o server/demomanifest.json testdata/operations/*.graphql
 
-## check-schema: classify schema/'s changes since origin/main (else the last tag, else main); fail when a breaking one touches what a trusted document uses
-SCHEMA_BASE ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 && echo origin/main || git describe --tags --abbrev=0 2>/dev/null || echo main)
+## check-schema: classify schema/'s changes since origin/main (else the last release tag v*); fail when a breaking one touches what a trusted document uses
+##               (SCHEMA_BASE=REF compares with REF; with neither origin/main nor a tag there is nothing to compare with: a message, exit 0)
+SCHEMA_BASE ?=
 check-schema:
-	$(GO) run ./cmd/gqlbff schema check --base $(SCHEMA_BASE)
+	@base='$(SCHEMA_BASE)'; \
+	if [ -z "$$base" ]; then \
+		if git rev-parse -q --verify origin/main^{commit} >/dev/null 2>&1; then base=origin/main; \
+		else base=$$(git describe --tags --abbrev=0 --match 'v[0-9]*' 2>/dev/null); fi; \
+	fi; \
+	if [ -z "$$base" ]; then \
+		echo "check-schema: no origin/main and no release tag (v*) to compare schema/ with: nothing checked (SCHEMA_BASE=REF names a base)"; \
+		exit 0; \
+	fi; \
+	echo "check-schema: schema/ against $$base"; \
+	$(GO) run ./cmd/gqlbff schema check --base "$$base"
 
 ## check-manifest: fail, naming each operation, when the schema no longer validates a trusted document
 check-manifest:
