@@ -7,6 +7,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/cost"
 	"github.com/gqlbff/gqlbff/graph/model"
 	"github.com/gqlbff/gqlbff/sources"
@@ -107,6 +108,10 @@ func (r *Resolver) PrefetchLevel(ctxs []context.Context, parents []any) {
 		case "Query.customer":
 			if id, ok := fc.Args["id"].(string); ok {
 				acc.customersWith(ctx, r, fc.Field.Selections, []string{id})
+			}
+		case "Query.me":
+			if sub := caller.From(ctx).Subject; sub != "" {
+				acc.customersWith(ctx, r, fc.Field.Selections, []string{sub})
 			}
 		case "Order.customer":
 			// The calls of one field share its context: read its

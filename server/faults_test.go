@@ -39,6 +39,36 @@ func TestFanoutIsFourSourceCalls(t *testing.T) {
 	}
 }
 
+// TestPlansPayNoBatchWindow: under the compiled plans the lookups of a
+// level go out once the level's callers all wait or are done, never after
+// the loaders' time window. With a window of 20 s every client
+// operation still answers whole, at once, in the batches its data needs
+// (me: the customer, its stats and its orders side by side).
+func TestPlansPayNoBatchWindow(t *testing.T) {
+	t.Parallel()
+	for op, want := range map[string]int{"order_detail": 2, "customers_by_ids": 1, "dashboard": 5, "orders_fanout": 4, "me": 3} {
+		t.Run(op, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, withConfig(func(c *server.Config) {
+				c.GraphQL.Executor = server.ExecutorPlans
+				c.Sources.BatchWait = 20 * time.Second
+			}))
+			body, _ := json.Marshal(map[string]any{"query": operation(t, op), "variables": variablesOf(t, op)})
+			// A window paid would hold the answer for 20 s: fail instead.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			a := h.do(ctx, http.MethodPost, "/graphql", "application/json", bytes.NewReader(body), "Authorization", bearer(token("c7", "web", allScopes...)))
+			a.response(t, "**.lastOrderAt", "customers.*") // unknown ids are null entries
+			if bytes.Contains(a.body, []byte(`"errors"`)) {
+				t.Fatalf("errors: %s", a.body)
+			}
+			if n := h.calls(); n != want {
+				t.Errorf("source calls: got %d, want %d", n, want)
+			}
+		})
+	}
+}
+
 func TestSameCustomerTwiceIsFetchedOnce(t *testing.T) {
 	h := newHarness(t)
 	// The order's customer is c1 too: asked for three times, fetched once.

@@ -5,67 +5,112 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gqlbff/gqlbff/bench/limit"
+	"github.com/gqlbff/gqlbff/bench/scenario"
 	"github.com/gqlbff/gqlbff/bench/serve"
 	"github.com/gqlbff/gqlbff/server"
 )
 
-// BenchmarkAgainstTheLimit runs the wide operations on gqlbff (each
-// executor) and on the hand-written limit (bench/limit) over the same demo
-// services, which run in a process of their own: allocs/op counts the
-// system measured and the benchmark's client (the same for all), not the
-// sources (BENCHMARKS.md, issue 14's allocation target).
+// BenchmarkAgainstTheLimit runs every scenario of make bench
+// (bench/scenario) on gqlbff (each executor) and on the hand-written limit
+// (bench/limit) over the same demo services, which run in a process of
+// their own: allocs/op counts the system measured and the benchmark's
+// client (the same for all), not the sources (BENCHMARKS.md, issue 14's
+// targets). As in make bench, the requests rotate over users (16 here, a
+// token each), and gqlbff logs each request as JSON to a file.
 func BenchmarkAgainstTheLimit(b *testing.B) {
 	urls := demoProcess(b)
 	cfg := server.Default()
 	cfg.JWT.Secret = testSecret
 	cfg.Sources.Orders.URL, cfg.Sources.Customers.URL, cfg.Sources.Analytics.URL = urls[0], urls[1], urls[2]
 	cfg.Profiles.Web.Budget = server.BudgetConfig{Capacity: 1e15, RestoreRate: 1e12}
-	auth := bearer(token("c7", "web", allScopes...))
-	for _, op := range []string{"orders_fanout", "dashboard"} {
-		body, _ := json.Marshal(map[string]any{"query": operation(b, op)})
-		b.Run(op+"/limit", func(b *testing.B) {
-			src := server.NewSources(cfg)
-			defer src.Close()
-			srv := httptest.NewServer(limit.New(serve.Options{Sources: src}))
-			defer srv.Close()
-			benchPost(b, srv, "/"+op, body, auth)
-		})
+	ops, err := scenario.Operations("..")
+	if err != nil {
+		b.Fatal(err)
+	}
+	manifest := filepath.Join(b.TempDir(), "manifest.json")
+	m, _ := json.Marshal(scenario.Manifest(ops))
+	if err := os.WriteFile(manifest, m, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	cfg.Persisted.Manifest = manifest
+	tokens := make([]string, 16)
+	for i := range tokens {
+		tokens[i] = token(fmt.Sprintf("c%d", i+1), "web", allScopes...)
+	}
+	logFile, err := os.Create(filepath.Join(b.TempDir(), "gqlbff.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer logFile.Close()
+	for _, sc := range scenario.All {
+		if !sc.Trusted {
+			b.Run(sc.Name+"/limit", func(b *testing.B) {
+				src := server.NewSources(cfg)
+				defer src.Close()
+				srv := httptest.NewServer(limit.New(serve.Options{Sources: src}))
+				defer srv.Close()
+				benchScenario(b, srv, sc, scenario.Limit, ops, tokens)
+			})
+		}
 		for _, x := range []string{server.ExecutorGqlgen, server.ExecutorPlans} {
-			b.Run(op+"/"+x, func(b *testing.B) {
+			b.Run(sc.Name+"/"+x, func(b *testing.B) {
 				c := cfg
 				c.GraphQL.Executor = x
 				src := server.NewSources(c)
 				defer src.Close()
-				h, err := server.New(c, server.Deps{Sources: src})
+				h, err := server.New(c, server.Deps{Sources: src, Logger: slog.New(slog.NewJSONHandler(logFile, nil))})
 				if err != nil {
 					b.Fatal(err)
 				}
 				defer h.Close()
 				srv := httptest.NewServer(h)
 				defer srv.Close()
-				benchPost(b, srv, "/graphql", body, auth)
+				benchScenario(b, srv, sc, scenario.GraphQL, ops, tokens)
 			})
 		}
 	}
 }
 
-func benchPost(b *testing.B, srv *httptest.Server, path string, body []byte, auth string) {
+// benchScenario sends sc's request to srv, one user's token after the
+// other.
+func benchScenario(b *testing.B, srv *httptest.Server, sc scenario.Scenario, kind scenario.Kind, ops map[string]string, tokens []string) {
+	reqs := make([]*http.Request, len(tokens))
+	bodies := make([][]byte, len(tokens))
+	for i, tok := range tokens {
+		rq, err := sc.Request(srv.URL, kind, ops, tok)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := http.NewRequestWithContext(context.Background(), rq.Method, rq.URL, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.Header = rq.Header
+		reqs[i], bodies[i] = r, rq.Body
+	}
 	c := srv.Client()
 	defer c.CloseIdleConnections()
-	post := func() {
-		req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL+path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", auth)
-		resp, err := c.Do(req)
+	n := 0
+	send := func() {
+		i := n % len(reqs)
+		n++
+		r := reqs[i]
+		if bodies[i] != nil {
+			r.Body = io.NopCloser(bytes.NewReader(bodies[i]))
+		}
+		resp, err := c.Do(r)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -75,10 +120,12 @@ func benchPost(b *testing.B, srv *httptest.Server, path string, body []byte, aut
 			b.Fatalf("status %d: %.300s", resp.StatusCode, out)
 		}
 	}
-	post() // warm: connections, the query cache, the plan
+	for range tokens {
+		send() // warm: connections, the query cache, the plan
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		post()
+		send()
 	}
 }
 

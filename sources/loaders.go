@@ -65,10 +65,19 @@ func newLoader[V any](s *Sources, name string, fn dataloader.BatchFunc[string, V
 }
 
 // load is Load, without its tracing and bookkeeping when the key is in the
-// cache already (a prefetched key: most loads of a wide operation).
+// cache already (a prefetched key: most loads of a wide operation). Under
+// a Level a key not prefetched joins the level's batch, which the level
+// sends once its callers are all waiting or done: no time window is paid
+// where the level knows it is complete.
 func (l *loader[V]) load(ctx context.Context, key string) dataloader.Thunk[V] {
 	if th, ok := l.cache.Get(ctx, key); ok {
 		return th
+	}
+	if levelFrom(ctx) != nil {
+		l.prefetch(ctx, []string{key})
+		if th, ok := l.cache.Get(ctx, key); ok {
+			return th
+		}
 	}
 	return l.Load(ctx, key)
 }
