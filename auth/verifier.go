@@ -1,6 +1,6 @@
 // Package auth verifies bearer tokens and signs identity tokens: the JWT,
-// key, JWK and JWKS code of gqlbff, on golang-jwt and the standard library
-// only. It knows nothing of GraphQL, client profiles or HTTP middleware:
+// key, JWK and JWKS code of gqlbff, on golang-jwt, golang-lru and the
+// standard library only. It knows nothing of GraphQL, client profiles or HTTP middleware:
 // Verify answers a token's claims, and the caller decides what they allow.
 package auth
 
@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -26,6 +27,9 @@ type Verifier struct {
 	byKID map[string]verificationKey
 	noKID map[string][]verificationKey
 	jwks  *jwksCache
+	// verified remembers the tokens verified lately (verified.go).
+	verified *verifiedCache
+	now      func() time.Time
 }
 
 var errUnknownKey = errors.New("no key for this token")
@@ -41,7 +45,8 @@ func NewVerifier(cfg JWTConfig, log *slog.Logger) (*Verifier, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	v := &Verifier{cfg: cfg, byKID: map[string]verificationKey{}, noKID: map[string][]verificationKey{}}
+	v := &Verifier{cfg: cfg, byKID: map[string]verificationKey{}, noKID: map[string][]verificationKey{},
+		verified: newVerifiedCache(cfg.Leeway), now: time.Now}
 	var keys []verificationKey
 	if cfg.Secret != "" {
 		keys = append(keys, verificationKey{alg: "HS256", pub: []byte(cfg.Secret)})
@@ -75,6 +80,7 @@ func NewVerifier(cfg JWTConfig, log *slog.Logger) (*Verifier, error) {
 		jwt.WithLeeway(cfg.Leeway),
 		jwt.WithStrictDecoding(),
 		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(func() time.Time { return v.now() }),
 	}
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
@@ -149,7 +155,9 @@ func (v *Verifier) key(ctx context.Context, t *jwt.Token) (any, error) {
 type Claims struct {
 	// Subject is the token's sub, never empty.
 	Subject string
-	// Scopes are the scopes of the configured scope claim.
+	// Scopes are the scopes of the configured scope claim. The slice may be
+	// shared with other requests of the same token: read it, never change
+	// it.
 	Scopes []string
 	// Client is the configured client claim; empty when the token has
 	// none. Whether it names a known client is the caller's decision.
@@ -167,6 +175,10 @@ type Claims struct {
 func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 	if len(token) > maxTokenBytes {
 		return Claims{}, ErrTokenTooLarge
+	}
+	keys := v.jwksKeys()
+	if c, ok := v.verified.get(token, v.now(), keys); ok {
+		return c, nil
 	}
 	if err := duplicateKeys(token); err != nil {
 		return Claims{}, fmt.Errorf("%w: %w", ErrBadToken, err)
@@ -195,7 +207,17 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 		}
 		c.Client = name
 	}
+	v.verified.put(token, c, claims, keys)
 	return c, nil
+}
+
+// jwksKeys is the JWKS key set in use (nil without a JWKS): a remembered
+// token holds only while it is the one it was verified under.
+func (v *Verifier) jwksKeys() any {
+	if v.jwks == nil {
+		return nil
+	}
+	return v.jwks.keys.Load()
 }
 
 // scopesOf reads a space-separated string (RFC 8693 scope) or an array of
