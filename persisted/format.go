@@ -30,11 +30,16 @@ type ApolloOperation struct {
 	Name string `json:"name"`
 	Type string `json:"type"`
 	Body string `json:"body"`
+	// Profiles, gqlbff's addition, names the client profiles the document
+	// serves; none means every profile. A .graphql file names them in a
+	// comment line: # profiles: web, mobile.
+	Profiles []string `json:"profiles,omitempty"`
 }
 
 // entry is one document of either format, in file order.
 type entry struct {
 	ID, Name, Type, Body string
+	Profiles             []string
 	apollo               bool
 }
 
@@ -86,7 +91,7 @@ func decodeApollo(data []byte) ([]entry, error) {
 	}
 	out := make([]entry, len(m.Operations))
 	for i, op := range m.Operations {
-		out[i] = entry{ID: op.ID, Name: op.Name, Type: op.Type, Body: op.Body, apollo: true}
+		out[i] = entry{ID: op.ID, Name: op.Name, Type: op.Type, Body: op.Body, Profiles: op.Profiles, apollo: true}
 	}
 	return out, nil
 }
@@ -159,7 +164,31 @@ func buildOne(f SourceFile, schema *ast.Schema) (ApolloOperation, error) {
 	if errs := validator.ValidateWithRules(schema, doc, nil); len(errs) > 0 {
 		return ApolloOperation{}, describe(errs)
 	}
-	return ApolloOperation{ID: Hash(body), Name: op.Name, Type: string(op.Operation), Body: body}, nil
+	return ApolloOperation{ID: Hash(body), Name: op.Name, Type: string(op.Operation), Body: body, Profiles: ProfilesComment(f.Text)}, nil
+}
+
+// ProfilesComment reads the profiles a .graphql file names in a comment
+// line, "# profiles: web, mobile"; nil when it names none.
+func ProfilesComment(text string) []string {
+	for line := range strings.Lines(text) {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "#")
+		if !ok {
+			continue
+		}
+		list, ok := strings.CutPrefix(strings.TrimSpace(rest), "profiles:")
+		if !ok {
+			continue
+		}
+		var out []string
+		for _, p := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	return nil
 }
 
 // Encode writes m as indented JSON with a final newline: a file that diffs

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -36,8 +37,16 @@ type Document struct {
 	Normalized string
 	// Doc is Body parsed and validated.
 	Doc *ast.QueryDocument
+	// Profiles are the client profiles the document serves (Apollo
+	// manifest's gqlbff addition "profiles"); nil: every profile.
+	Profiles []string
 
 	costs map[string]int
+}
+
+// Serves reports whether the document is trusted for the client profile.
+func (d *Document) Serves(profile string) bool {
+	return len(d.Profiles) == 0 || slices.Contains(d.Profiles, profile)
 }
 
 // Cost returns the cost the Pricer computed at load for the named
@@ -211,7 +220,7 @@ func load(e entry, schema *ast.Schema, pricer Pricer) (*Document, string, error)
 	if err != nil {
 		return nil, name, describe(err)
 	}
-	d := &Document{ID: e.ID, Name: name, Body: e.Body, Normalized: norm, Doc: doc}
+	d := &Document{ID: e.ID, Name: name, Body: e.Body, Normalized: norm, Doc: doc, Profiles: e.Profiles}
 	if pricer != nil {
 		d.costs = make(map[string]int, len(doc.Operations))
 		for _, op := range doc.Operations {

@@ -327,13 +327,30 @@ func (c contractIntrospection) Exec(ctx context.Context) graphql.ResponseHandler
 // profile's contract as it comes into force: the verdicts are cached (a
 // document the contract refuses is refused to the profile, as unknown
 // fields are) and the documents a profile cannot run are logged by name.
+// A document that names the profiles it serves is checked against theirs
+// only; one that names a profile gqlbff does not have is logged too.
 func checkContracts(ps profiles, m *persisted.Manifest, log *slog.Logger) {
+	var unknown []string
+	for _, d := range m.Documents() {
+		for _, name := range d.Profiles {
+			if !slices.Contains(profileNames[:], name) {
+				unknown = append(unknown, d.Name+" ("+d.ID+"): "+name)
+			}
+		}
+	}
+	if len(unknown) > 0 {
+		log.Warn("trusted documents name profiles that do not exist: they serve none of them",
+			"documents", unknown, "profiles", profileNames[:])
+	}
 	for p := range ps.all() {
 		if p.contract == nil || p.persisted == ModeOff {
 			continue
 		}
 		var refused []string
 		for _, d := range m.Documents() {
+			if !d.Serves(p.name) {
+				continue
+			}
 			if errs := p.contract.check(d.Body); len(errs) > 0 {
 				refused = append(refused, d.Name+" ("+d.ID+"): "+errs[0].Message)
 			}

@@ -1,13 +1,16 @@
 package server_test
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gqlbff/gqlbff/persisted"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -147,7 +150,8 @@ func TestContractFromTheEnvironment(t *testing.T) {
 
 func TestContractChecksTrustedDocumentsAtManifestLoad(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "manifest.json")
-	manifestOf(t, path, "me", "customers_by_ids")
+	// Me, serving every profile, partner's included.
+	unscopedManifestOf(t, path, "me", "customers_by_ids")
 	logs := &logBuffer{}
 	h := newHarness(t, withManifest(path), withDeps(server.Deps{Logger: slog.New(slog.NewTextHandler(logs, nil))}))
 	ids := demoIDs(t)
@@ -167,5 +171,67 @@ func TestContractChecksTrustedDocumentsAtManifestLoad(t *testing.T) {
 	a = h.postJSON(map[string]any{"documentId": ids["CustomersByIds"], "variables": map[string]any{"ids": []string{"c1"}}}, "Authorization", partner)
 	if r := a.response(t); a.status != http.StatusOK || len(r.Errors) != 0 {
 		t.Errorf("partner runs CustomersByIds: got %d %s", a.status, a.body)
+	}
+}
+
+// TestTrustedDocumentsNameTheirProfiles: a document that names the
+// profiles it serves (Me: web and mobile, as testdata/operations/me.graphql
+// says) is checked against their contracts only, so partner's hiding email
+// logs nothing, and it is not trusted for another profile: partner asking
+// for it by id, by APQ hash or by its text is answered as for a document
+// not in the manifest. One that names partner yet falls outside partner's
+// contract is still logged, and so is a profile that does not exist.
+func TestTrustedDocumentsNameTheirProfiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "manifest.json")
+	manifestOf(t, path, "me", "customers_by_ids")
+	logs := &logBuffer{}
+	h := newHarness(t, withManifest(path), withDeps(server.Deps{Logger: slog.New(slog.NewTextHandler(logs, nil))}))
+	if strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("the manifest load warned:\n%s", logs.String())
+	}
+	ids := demoIDs(t)
+	web := bearer(token("c1", "web", allScopes...))
+	if a := h.postJSON(map[string]any{"documentId": ids["Me"]}, "Authorization", web); a.status != http.StatusOK {
+		t.Errorf("web runs Me: got %d %s", a.status, a.body)
+	}
+	me := operation(t, "me")
+	for name, body := range map[string]map[string]any{
+		"documentId": {"documentId": ids["Me"]},
+		"APQ hash":   {"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": ids["Me"]}}},
+		"text":       {"query": me},
+	} {
+		a := h.postJSON(body, "Authorization", partner)
+		r := a.response(t)
+		if len(r.Errors) != 1 || !slices.Contains([]string{"PERSISTED_QUERY_NOT_FOUND", "PERSISTED_QUERY_REQUIRED"}, r.Errors[0].Code()) || len(r.Data) > 0 && string(r.Data) != "null" {
+			t.Errorf("partner runs Me by %s: got %d %s, want it answered as not trusted", name, a.status, a.body)
+		}
+	}
+	a := h.postJSON(map[string]any{"documentId": ids["CustomersByIds"], "variables": map[string]any{"ids": []string{"c1"}}}, "Authorization", partner)
+	if r := a.response(t); a.status != http.StatusOK || len(r.Errors) != 0 {
+		t.Errorf("partner runs CustomersByIds, which names no profile: got %d %s", a.status, a.body)
+	}
+
+	// Me naming partner (and a profile that does not exist): still checked.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m persisted.ApolloManifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for i := range m.Operations {
+		if m.Operations[i].Name == "Me" {
+			m.Operations[i].Profiles = []string{"partner", "kiosk"}
+		}
+	}
+	b, _ = json.Marshal(m)
+	path2 := filepath.Join(t.TempDir(), "manifest.json")
+	writeAtomically(t, path2, b)
+	logs2 := &logBuffer{}
+	newHarness(t, withManifest(path2), withDeps(server.Deps{Logger: slog.New(slog.NewTextHandler(logs2, nil))}))
+	if !strings.Contains(logs2.String(), "outside the profile's contract") || !strings.Contains(logs2.String(), "Me ("+ids["Me"]) ||
+		!strings.Contains(logs2.String(), "profiles that do not exist") || !strings.Contains(logs2.String(), "kiosk") {
+		t.Errorf("Me naming partner and kiosk: the load logged\n%s\nwant Me outside partner's contract, and kiosk unknown", logs2.String())
 	}
 }

@@ -118,7 +118,7 @@ func (p *persistedPolicy) MutateOperationParameters(ctx context.Context, raw *gr
 			return newError(CodeBadUserInput, "send documentId or query, not both")
 		}
 		doc, ok := m.Lookup(req.DocumentID)
-		if !ok {
+		if !ok || !doc.Serves(id.Client) {
 			e := newError(CodePersistedQueryNotFound, "no trusted document has the id %q", req.DocumentID)
 			e.Err = errUnknownDocument
 			return e
@@ -129,7 +129,7 @@ func (p *persistedPolicy) MutateOperationParameters(ctx context.Context, raw *gr
 		if raw.Query != "" && persisted.Hash(raw.Query) != req.APQHash {
 			return newError(CodeBadUserInput, "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query text")
 		}
-		if doc, ok := m.Lookup(req.APQHash); ok {
+		if doc, ok := m.Lookup(req.APQHash); ok && doc.Serves(id.Client) {
 			p.run(raw, info, doc)
 			return nil
 		}
@@ -177,7 +177,7 @@ func (p *persistedPolicy) text(ctx context.Context, raw *graphql.RawParams, info
 	}
 	norm, err := persisted.Normalize(raw.Query, p.maxTokens)
 	if err == nil {
-		if doc, ok := m.Match(norm); ok {
+		if doc, ok := m.Match(norm); ok && doc.Serves(caller.From(ctx).Client) {
 			p.run(raw, info, doc)
 			return nil
 		}

@@ -43,6 +43,18 @@ func demoIDs(t testing.TB) map[string]string {
 // path, atomically (write aside, rename), as a deploy would.
 func manifestOf(t testing.TB, path string, names ...string) {
 	t.Helper()
+	writeManifest(t, path, false, names...)
+}
+
+// unscopedManifestOf is manifestOf with every document serving every
+// profile: the profiles the operations' files name are left out.
+func unscopedManifestOf(t testing.TB, path string, names ...string) {
+	t.Helper()
+	writeManifest(t, path, true, names...)
+}
+
+func writeManifest(t testing.TB, path string, unscoped bool, names ...string) {
+	t.Helper()
 	files := make([]persisted.SourceFile, len(names))
 	for i, n := range names {
 		files[i] = persisted.SourceFile{Name: n, Text: operation(t, n)}
@@ -50,6 +62,11 @@ func manifestOf(t testing.TB, path string, names ...string) {
 	m, err := persisted.Build(files, server.Schema())
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := range m.Operations {
+		if unscoped {
+			m.Operations[i].Profiles = nil
+		}
 	}
 	var b bytes.Buffer
 	if err := m.Encode(&b); err != nil {

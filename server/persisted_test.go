@@ -27,7 +27,9 @@ func withManifest(path string) option {
 }
 
 func TestPartnerRunsTrustedDocumentsOnly(t *testing.T) {
-	h := newHarness(t, withManifest(demoManifest), partnerSeesPII)
+	path := filepath.Join(t.TempDir(), "manifest.json")
+	unscopedManifestOf(t, path, "order_detail", "customers_by_ids", "dashboard")
+	h := newHarness(t, withManifest(path), partnerSeesPII)
 	ids := demoIDs(t)
 	text := operation(t, "order_detail")
 	vars := map[string]any{"id": "o42"}
@@ -178,7 +180,7 @@ func TestOperatorBypass(t *testing.T) {
 
 func TestManifestReloadUnderLoad(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "manifest.json")
-	manifestOf(t, path, "order_detail")
+	unscopedManifestOf(t, path, "order_detail")
 	h := newHarness(t, withManifest(path), partnerSeesPII, withConfig(func(c *server.Config) { c.Persisted.ReloadInterval = 5 * time.Millisecond }))
 	ids := demoIDs(t)
 
@@ -212,7 +214,7 @@ func TestManifestReloadUnderLoad(t *testing.T) {
 	if a := byIDs(); a.status != http.StatusBadRequest {
 		t.Fatalf("CustomersByIds before the reload: got %d, want 400 (unknown id)", a.status)
 	}
-	manifestOf(t, path, "order_detail", "customers_by_ids")
+	unscopedManifestOf(t, path, "order_detail", "customers_by_ids")
 	eventually(t, "CustomersByIds served after the reload", func() bool { return byIDs().status == http.StatusOK })
 
 	writeAtomically(t, path, []byte(`{"broken": "query Broken { order(id: \"o1\") { nope } }"}`))
@@ -280,9 +282,9 @@ func TestTrustedDocumentsArePricedOnceAtLoad(t *testing.T) {
 }
 
 func TestDemoModeTrustsTheDemoOperations(t *testing.T) {
-	h := newHarness(t, withConfig(func(c *server.Config) { c.Demo = true }), partnerSeesPII)
-	a := h.postJSON(map[string]any{"documentId": demoIDs(t)["OrderDetail"], "variables": map[string]any{"id": "o1"}}, "Authorization", partner)
+	h := newHarness(t, withConfig(func(c *server.Config) { c.Demo = true }))
+	a := h.postJSON(map[string]any{"documentId": demoIDs(t)["CustomersByIds"], "variables": map[string]any{"ids": []string{"c1"}}}, "Authorization", partner)
 	if r := a.response(t); a.status != http.StatusOK || len(r.Errors) > 0 {
-		t.Errorf("got %d %s, want the embedded demo manifest's OrderDetail", a.status, a.body)
+		t.Errorf("got %d %s, want the embedded demo manifest's CustomersByIds", a.status, a.body)
 	}
 }
