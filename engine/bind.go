@@ -197,10 +197,11 @@ func customersArgs(ctx context.Context, raw map[string]any) (map[string]any, err
 		vs := graphql.CoerceList(v)
 		res := make([]string, len(vs))
 		for i := range vs {
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
 			s, err := graphql.UnmarshalID(vs[i])
-			if err = graphql.ErrorOnPath(ctx, err); err != nil {
-				return nil, err
+			if err != nil {
+				// The element's path, as gqlgen's generated code puts it,
+				// made only for the error.
+				return nil, graphql.ErrorOnPath(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i)), err)
 			}
 			res[i] = s
 		}

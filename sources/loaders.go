@@ -213,9 +213,13 @@ func (s *Sources) ordersOfBatch(ctx context.Context, ids []string, n int) []*dat
 // byCustomers answer.
 func ordersByCustomer(ids []string, items []Order, err error, n int) []*dataloader.Result[[]Order] {
 	results := make([]*dataloader.Result[[]Order], len(ids))
+	store := make([]dataloader.Result[[]Order], len(ids)) // one allocation for all
+	for i := range results {
+		results[i] = &store[i]
+	}
 	if err != nil {
-		for i := range results {
-			results[i] = &dataloader.Result[[]Order]{Error: err}
+		for i := range store {
+			store[i].Error = err
 		}
 		return results
 	}
@@ -238,7 +242,7 @@ func ordersByCustomer(ids []string, items []Order, err error, n int) []*dataload
 		if list == nil {
 			list = []Order{}
 		}
-		results[i] = &dataloader.Result[[]Order]{Data: list}
+		store[i].Data = list
 	}
 	return results
 }
@@ -257,9 +261,13 @@ func NewestFirst(a, b Order) int {
 // fails every key with the same error.
 func matchByID[V any](keys []string, items []V, err error, id func(*V) string) []*dataloader.Result[V] {
 	results := make([]*dataloader.Result[V], len(keys))
+	store := make([]dataloader.Result[V], len(keys)) // one allocation for all
+	for i := range results {
+		results[i] = &store[i]
+	}
 	if err != nil {
-		for i := range results {
-			results[i] = &dataloader.Result[V]{Error: err}
+		for i := range store {
+			store[i].Error = err
 		}
 		return results
 	}
@@ -272,9 +280,9 @@ func matchByID[V any](keys []string, items []V, err error, id func(*V) string) [
 	}
 	for i, k := range keys {
 		if j, ok := index[k]; ok {
-			results[i] = &dataloader.Result[V]{Data: items[j]}
+			store[i].Data = items[j]
 		} else {
-			results[i] = &dataloader.Result[V]{Error: ErrNotFound}
+			store[i].Error = ErrNotFound
 		}
 	}
 	return results
