@@ -30,6 +30,9 @@ type Verifier struct {
 	// verified remembers the tokens verified lately (verified.go).
 	verified *verifiedCache
 	now      func() time.Time
+	// appClaims name the claims read into Claims.AppName and AppVersion
+	// (ReadAppClaims); empty: none.
+	appClaims [2]string
 }
 
 var errUnknownKey = errors.New("no key for this token")
@@ -162,7 +165,16 @@ type Claims struct {
 	// Client is the configured client claim; empty when the token has
 	// none. Whether it names a known client is the caller's decision.
 	Client string
+	// AppName and AppVersion are the claims ReadAppClaims names, when they
+	// are strings: the client application's name and version, a label for
+	// statistics, never a decision.
+	AppName, AppVersion string
 }
+
+// ReadAppClaims makes Verify read the claims name and version (either may
+// be empty: not read) into Claims.AppName and AppVersion. Call it before
+// the first Verify.
+func (v *Verifier) ReadAppClaims(name, version string) { v.appClaims = [2]string{name, version} }
 
 // Verify checks a token and answers the claims it carries. A client claim
 // that is not a non-empty string makes the token invalid; so does a key
@@ -206,6 +218,12 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 			return Claims{}, fmt.Errorf("%w: client claim %v is not a non-empty string", ErrBadToken, raw)
 		}
 		c.Client = name
+	}
+	if v.appClaims[0] != "" {
+		c.AppName, _ = claims[v.appClaims[0]].(string)
+	}
+	if v.appClaims[1] != "" {
+		c.AppVersion, _ = claims[v.appClaims[1]].(string)
 	}
 	v.verified.put(token, c, claims, keys)
 	return c, nil

@@ -19,6 +19,10 @@ type Caller struct {
 	Client string
 	// RemoteIP is the caller's address: what tells anonymous callers apart.
 	RemoteIP string
+	// AppName and AppVersion name the client application as the token's
+	// configured claims do (usage.clientNameClaim, clientVersionClaim):
+	// a label for the field usage, never a decision.
+	AppName, AppVersion string
 	// Authorization is the caller's own Authorization header, sent only to
 	// the sources configured to forward it; empty for an anonymous caller.
 	Authorization string

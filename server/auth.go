@@ -68,7 +68,7 @@ func identityOf(ctx context.Context, v *auth.Verifier, token string, ps profiles
 	if err != nil {
 		return caller.Caller{}, err
 	}
-	id := caller.Caller{Subject: c.Subject, Scopes: c.Scopes, Client: ps.fallback.name}
+	id := caller.Caller{Subject: c.Subject, Scopes: c.Scopes, Client: ps.fallback.name, AppName: c.AppName, AppVersion: c.AppVersion}
 	if c.Client != "" {
 		if !ps.known(c.Client) {
 			return caller.Caller{}, fmt.Errorf("%w: unknown client %q", auth.ErrBadToken, c.Client)

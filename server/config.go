@@ -58,6 +58,9 @@ type Config struct {
 	Admin AdminConfig `yaml:"admin" env:"ADMIN"`
 	// TLS makes the public listener serve HTTPS.
 	TLS TLSConfig `yaml:"tls" env:"TLS"`
+	// Usage configures the field usage by client: who names a client, and
+	// how the counts are shared through Redis.
+	Usage UsageConfig `yaml:"usage" env:"USAGE"`
 }
 
 // DemoJWTSecret signs the demo mode's dev tokens when no secret is set. It
@@ -317,6 +320,7 @@ func Default() Config {
 			Headers:    []string{"X-Requested-With", "GraphQL-Preflight", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"},
 		},
 		Redis: RedisConfig{Timeout: 50 * time.Millisecond, FailMode: FailOpen},
+		Usage: usageDefaults(),
 		Persisted: PersistedConfig{
 			ReloadInterval: time.Second,
 			APQ:            APQConfig{Enabled: true, CacheSize: 1000, TTL: 24 * time.Hour},
@@ -524,6 +528,7 @@ func (c Config) Validate() error {
 		bad("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
 	}
 	errs = append(errs, c.validateAdmin()...)
+	errs = append(errs, c.validateUsage()...)
 	errs = append(errs, c.validateTLS()...)
 	errs = append(errs, c.validatePolicy()...)
 	errs = append(errs, c.validatePersisted()...)

@@ -43,6 +43,7 @@ const (
 	redisStoreBudgets = "budgets" // the cost budgets (as gqlbff_store_up)
 	redisStoreAPQ     = "apq"     // the APQ registrations
 	redisStoreCache   = "cache"   // the record cache's shared tier
+	redisStoreUsage   = "usage"   // the field usage's shared counts
 )
 
 // redisTimer is a go-redis hook that times every round trip to Redis, a

@@ -197,7 +197,23 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 		return nil, err
 	}
 	// Inside every policy (the cost policy settles a hit's budget).
-	usage := newUsageRecorder(ps, es.Schema(), cfg.GraphQL.QueryCacheSize)
+	ustore, err := newUsageStore(cfg, m.redisHook(redisStoreUsage))
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	usage := newUsageRecorder(ps, es.Schema(), cfg.GraphQL.QueryCacheSize, cfg.Usage, ustore, log)
+	if ustore != nil {
+		stopPersisted := stop
+		stop = func() {
+			usage.Close()
+			_ = ustore.Close()
+			stopPersisted()
+		}
+	}
+	if m != nil {
+		m.reg.MustRegister(usageCollector{usage})
+	}
 	gql.Use(usage)
 	if answers := newAnswerCache(deps.Sources.Cache(), hints, cfg.Persisted.CacheMaxAge); answers != nil {
 		gql.Use(answers)
@@ -217,6 +233,7 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 		stop()
 		return nil, err
 	}
+	v.ReadAppClaims(cfg.Usage.ClientNameClaim, cfg.Usage.ClientVersionClaim)
 	prop, err := propagator(cfg.Tracing)
 	if err != nil {
 		stop()

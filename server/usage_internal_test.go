@@ -1,11 +1,15 @@
 package server
 
 import (
+	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/gqlbff/gqlbff/internal/redistest"
 )
 
 // TestUsageOfInputObjects: gqlbff's schema has no input object yet; on one
@@ -41,5 +45,100 @@ enum Status { OPEN CLOSED LOST }
 	want = []string{"Filter.status", "Filter.text", "Range.to", "Status.CLOSED", "Status.LOST"}
 	if !slices.Equal(got, want) {
 		t.Errorf("from the variables %v, want %v", got, want)
+	}
+}
+
+// TestUsageStoreWindow: Redis keeps counts per hour; a report reads the
+// hours of its window only, summing counts and keeping the latest use.
+func TestUsageStoreWindow(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	cfg := Default()
+	cfg.Redis.URL = rs.URL()
+	cfg.Redis.Timeout = time.Second
+	s, err := newUsageStore(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	old := now.Add(-72 * time.Hour)
+	web := usageClient{Profile: "web", Name: "app", Version: "1"}
+	at := func(t time.Time) int64 { return t.UnixMilli() / 3_600_000 }
+	ctx := context.Background()
+	if err := s.add(ctx, map[int64]map[string]usageDelta{
+		at(old): {usageField("Query.me", web): {3, old.UnixMilli()}},
+		at(now): {usageField("Query.me", web): {2, now.Add(-time.Second).UnixMilli()}, usageField("Query.order", web): {1, now.UnixMilli()}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A later, smaller last use does not lower it.
+	if err := s.add(ctx, map[int64]map[string]usageDelta{at(now): {usageField("Query.me", web): {1, now.Add(-time.Hour).UnixMilli()}}}); err != nil {
+		t.Fatal(err)
+	}
+	day, err := s.read(ctx, now.Add(-24*time.Hour), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := day[web]["Query.me"]; got.Count != 3 || !got.LastSeen.Equal(now.Add(-time.Second)) {
+		t.Errorf("last day: Query.me %+v, want 3 uses, last %s", got, now.Add(-time.Second))
+	}
+	week, err := s.read(ctx, now.Add(-7*24*time.Hour), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := week[web]["Query.me"]; got.Count != 6 {
+		t.Errorf("last week: Query.me %+v, want 6 uses", got)
+	}
+	if got := week[web]["Query.order"]; got.Count != 1 || len(week) != 1 || len(week[web]) != 2 {
+		t.Errorf("last week: %+v, want Query.me and Query.order of app only", week)
+	}
+	counts, _ := usageKeys(at(now))
+	if ttl := s.rdb.TTL(ctx, counts).Val(); ttl <= 30*24*time.Hour || ttl > 31*24*time.Hour {
+		t.Errorf("an hour's counts expire in %s, want the retention and an hour", ttl)
+	}
+}
+
+// TestUsageFlushKeepsCountsWhileRedisIsDown: a flush that fails keeps its
+// counts for the next one; nothing is lost, nothing counted twice.
+func TestUsageFlushKeepsCountsWhileRedisIsDown(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	cfg := Default()
+	cfg.Redis.URL = rs.URL()
+	cfg.Redis.Timeout = 200 * time.Millisecond
+	s, err := newUsageStore(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cfg.Usage.FlushInterval = time.Hour // flushed by hand below
+	u := newUsageRecorder(resolveProfiles(cfg.Profiles), gqlparser.MustLoadSchema(&ast.Source{Input: `type Query { a: Int }`}), 10, cfg.Usage, s, nil)
+	defer u.Close()
+	doc := &usageDoc{coords: []string{"Query.a"}}
+	c := usageClient{Profile: "web", Name: "x"}
+	u.record(c, doc, nil, time.Now().UnixNano())
+	if err := u.flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rs.Kill()
+	u.record(c, doc, nil, time.Now().UnixNano())
+	u.record(c, doc, []string{"Query.b"}, time.Now().UnixNano())
+	if err := u.flush(context.Background()); err == nil {
+		t.Fatal("flush with Redis down: no error")
+	}
+	rs.Restart() // empty: only what is flushed from now on
+	if err := u.flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.flush(context.Background()); err != nil { // nothing new
+		t.Fatal(err)
+	}
+	got, err := s.read(context.Background(), time.Now().Add(-time.Hour), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[c]["Query.a"].Count != 2 || got[c]["Query.b"].Count != 1 {
+		t.Errorf("after Redis came back: %+v, want the 2 uses of Query.a and 1 of Query.b it missed", got)
 	}
 }

@@ -1,13 +1,21 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/gqlbff/gqlbff/server"
 )
@@ -112,29 +120,39 @@ func (w usageWant) add(client string, op usageOp) {
 // version as named by wantClient), exactly the same coordinates, counts.
 func (w usageWant) check(t *testing.T, got usageReport, wantClient map[string][2]string) {
 	t.Helper()
+	if d := w.diff(got, wantClient); d != "" {
+		t.Error(d)
+	}
+}
+
+// diff is how got differs from w ("" when it does not).
+func (w usageWant) diff(got usageReport, wantClient map[string][2]string) string {
+	var b strings.Builder
 	if len(got.Clients) != len(w) {
-		t.Fatalf("clients %+v, want %v", got.Clients, slices.Sorted(maps.Keys(w)))
+		fmt.Fprintf(&b, "clients %+v, want %v\n", got.Clients, slices.Sorted(maps.Keys(w)))
+		return b.String()
 	}
 	for _, c := range got.Clients {
 		want, ok := w[c.Name]
 		if !ok || wantClient[c.Name] != [2]string{c.Profile, c.Version} {
-			t.Errorf("client %s/%s@%s, want one of %v", c.Profile, c.Name, c.Version, wantClient)
+			fmt.Fprintf(&b, "client %s/%s@%s, want one of %v\n", c.Profile, c.Name, c.Version, wantClient)
 			continue
 		}
 		gotCoords := slices.Sorted(maps.Keys(c.Coordinates))
 		wantCoords := slices.Sorted(maps.Keys(want))
 		if !slices.Equal(gotCoords, wantCoords) {
-			t.Errorf("%s: coordinates\n%v\nwant\n%v", c.Name, gotCoords, wantCoords)
+			fmt.Fprintf(&b, "%s: coordinates\n%v\nwant\n%v\n", c.Name, gotCoords, wantCoords)
 		}
 		for k, n := range c.Coordinates {
 			if n.Count != want[k] {
-				t.Errorf("%s %s: count %d, want %d", c.Name, k, n.Count, want[k])
+				fmt.Fprintf(&b, "%s %s: count %d, want %d\n", c.Name, k, n.Count, want[k])
 			}
-			if n.LastSeen == "" {
-				t.Errorf("%s %s: no last use", c.Name, k)
+			if n.LastSeen == "" || strings.HasPrefix(n.LastSeen, "0001") || strings.HasPrefix(n.LastSeen, "1970") {
+				fmt.Fprintf(&b, "%s %s: last use %q\n", c.Name, k, n.LastSeen)
 			}
 		}
 	}
+	return b.String()
 }
 
 // TestFieldUsageByClient runs the project's operations, and operations
@@ -181,5 +199,196 @@ func TestFieldUsageByClient(t *testing.T) {
 				t.Errorf("without the key: %d, want 401", st)
 			}
 		})
+	}
+}
+
+// usageClients are the two clients of the usage tests.
+var usageClients = []struct{ name, version, profile string }{{"app-a", "1.0", "web"}, {"app-b", "2.1", "mobile"}}
+
+// usageClientsWant names their profiles and versions.
+var usageClientsWant = map[string][2]string{"app-a": {"web", "1.0"}, "app-b": {"mobile", "2.1"}}
+
+// postAs posts op to a gqlbff at base as a client (no header when name is
+// empty) with tok, and fails unless it answers data without errors.
+func postAs(t *testing.T, hc *http.Client, base, tok string, op usageOp, name, version string) {
+	t.Helper()
+	q, vars := op.request(t)
+	b, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", bearer(tok))
+	if name != "" {
+		req.Header.Set("apollographql-client-name", name)
+		req.Header.Set("apollographql-client-version", version)
+	}
+	a := send(t, hc, req)
+	if a.status != 200 || bytes.Contains(a.body, []byte(`"errors"`)) {
+		t.Fatalf("%s as %q: %d %s", op.name, name, a.status, a.body)
+	}
+}
+
+// TestFieldUsageAcrossReplicas: two gqlbffs share one real redis-server,
+// each serves one client; the report read from either lists both, with
+// exactly the coordinates and counts each used. When Redis goes down,
+// requests go on and a report is this replica's, saying so.
+func TestFieldUsageAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	_, rs, reps := newCacheReplicas(t, 2, func(c *server.Config) { c.Usage.FlushInterval = 20 * time.Millisecond })
+	want := usageWant{}
+	for i, op := range usageOps {
+		for j, cl := range usageClients {
+			if j == 1 && i%2 == 1 {
+				continue
+			}
+			// Each client only ever reaches its own replica.
+			postAs(t, reps[j].public.Client(), reps[j].public.URL, token("c1", cl.profile, allScopes...), op, cl.name, cl.version)
+			want.add(cl.name, op)
+		}
+	}
+	for i, r := range reps {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got := readUsage(t, r.admin, "?days=7")
+			d := want.diff(got, usageClientsWant)
+			if got.Store != "redis" || got.Days != 7 {
+				d += fmt.Sprintf("store %q days %d, want redis and 7\n", got.Store, got.Days)
+			}
+			if d == "" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("replica %d's report:\n%s", i, d)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+
+	rs.Kill()
+	postAs(t, reps[0].public.Client(), reps[0].public.URL, token("c1", "web", allScopes...), usageOps[0], "app-c", "3")
+	got := readUsage(t, reps[0].admin, "")
+	if got.Store != "memory" || got.Warning == "" || got.Days != 30 {
+		t.Errorf("with Redis down: store %q, warning %q, days %d; want memory, a warning, 30", got.Store, got.Warning, got.Days)
+	}
+	names := map[string]bool{}
+	for _, c := range got.Clients {
+		names[c.Name] = true
+	}
+	if !names["app-a"] || !names["app-c"] || names["app-b"] {
+		t.Errorf("with Redis down, replica 0 lists %v, want its own clients app-a and app-c", names)
+	}
+}
+
+// TestUsageWindowParameter: days is a whole number from 1 to the
+// retention's days; anything else is a clear 400.
+func TestUsageWindowParameter(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withConfig(func(c *server.Config) {
+		c.Admin.Listen = "127.0.0.1:0"
+		c.Admin.Key = testAdminKey
+		c.Usage.Retention = 10 * 24 * time.Hour
+	}))
+	admin := httptest.NewServer(h.handler.Admin())
+	defer admin.Close()
+	defer admin.Client().CloseIdleConnections()
+	if got := readUsage(t, admin, "?days=10"); got.Days != 10 {
+		t.Errorf("days=10: %d", got.Days)
+	}
+	if got := readUsage(t, admin, ""); got.Days != 10 {
+		t.Errorf("no days with a 10-day retention: %d, want 10", got.Days)
+	}
+	for _, q := range []string{"0", "11", "x", "1.5", "-1"} {
+		st, _, body := fetch(t, admin.Client(), "GET", admin.URL+server.UsagePath+"?days="+q, "Bearer "+testAdminKey)
+		if st != 400 || !strings.Contains(body, "BAD_USER_INPUT") || !strings.Contains(body, "from 1 to 10") {
+			t.Errorf("days=%s: %d %s, want 400 BAD_USER_INPUT naming 1 to 10", q, st, body)
+		}
+	}
+}
+
+// TestUsageClientFromClaims: with usage.clientNameClaim and
+// clientVersionClaim, a token's claims name the client when the request
+// has no apollographql-client-name/-version header; a header wins.
+func TestUsageClientFromClaims(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withConfig(func(c *server.Config) {
+		c.Admin.Listen = "127.0.0.1:0"
+		c.Admin.Key = testAdminKey
+		c.Usage.ClientNameClaim = "azp"
+		c.Usage.ClientVersionClaim = "app_version"
+	}))
+	tok := mint(jwt.MapClaims{"sub": "c1", "client": "mobile", "scope": strings.Join(allScopes, " "), "azp": "ios-app", "app_version": "7.2"})
+	op := usageOps[0]
+	postAs(t, h.http, h.srv.URL, tok, op, "", "")
+	postAs(t, h.http, h.srv.URL, tok, op, "from-header", "1")
+	// A claim that is not a string names nothing (and the token is fine).
+	odd := mint(jwt.MapClaims{"sub": "c1", "client": "web", "scope": strings.Join(allScopes, " "), "azp": 42})
+	postAs(t, h.http, h.srv.URL, odd, op, "", "")
+
+	admin := httptest.NewServer(h.handler.Admin())
+	defer admin.Close()
+	defer admin.Client().CloseIdleConnections()
+	want := usageWant{}
+	want.add("ios-app", op)
+	want.add("from-header", op)
+	want.add("", op)
+	want.check(t, readUsage(t, admin, ""), map[string][2]string{"ios-app": {"mobile", "7.2"}, "from-header": {"mobile", "1"}, "": {"web", ""}})
+}
+
+// TestDeprecatedUsageMetrics: the uses of @deprecated coordinates are
+// counted on the admin listener's /metrics by profile, client name and
+// coordinate; client names beyond the first 20 share "other", a request
+// without one is "unknown". The report lists the deprecated coordinates
+// and, as safe to remove, those no client used in the window.
+func TestDeprecatedUsageMetrics(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withConfig(func(c *server.Config) {
+		c.Admin.Listen = "127.0.0.1:0"
+		c.Admin.Key = testAdminKey
+	}))
+	admin := httptest.NewServer(h.handler.Admin())
+	defer admin.Close()
+	defer admin.Client().CloseIdleConnections()
+	rep := readUsage(t, admin, "")
+	if !slices.Contains(rep.Deprecated, "Query.customer") || !slices.Equal(rep.SafeToRemove, rep.Deprecated) {
+		t.Fatalf("before any use: deprecated %v, safe to remove %v; want Query.customer in both", rep.Deprecated, rep.SafeToRemove)
+	}
+
+	web := token("c1", "web", allScopes...)
+	deprecated := usageOp{name: "deprecated", query: `query One($id: ID!) { customer(id: $id) { id name } }`, vars: map[string]any{"id": "c1"}}
+	current := usageOps[0]
+	for i := range 22 {
+		postAs(t, h.http, h.srv.URL, web, deprecated, fmt.Sprintf("app-%02d", i), "1")
+	}
+	postAs(t, h.http, h.srv.URL, web, deprecated, "app-00", "2")
+	postAs(t, h.http, h.srv.URL, token("c1", "mobile", allScopes...), deprecated, "", "")
+	postAs(t, h.http, h.srv.URL, web, current, "app-00", "1")
+
+	st, _, body := fetch(t, admin.Client(), "GET", admin.URL+"/metrics", "")
+	if st != 200 {
+		t.Fatalf("GET /metrics: %d", st)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := scrape(fams)
+	const name = "gqlbff_deprecated_usage_total"
+	m.want(t,
+		seriesWant{name, "profile=web,client=app-00,coordinate=Query.customer", 2},
+		seriesWant{name, "profile=web,client=app-19,coordinate=Query.customer", 1},
+		seriesWant{name, "profile=web,client=other,coordinate=Query.customer", 2},
+		seriesWant{name, "profile=mobile,client=unknown,coordinate=Query.customer", 1},
+		seriesWant{name, "coordinate=Query.customer", 24},
+	)
+	if _, ok := m.value(name, "client=app-20"); ok {
+		t.Errorf("app-20 has a series of its own, want it counted as other")
+	}
+	if n := len(m[name].GetMetric()); n != 22 {
+		t.Errorf("%d series of %s, want 22 (20 names, other, unknown)", n, name)
+	}
+
+	rep = readUsage(t, admin, "")
+	if slices.Contains(rep.SafeToRemove, "Query.customer") {
+		t.Errorf("safe to remove %v lists Query.customer, which clients used", rep.SafeToRemove)
 	}
 }

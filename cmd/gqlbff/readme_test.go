@@ -86,6 +86,16 @@ func TestReadmeExamples(t *testing.T) {
 					}
 				}
 			case words[0] == "gqlbff" || words[0] == "./gqlbff" || words[0] == "bin/gqlbff":
+				// The README's admin listener is the started server's, and
+				// its reader's shell has the admin key in the environment.
+				for i, w := range words {
+					if w == "http://127.0.0.1:9090" {
+						words[i] = adminBase
+					}
+				}
+				if len(words) > 1 && words[1] == "usage" && env["GQLBFF_ADMIN_KEY"] == "" {
+					env["GQLBFF_ADMIN_KEY"] = vars["GQLBFF_ADMIN_KEY"]
+				}
 				out = runExample(t, words[1:], env)
 			case len(words) > 2 && words[0] == "go" && words[1] == "run" && words[2] == "./cmd/gqlbff":
 				out = runExample(t, words[3:], env)

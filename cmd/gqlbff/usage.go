@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,16 +21,21 @@ func runUsage(ctx context.Context, args []string, getenv func(string) string, st
 	fs := newFlags("usage", stderr)
 	admin := fs.String("admin", "http://127.0.0.1:9090", "the admin listener's base URL")
 	key := fs.String("key", "", "the admin key (default $GQLBFF_ADMIN_KEY)")
+	days := fs.Int("days", 30, "the window: the uses of the last N days (with Redis; without, the replica's since it started)")
+	safe := fs.Bool("safe-to-remove", false, "print only the deprecated coordinates no client used in the window")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return usagef("usage: no argument expected, got %d", fs.NArg())
 	}
+	if *days < 1 {
+		return usagef("usage: --days %d: want a positive number of days", *days)
+	}
 	if *key == "" && getenv != nil {
 		*key = getenv("GQLBFF_ADMIN_KEY")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(*admin, "/")+server.UsagePath, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(*admin, "/")+server.UsagePath+"?days="+strconv.Itoa(*days), nil)
 	if err != nil {
 		return usagef("usage: --admin: %v", err)
 	}
@@ -45,7 +51,12 @@ func runUsage(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("usage: %s: %s %s", req.URL, resp.Status, strings.TrimSpace(string(b)))
 	}
 	var rep struct {
-		Clients []struct {
+		Days         int
+		Store        string
+		Warning      string
+		Deprecated   []string
+		SafeToRemove []string
+		Clients      []struct {
 			Profile, Name, Version string
 			Coordinates            map[string]struct {
 				Count    int64
@@ -55,6 +66,15 @@ func runUsage(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
 		return fmt.Errorf("usage: %s: %w", req.URL, err)
+	}
+	if rep.Warning != "" {
+		fmt.Fprintf(stderr, "gqlbff usage: %s\n", rep.Warning)
+	}
+	if *safe {
+		for _, c := range rep.SafeToRemove {
+			fmt.Fprintln(stdout, c)
+		}
+		return nil
 	}
 	type row struct{ coord, client, count, last string }
 	var rows []row
@@ -70,7 +90,23 @@ func runUsage(ctx context.Context, args []string, getenv func(string) string, st
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.coord, r.client, r.count, r.last)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	window := fmt.Sprintf("the last %d days, every replica (Redis)", rep.Days)
+	if rep.Store != "redis" {
+		window = "this replica, since it started"
+	}
+	_, err = fmt.Fprintf(stdout, "\nwindow: %s\ndeprecated: %s\nsafe to remove (deprecated, unused in the window): %s\n",
+		window, listOrNone(rep.Deprecated), listOrNone(rep.SafeToRemove))
+	return err
+}
+
+func listOrNone(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return strings.Join(l, ", ")
 }
 
 func cmpOr(s, def string) string {
