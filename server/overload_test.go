@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -179,12 +180,14 @@ func TestOverloadUnderRealLoad(t *testing.T) {
 	// Sample the process while the load runs: the last second's peak must
 	// be no higher than the first's plus a margin (flat, not growing).
 	var samples []sample
+	var lines []string
 	tick := time.NewTicker(200 * time.Millisecond)
 	for ctx.Err() == nil {
 		<-tick.C
 		samples = append(samples, readSample())
 		if len(samples)%5 == 0 {
-			t.Logf("%s", limitLine(t, hc, r.addr))
+			lines = append(lines, limitLine(t, hc, r.addr))
+			t.Logf("%s", lines[len(lines)-1])
 		}
 	}
 	tick.Stop()
@@ -199,6 +202,11 @@ func TestOverloadUnderRealLoad(t *testing.T) {
 	})
 	if ok.Load() == 0 || refused.Load() == 0 {
 		t.Errorf("admitted %d, refused %d: want both (an overload that the limit handles)", ok.Load(), refused.Load())
+	}
+	// The line turned to its overloaded mode (newest first, a short wait):
+	// the refusals above include the ones it makes.
+	if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "gqlbff_http_queue_overloaded 1") }) {
+		t.Errorf("the line never showed overloaded during the load: %q", lines)
 	}
 	if len(samples) >= 10 {
 		early, late := peak(samples[2:6]), peak(samples[len(samples)-4:])

@@ -212,6 +212,16 @@ func TestMarkdownShowsTheOverloadRow(t *testing.T) {
 			}
 		})
 	}
+	// Each row says how much CPU the server got and how busy both CPUs
+	// were: on a shared machine the ratio means little without them.
+	over := rep(20000, 12000, map[string]int{overloadKind: 12000}, 9)
+	over.CPUUtil, over.OthersUtil, over.CPUBusy = 0.62, 0.45, []float64{1, 0.97}
+	var cpu strings.Builder
+	(&OverloadRun{Scenario: "dashboard", Clients: 32, Capacity: 1000,
+		Unloaded: rep(1000, 0, nil, 5), Full: rep(10000, 0, nil, 40), Over: over}).markdown(&cpu)
+	if want := "| 4.5 / 9.0 | 0.0 | 0 | 0.62 | 1.00 | 0.45 | 0.97 |"; !strings.Contains(cpu.String(), want) {
+		t.Errorf("want %q in\n%s", want, cpu.String())
+	}
 	var b strings.Builder
 	(&OverloadRun{Scenario: "dashboard", NA: "gqlbff is not among the systems"}).markdown(&b)
 	if !strings.Contains(b.String(), "Not run: gqlbff is not among the systems.") {

@@ -82,10 +82,10 @@ func (o *OverloadRun) markdown(w io.Writer) {
 		return
 	}
 	u, f, r := o.Unloaded, o.Full, o.Over
-	fmt.Fprintf(w, "Capacity is the clean answers per second of a closed loop of %d clients; unloaded is one client; the overload is an open loop at twice the capacity (%.0f/s, the load generator sending at most %d at once: past that a request is not sent and counted apart). Accepted are the clean answers; p99 is theirs. The machine is shared, so the ratio is indicative.\n\n",
-		o.Clients, 2*o.Capacity, max(100, int(2*o.Capacity/2)))
-	fmt.Fprintln(w, "| load | ops | accepted | accepted/s | refused OVERLOADED | not sent | other failures | accepted p50 / p99 ms | peak RSS MiB | goroutines at end |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+	fmt.Fprintf(w, "Capacity is the clean answers per second of a closed loop of %d clients; unloaded is one client; the overload is an open loop at twice the capacity (%.0f/s, the load generator sending at most %d at once: past that a request is not sent and counted apart). Accepted are the clean answers; p99 is theirs. Server CPU is gqlbff's CPU time over the run (1.00: all of CPU %d), demo + load that of the sources and the load generator (on CPU %d), and CPU N busy how busy each CPU was with anything, other work on the machine included: the machine is shared, so the ratio is indicative.\n\n",
+		o.Clients, 2*o.Capacity, max(100, int(2*o.Capacity/2)), serverCPU, otherCPU)
+	fmt.Fprintf(w, "| load | ops | accepted | accepted/s | refused OVERLOADED | not sent | other failures | accepted p50 / p99 ms | peak RSS MiB | goroutines at end | server CPU | CPU %d busy | demo + load | CPU %d busy |\n", serverCPU, otherCPU)
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, row := range []struct {
 		name string
 		r    *probe.Report
@@ -96,9 +96,9 @@ func (o *OverloadRun) markdown(w io.Writer) {
 	} {
 		x := row.r
 		ok := x.Ops - x.Errors
-		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %d | %d | %s | %.1f / %.1f | %.1f | %d |\n", row.name, x.Ops, ok, float64(ok)/x.Seconds,
+		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %d | %d | %s | %.1f / %.1f | %.1f | %d | %.2f | %s | %.2f | %s |\n", row.name, x.Ops, ok, float64(ok)/x.Seconds,
 			x.ErrorKinds[overloadKind], x.ErrorKinds[notSentKind], otherFailures(x), x.OKLatency.P50, x.OKLatency.P99,
-			float64(x.PeakRSSKiB)/1024, x.Goroutines)
+			float64(x.PeakRSSKiB)/1024, x.Goroutines, x.CPUUtil, busyOf(x.CPUBusy, serverCPU), x.OthersUtil, busyOf(x.CPUBusy, otherCPU))
 	}
 	ratio := r.OKLatency.P99 / u.OKLatency.P99
 	onlyOverloaded := otherFailures(r) == "none"

@@ -1,10 +1,19 @@
 // Package admission bounds the work a server does at once: a concurrency
-// limit with a short FIFO queue in front of it. The limit is fixed, or
-// adapts to measured latency with a gradient, as Envoy's adaptive
-// concurrency filter and Netflix's concurrency-limits do: every window the
-// latency of the requests that finished is compared with the latency the
-// server has without load, and the limit shrinks when the first grows past
-// the second (queueing somewhere) and grows while it does not.
+// limit with a short queue in front of it. The limit is fixed, or adapts to
+// measured latency with a gradient, as Envoy's adaptive concurrency filter
+// and Netflix's concurrency-limits (Gradient2) do: every window the latency
+// of the requests that finished is compared with the latency the server has
+// without load; the limit shrinks when the first grows past the second
+// (queueing somewhere: on the CPU, in a pool) and grows by a little, its
+// square root, while it does not.
+//
+// The queue is first in, first out while it keeps up. Once it does not (a
+// request waited the whole queue timeout, or found the line full) it turns
+// to Facebook's adaptive LIFO with a CoDel-style short wait for a second:
+// the newest waiter gets the next free slot and none waits longer than a
+// tenth of the queue timeout. Under a sustained overload the requests that
+// run are then the fresh ones and the refused ones are refused quickly,
+// instead of every admitted request first waiting out the whole line.
 //
 // It knows nothing of HTTP: the server acquires a slot before it parses a
 // request and refuses the request when Acquire says no.
@@ -26,7 +35,8 @@ type Options struct {
 	// Initial, Min and Max bound the adaptive limit.
 	Initial, Min, Max int
 	// QueueTimeout is how long a request may wait for a slot; 0 refuses at
-	// once when every slot is taken.
+	// once when every slot is taken. While the queue is overloaded (see
+	// the package comment) a request waits a tenth of it at most.
 	QueueTimeout time.Duration
 	// Window is how often the adaptive limit is recomputed (from the
 	// requests that finished in it).
@@ -39,19 +49,32 @@ type Options struct {
 	// baseline is the lowest window latency of the current and the previous
 	// epoch, so it follows a change of the workload within two epochs.
 	BaselineEpoch time.Duration
+	// OverloadHold is how long the queue stays overloaded (newest first,
+	// a short wait) after the last sign of overload; 0 is
+	// DefaultOverloadHold.
+	OverloadHold time.Duration
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
 }
 
 // The defaults.
 const (
-	DefaultInitial       = 100
-	DefaultMin           = 32
+	DefaultInitial = 100
+	// DefaultMin is low enough for one core: with ~0.4 ms of CPU per
+	// operation, 32 requests in flight already queue ~13 ms on the CPU, so
+	// the limit must be free to settle below that.
+	DefaultMin           = 4
 	DefaultMax           = 1000
 	DefaultWindow        = 100 * time.Millisecond
 	DefaultTolerance     = 2
-	DefaultSmoothing     = 0.2
+	DefaultSmoothing     = 0.5
 	DefaultBaselineEpoch = 15 * time.Second
+	// DefaultMinQueue is the shortest line of an adaptive limit: the limit
+	// may sit far below the concurrency clients bring (32 clients, a limit
+	// of 6), and the rest then wait in line, first come first served,
+	// rather than being refused while the line keeps up.
+	DefaultMinQueue     = 64
+	DefaultOverloadHold = time.Second
 )
 
 // minWindowSamples is the fewest requests a window's latency is taken from.
@@ -70,6 +93,12 @@ type Stats struct {
 	// BaselineRTT is the latency without load the adaptive limit compares
 	// with (0 until measured, and with a fixed limit).
 	BaselineRTT time.Duration
+	// Overloaded says the queue is in its overloaded mode: newest first,
+	// a short wait.
+	Overloaded bool
+	// Probing says the limit is lowered for a window to measure the
+	// no-load latency afresh.
+	Probing bool
 }
 
 // Limiter admits requests up to its limit. It is safe for concurrent use.
@@ -81,6 +110,10 @@ type Limiter struct {
 	limit int
 	in    int
 	queue list.List // of *waiter, oldest first
+	// overloadedAt is the last sign of overload: a waiter timed out or
+	// found the line full. Until OverloadHold after it the queue serves
+	// the newest first and refuses waiters older than the short wait.
+	overloadedAt time.Time
 
 	// The adaptive limit's window: the latencies of the requests that
 	// finished since winStart, and the most requests in flight meanwhile.
@@ -93,10 +126,23 @@ type Limiter struct {
 	epochStart time.Time
 	minCur     time.Duration
 	minPrev    time.Duration
+	// epochLen is how long this epoch lasts: BaselineEpoch, or
+	// quickEpoch while the baseline may still be a loaded latency.
+	epochLen time.Duration
+	// probing says the limit is lowered to measure the no-load latency
+	// afresh (see observe), since probeStart; probeSaved is the limit to
+	// go back to.
+	probing    bool
+	probeStart time.Time
+	probeSaved int
 }
 
 type waiter struct {
-	ready   chan struct{}
+	ready chan struct{}
+	// since is when it joined the line; granted, when ready is closed,
+	// says whether it got a slot or was refused (too old to be served
+	// while the queue is overloaded).
+	since   time.Time
 	granted bool
 }
 
@@ -117,6 +163,9 @@ func New(o Options) *Limiter {
 	if o.Tolerance <= 1 {
 		o.Tolerance = DefaultTolerance
 	}
+	if o.OverloadHold <= 0 {
+		o.OverloadHold = DefaultOverloadHold
+	}
 	if o.BaselineEpoch <= 0 {
 		o.BaselineEpoch = DefaultBaselineEpoch
 	}
@@ -129,14 +178,14 @@ func New(o Options) *Limiter {
 		l.limit = o.Fixed
 	}
 	t := now()
-	l.winStart, l.epochStart = t, t
+	l.winStart, l.epochStart, l.epochLen = t, t, l.quickEpoch()
 	return l
 }
 
-// Acquire takes a slot, waiting in line up to the queue timeout. It
-// returns false when the request is refused: the line is full, the wait
-// timed out, or ctx ended. A true answer must be followed by one Release
-// with the time returned.
+// Acquire takes a slot, waiting in line up to the queue timeout (a tenth
+// of it while the queue is overloaded). It returns false when the request
+// is refused: the line is full, the wait timed out, or ctx ended. A true
+// answer must be followed by one Release with the time returned.
 func (l *Limiter) Acquire(ctx context.Context) (time.Time, bool) {
 	l.mu.Lock()
 	if l.in < l.limit && l.queue.Len() == 0 {
@@ -145,22 +194,36 @@ func (l *Limiter) Acquire(ctx context.Context) (time.Time, bool) {
 		l.mu.Unlock()
 		return l.now(), true
 	}
-	// The line holds at most as many as the limit: past it a request
-	// would wait longer than one round of the requests in flight.
-	if l.opts.QueueTimeout <= 0 || l.queue.Len() >= l.limit {
+	now := l.now()
+	overloaded := l.overloaded(now)
+	if overloaded {
+		l.dropStale(now)
+	}
+	if l.opts.QueueTimeout <= 0 || l.queue.Len() >= l.queueCap() {
+		if l.opts.QueueTimeout > 0 {
+			l.overloadedAt = now
+		}
 		l.mu.Unlock()
 		l.shed.Add(1)
 		return time.Time{}, false
 	}
-	w := &waiter{ready: make(chan struct{})}
+	wait := l.opts.QueueTimeout
+	if overloaded {
+		wait = l.shortWait()
+	}
+	w := &waiter{ready: make(chan struct{}), since: now}
 	e := l.queue.PushBack(w)
 	l.mu.Unlock()
 
-	t := time.NewTimer(l.opts.QueueTimeout)
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-w.ready:
-		return l.now(), true
+		if w.granted {
+			return l.now(), true
+		}
+		l.shed.Add(1)
+		return time.Time{}, false
 	case <-t.C:
 	case <-ctx.Done():
 	}
@@ -170,10 +233,59 @@ func (l *Limiter) Acquire(ctx context.Context) (time.Time, bool) {
 		l.mu.Unlock()
 		return l.now(), true
 	}
-	l.queue.Remove(e)
+	if ctx.Err() == nil {
+		// Waited the whole time: the line does not keep up.
+		l.overloadedAt = l.now()
+	}
+	select {
+	case <-w.ready: // refused as stale meanwhile: already out of the line
+	default:
+		l.queue.Remove(e)
+	}
 	l.mu.Unlock()
 	l.shed.Add(1)
 	return time.Time{}, false
+}
+
+// queueCap is the longest the line may be; l.mu is held. A fixed limit's
+// line is as long as the limit (past it a request would wait longer than
+// one round of the requests in flight). An adaptive one's is at least
+// DefaultMinQueue, since the limit may sit far below the clients'
+// concurrency. (A line as long as the limit while overloaded refuses the
+// surplus at once, but clients that retry at once, as a closed loop does,
+// then spin on refusals; a short wait paces them.)
+func (l *Limiter) queueCap() int {
+	if l.opts.Fixed > 0 {
+		return l.limit
+	}
+	return max(l.limit, DefaultMinQueue)
+}
+
+// shortWait is the longest wait while the queue is overloaded: a tenth of
+// the queue timeout (CoDel's target to its interval), at least 1 ms.
+func (l *Limiter) shortWait() time.Duration {
+	return max(l.opts.QueueTimeout/10, time.Millisecond)
+}
+
+// overloaded says whether the queue showed overload within OverloadHold;
+// l.mu is held.
+func (l *Limiter) overloaded(now time.Time) bool {
+	return !l.overloadedAt.IsZero() && now.Sub(l.overloadedAt) < l.opts.OverloadHold
+}
+
+// dropStale refuses the waiters that waited longer than the short wait
+// (the oldest are at the front); l.mu is held. Each is a sign that the
+// overload goes on.
+func (l *Limiter) dropStale(now time.Time) {
+	for e := l.queue.Front(); e != nil; e = l.queue.Front() {
+		w := e.Value.(*waiter)
+		if now.Sub(w.since) <= l.shortWait() {
+			return
+		}
+		l.queue.Remove(e)
+		close(w.ready)
+		l.overloadedAt = now
+	}
 }
 
 // Release gives back the slot taken at start. sample says whether the
@@ -185,15 +297,29 @@ func (l *Limiter) Release(start time.Time, sample bool) {
 	defer l.mu.Unlock()
 	l.in--
 	if sample && l.opts.Fixed <= 0 {
-		l.observe(now.Sub(start), now)
+		l.observe(start, now)
 	}
 	l.grant()
 }
 
-// grant hands free slots to the oldest waiters; l.mu is held.
+// grant hands free slots to waiters: the oldest first while the queue
+// keeps up; while it is overloaded the newest first, after refusing those
+// that waited past the short wait. l.mu is held.
 func (l *Limiter) grant() {
+	if l.queue.Len() == 0 || l.in >= l.limit {
+		return
+	}
+	now := l.now()
+	lifo := l.overloaded(now)
+	if lifo {
+		l.dropStale(now)
+	}
 	for l.in < l.limit && l.queue.Len() > 0 {
-		w := l.queue.Remove(l.queue.Front()).(*waiter)
+		e := l.queue.Front()
+		if lifo {
+			e = l.queue.Back()
+		}
+		w := l.queue.Remove(e).(*waiter)
 		w.granted = true
 		l.in++
 		l.winMax = max(l.winMax, l.in)
@@ -201,10 +327,25 @@ func (l *Limiter) grant() {
 	}
 }
 
-// observe adds one latency to the window and, when the window is over,
-// recomputes the limit; l.mu is held.
-func (l *Limiter) observe(rtt time.Duration, now time.Time) {
-	l.winSum += rtt
+// observe adds the latency of a request that ran from start to now to the
+// window and, when the window is over, recomputes the limit; l.mu is held.
+//
+// At the end of every epoch the limit drops to a quarter (at least Min)
+// for one window (unless the last window ran no more requests at once
+// than that anyway), and that window's latency starts the new epoch's
+// baseline, as Envoy's adaptive concurrency measures its minimum RTT at a
+// low concurrency: under a sustained overload every other window is
+// loaded, and a baseline taken from them alone would creep up epoch by
+// epoch, and the limit with it. The first epoch is short (quickEpoch), and
+// so is the next one after a probe that finds the baseline was a loaded
+// latency (a server that started under load), until a probe agrees with
+// the baseline.
+func (l *Limiter) observe(start, now time.Time) {
+	if l.probing && start.Before(l.probeStart) {
+		// Admitted under the limit before the probe: not a no-load latency.
+		return
+	}
+	l.winSum += now.Sub(start)
 	l.winN++
 	// A window closes after Window and minWindowSamples requests: the mean
 	// of a handful is noise, and the lowest of noisy means would make a
@@ -213,31 +354,60 @@ func (l *Limiter) observe(rtt time.Duration, now time.Time) {
 		return
 	}
 	mean := l.winSum / time.Duration(l.winN)
-	appLimited := l.winMax < l.limit/2
+	peak := l.winMax
+	appLimited := peak < l.limit/2
 	l.winStart, l.winSum, l.winN, l.winMax = now, 0, 0, l.in
 
-	if now.Sub(l.epochStart) >= l.opts.BaselineEpoch {
-		l.minPrev, l.minCur, l.epochStart = l.minCur, 0, now
+	if l.probing {
+		l.probing, l.limit = false, l.probeSaved
+		l.newEpoch(mean, now)
+		return
 	}
 	if l.minCur == 0 || mean < l.minCur {
 		l.minCur = mean
 	}
-	base := l.baseline()
-	// gradient < 1 when the requests are slower than the baseline allows,
-	// > 1 (up to 2) when they are faster; the headroom lets the limit grow
-	// while the latency holds, to find out whether more fits.
-	gradient := math.Max(0.5, math.Min(2, l.opts.Tolerance*float64(base)/float64(mean)))
-	if appLimited && gradient >= 1 {
-		// Too few requests to tell whether a higher limit would hold.
-		return
+	if now.Sub(l.epochStart) >= l.epochLen {
+		if probe := max(l.opts.Min, l.limit/4); peak > probe {
+			l.probing, l.probeStart, l.probeSaved = true, now, l.limit
+			l.limit = probe
+			return
+		}
+		// This window ran no more at once than a probe would: it is one.
+		l.newEpoch(mean, now)
 	}
-	next := float64(l.limit)*gradient + math.Sqrt(float64(l.limit))
+	base := l.baseline()
+	// As Gradient2: the gradient is 1 while the requests are no slower
+	// than the tolerance allows, below 1 (down to a half) when they are.
+	gradient := math.Max(0.5, math.Min(1, l.opts.Tolerance*float64(base)/float64(mean)))
+	next := float64(l.limit)
 	if gradient < 1 {
-		// Down by a fifth of the gradient's step a window: one slow window
-		// is not an overload, ten are.
-		next = float64(l.limit) * (1 - DefaultSmoothing + DefaultSmoothing*gradient)
+		// Down, by half the gradient's step a window: one slow window on
+		// a shared machine is not an overload, three are.
+		next = math.Floor(next * (1 - DefaultSmoothing + DefaultSmoothing*gradient))
+	} else if !appLimited {
+		// Up by half its square root: the headroom that finds out whether
+		// more fits, small against the limit so that a growth past the
+		// knee costs a window or two of latency, not a surge.
+		next += DefaultSmoothing * math.Sqrt(next)
 	}
 	l.limit = min(max(int(math.Round(next)), l.opts.Min), l.opts.Max)
+}
+
+// newEpoch starts an epoch whose baseline starts at the latency a probe
+// measured; l.mu is held.
+func (l *Limiter) newEpoch(probe time.Duration, now time.Time) {
+	before := l.baseline()
+	l.minPrev, l.minCur, l.epochStart = l.minCur, probe, now
+	l.epochLen = l.opts.BaselineEpoch
+	if probe < before*3/4 {
+		l.epochLen = l.quickEpoch()
+	}
+}
+
+// quickEpoch is the length of an epoch while the baseline may be a loaded
+// latency: twenty windows.
+func (l *Limiter) quickEpoch() time.Duration {
+	return min(l.opts.BaselineEpoch, 20*l.opts.Window)
 }
 
 // baseline is the lowest window latency of this epoch and the previous
@@ -253,7 +423,7 @@ func (l *Limiter) baseline() time.Duration {
 func (l *Limiter) Stats() Stats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s := Stats{Limit: l.limit, InFlight: l.in, Queued: l.queue.Len(), Shed: l.shed.Load()}
+	s := Stats{Limit: l.limit, InFlight: l.in, Queued: l.queue.Len(), Shed: l.shed.Load(), Overloaded: l.overloaded(l.now()), Probing: l.probing}
 	if l.opts.Fixed <= 0 {
 		s.BaselineRTT = l.baseline()
 	}

@@ -153,8 +153,9 @@ func TestAdaptiveLimitFollowsLatency(t *testing.T) {
 	if b := l.Stats().BaselineRTT; b != 10*time.Millisecond {
 		t.Errorf("baseline: got %s, want 10ms", b)
 	}
-	// Back to normal: it grows again.
-	if got := run(t, l, c, 10, 1000, 10*time.Millisecond); got <= DefaultMin*2 {
+	// Back to normal: it grows again (from a floor this low, 20 requests
+	// a window take several rounds of the limit: 40 rounds).
+	if got := run(t, l, c, 40, 1000, 10*time.Millisecond); got <= DefaultMin*2 {
 		t.Errorf("latency back to normal: limit %d, want it growing", got)
 	}
 }
@@ -194,5 +195,206 @@ func TestFewSamplesMakeNoBaseline(t *testing.T) {
 	run(t, l, c, 1, 3, time.Millisecond) // 21: the window closes
 	if b := l.Stats().BaselineRTT; b != time.Millisecond {
 		t.Errorf("baseline from 21 requests: got %s, want 1ms", b)
+	}
+}
+
+// waitQueued waits until l has n waiters.
+func waitQueued(t *testing.T, l *Limiter, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); l.Stats().Queued != n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("queued: %d, want %d", l.Stats().Queued, n)
+		}
+	}
+}
+
+// TestOverloadedQueueServesTheNewestAndDropsTheStale: the queue is FIFO
+// while it keeps up; once a request finds the line full, for OverloadHold
+// the newest waiter gets the next slot, a waiter older than a tenth of
+// the queue timeout is refused instead of served, and then it is FIFO again.
+// (The clock is manual and the timeouts long: nothing here depends on the
+// machine's speed.)
+func TestOverloadedQueueServesTheNewestAndDropsTheStale(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0)}
+	const hold = 2 * time.Hour
+	l := New(Options{Fixed: 2, QueueTimeout: time.Hour, OverloadHold: hold, Now: c.now})
+	s0, _ := l.Acquire(context.Background())
+	s1, _ := l.Acquire(context.Background())
+	type result struct {
+		name string
+		ok   bool
+	}
+	results := make(chan result, 4)
+	wait := func(name string) {
+		s, ok := l.Acquire(context.Background())
+		results <- result{name, ok}
+		if ok {
+			l.Release(s, true)
+		}
+	}
+	go wait("old")
+	waitQueued(t, l, 1)
+	c.add(time.Millisecond)
+	go wait("new")
+	waitQueued(t, l, 2)
+	if l.Stats().Overloaded {
+		t.Fatal("overloaded before any sign of it")
+	}
+	// The line is full: a refusal at once, and the queue is overloaded.
+	if _, ok := l.Acquire(context.Background()); ok {
+		t.Fatal("with a full line: got a slot")
+	}
+	if !l.Stats().Overloaded {
+		t.Fatal("after a full line: not overloaded")
+	}
+	// A slot frees: the newest waiter gets it, not the oldest. Its own
+	// Release (in wait) frees the slot again, and "old" has waited 1 ms,
+	// under the short wait of 6 min: it is served next.
+	l.Release(s0, true)
+	if r := <-results; r.name != "new" || !r.ok {
+		t.Fatalf("first served: got %+v, want the newest waiter", r)
+	}
+	if r := <-results; r.name != "old" || !r.ok {
+		t.Fatalf("then: got %+v, want the older waiter served", r)
+	}
+
+	// The line is overloaded still: a waiter that waits past the short
+	// wait (a tenth of the queue timeout) is refused, not served, as soon
+	// as the line moves: here when a newer request joins it.
+	s0, _ = l.Acquire(context.Background())
+	go wait("stale")
+	waitQueued(t, l, 1)
+	c.add(7 * time.Minute)
+	go wait("fresh")
+	if r := <-results; r.name != "stale" || r.ok {
+		t.Fatalf("got %+v, want the stale waiter refused", r)
+	}
+	waitQueued(t, l, 1)
+	l.Release(s0, true)
+	if r := <-results; r.name != "fresh" || !r.ok {
+		t.Fatalf("got %+v, want the fresh waiter served", r)
+	}
+
+	// Past OverloadHold without a sign of overload: FIFO again.
+	c.add(hold)
+	if l.Stats().Overloaded {
+		t.Fatal("overloaded after OverloadHold")
+	}
+	s0, _ = l.Acquire(context.Background())
+	go wait("first")
+	waitQueued(t, l, 1)
+	c.add(7 * time.Minute) // old, but the queue keeps up: served in turn
+	go wait("second")
+	waitQueued(t, l, 2)
+	l.Release(s0, true)
+	if a, b := <-results, <-results; a.name != "first" || !a.ok || b.name != "second" || !b.ok {
+		t.Fatalf("after the overload: got %+v then %+v, want first then second", a, b)
+	}
+	l.Release(s1, true)
+	if st := l.Stats(); st.InFlight != 0 || st.Queued != 0 || st.Shed != 2 {
+		t.Errorf("stats: got %+v, want nothing left and 2 shed (the full line, the stale waiter)", st)
+	}
+}
+
+// TestOverloadedQueueWaitsATenthOfTheTimeout: a request that joins the
+// line while it is overloaded waits a tenth of the queue timeout, not all
+// of it; one that waited the whole timeout is itself a sign of overload.
+func TestOverloadedQueueWaitsATenthOfTheTimeout(t *testing.T) {
+	l := New(Options{Fixed: 1, QueueTimeout: 400 * time.Millisecond})
+	s, _ := l.Acquire(context.Background())
+	start := time.Now()
+	if _, ok := l.Acquire(context.Background()); ok || time.Since(start) < 400*time.Millisecond {
+		t.Fatalf("the first wait: want a refusal after the whole queue timeout, got one after %s", time.Since(start))
+	}
+	if !l.Stats().Overloaded {
+		t.Fatal("after a timed-out wait: not overloaded")
+	}
+	start = time.Now()
+	if _, ok := l.Acquire(context.Background()); ok {
+		t.Fatal("got a slot that is taken")
+	}
+	if d := time.Since(start); d < 40*time.Millisecond || d >= 400*time.Millisecond {
+		t.Errorf("overloaded: refused after %s, want after a tenth of the queue timeout (40ms)", d)
+	}
+	l.Release(s, true)
+}
+
+// TestAdaptiveLineIsLongerThanALowLimit: an adaptive limit at its floor
+// still lets DefaultMinQueue requests wait in line.
+func TestAdaptiveLineIsLongerThanALowLimit(t *testing.T) {
+	l := New(Options{Initial: DefaultMin, QueueTimeout: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for range DefaultMin {
+		if _, ok := l.Acquire(ctx); !ok {
+			t.Fatal("refused under the limit")
+		}
+	}
+	var wg sync.WaitGroup
+	for range DefaultMinQueue {
+		wg.Go(func() { l.Acquire(ctx) })
+	}
+	waitQueued(t, l, DefaultMinQueue)
+	if _, ok := l.Acquire(ctx); ok {
+		t.Error("past the line: got a slot")
+	}
+	if st := l.Stats(); st.Limit != DefaultMin || st.Queued != DefaultMinQueue || st.Shed != 1 || !st.Overloaded {
+		t.Errorf("stats: got %+v", st)
+	}
+	cancel()
+	wg.Wait()
+}
+
+// TestAdaptiveLimitSettlesAtTheKnee models one core: a request takes the
+// no-load latency (3 ms, mostly waiting on sources) until the CPU is
+// shared, then n × 0.4 ms of CPU. Under unbounded demand the limit must
+// settle near the concurrency where latency reaches the tolerance (twice
+// the no-load latency: 15), from above (the initial 100) and from below
+// (the floor), and under load from the start, and stay there rather than
+// oscillate to a multiple of it or creep up with the baseline.
+func TestAdaptiveLimitSettlesAtTheKnee(t *testing.T) {
+	rtt := func(n int) time.Duration {
+		return max(3*time.Millisecond, time.Duration(n)*400*time.Microsecond)
+	}
+	for _, tc := range []struct {
+		initial int
+		warm    bool
+	}{{100, true}, {DefaultMin, true}, {100, false}} {
+		initial := tc.initial
+		c := &clock{t: time.Unix(0, 0)}
+		l := New(Options{Now: c.now, Initial: initial})
+		if tc.warm {
+			// A few requests at a time first.
+			run(t, l, c, 10, 4, rtt(4))
+		} else {
+			// Under load from the start: the first baseline is a loaded
+			// latency, but probes at a quarter of the limit, two seconds
+			// apart while each finds it lower, bring it to the no-load
+			// one within seconds.
+			for range 100 { // ~11 s
+				n := l.Stats().Limit
+				run(t, l, c, 1, n, rtt(n))
+			}
+			if b := l.Stats().BaselineRTT; b != rtt(DefaultMin) {
+				t.Fatalf("under load from the start: baseline %s after 11 s, want the no-load %s", b, rtt(DefaultMin))
+			}
+		}
+		lo, hi, probes := 1000, 0, 0
+		for i := range 600 {
+			n := l.Stats().Limit
+			run(t, l, c, 1, n, rtt(n))
+			if st := l.Stats(); i >= 300 && st.Probing {
+				probes++
+			} else if i >= 300 { // settled
+				lo, hi = min(lo, st.Limit), max(hi, st.Limit)
+			}
+		}
+		// 300 rounds of ~110 ms: two baseline epochs, each with its probe.
+		if probes == 0 {
+			t.Errorf("from %d: no probe of the no-load latency in 30 s", initial)
+		}
+		if lo < 8 || hi > 20 {
+			t.Errorf("from %d: the limit ranged %d–%d once settled, want within 8–20 (the knee: 15)", initial, lo, hi)
+		}
 	}
 }
