@@ -102,6 +102,9 @@ func benchScenario(b *testing.B, srv *httptest.Server, sc scenario.Scenario, kin
 	}
 	c := srv.Client()
 	defer c.CloseIdleConnections()
+	// As make bench's load generator: no Accept-Encoding (the limit and
+	// the peers do not compress; compression has its own benchmark).
+	c.Transport.(*http.Transport).DisableCompression = true
 	n := 0
 	send := func() {
 		i := n % len(reqs)
