@@ -118,6 +118,8 @@ func TestBadRequests(t *testing.T) {
 		{name: "invalid JSON body", req: rawPost(`{"query": "{ order(id: \"o1\") { id } }"`), status: 400, code: input},
 		{name: "JSON syntax error", req: rawPost(`{"query" "x"}`), status: 400, code: input},
 		{name: "data after the JSON object", req: rawPost(good + ` {"query":"{ dashboard { summary { orderCount } } }"}`), status: 400, code: input},
+		{name: "a bracket after the JSON object", req: rawPost(good + `]`), status: 400, code: input},
+		{name: "a brace after the JSON object", req: rawPost(good + " \n}"), status: 400, code: input},
 		{name: "variables not an object", req: rawPost(`{"query":"{ order(id: \"o1\") { id } }","variables":[1]}`), status: 400, code: input},
 		{name: "query not a string", req: rawPost(`{"query":{"a":1}}`), status: 400, code: input},
 		{name: "content type text/plain", req: rawPost(good).with(func(r *rawRequest) { r.contentType = "text/plain" }), status: 415, code: input},

@@ -212,7 +212,9 @@ func decodeJSON(b []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if dec.More() {
+	// Only white space may follow (Decoder.More would let a stray ] or }
+	// through).
+	if len(bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n")) > 0 {
 		return errors.New("data after the JSON value")
 	}
 	return nil
