@@ -1,11 +1,13 @@
 package sources
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"syscall"
 	"time"
 
@@ -137,7 +139,13 @@ func (c *client) roundTrip(ctx context.Context, cl call, h http.Header, decode d
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 		return c.statusFailure(cl.endpoint, resp)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer putBodyBuffer(buf)
+	if n := resp.ContentLength; n > 0 && n <= c.cfg.MaxResponseBytes {
+		buf.Grow(int(n) + 1) // +1: ReadFrom's probe for the end fits too
+	}
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
+	body := buf.Bytes()
 	if err != nil {
 		return c.transportFailure(cl.endpoint, ctx, actx, resp.StatusCode, err)
 	}
@@ -150,6 +158,23 @@ func (c *client) roundTrip(ctx context.Context, cl call, h http.Header, decode d
 		return attemptResult{err: c.fail(cl.endpoint, resp.StatusCode, ErrBadResponse, err), status: resp.StatusCode, outcome: OutcomeBadResponse}
 	}
 	return attemptResult{value: answer{value: v, dir: parseCacheControl(resp.Header.Values("Cache-Control"))}, status: resp.StatusCode, outcome: OutcomeOK}
+}
+
+// bodyBuffers hold source answers while they are decoded: the decoder
+// copies what it keeps (decode), so a buffer goes back to the pool after
+// the call, and a wide answer no longer grows a fresh slice from 512 bytes
+// by doubling (BENCHMARKS.md).
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer kept for reuse.
+const maxPooledBody = 1 << 20
+
+func putBodyBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBody {
+		return
+	}
+	b.Reset()
+	bodyBuffers.Put(b)
 }
 
 // transportFailure classifies a call that got no (whole) answer: the
