@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,4 +113,112 @@ func withoutExtensions(body []byte) []byte {
 	delete(m, "extensions")
 	b, _ := json.Marshal(m)
 	return b
+}
+
+// playgroundConfig is what /playground/config.json answers for a profile.
+type playgroundConfig struct {
+	Profile  string            `json:"profile"`
+	Profiles []string          `json:"profiles"`
+	Headers  map[string]string `json:"headers"`
+	Tabs     []struct {
+		Name       string         `json:"name"`
+		Query      string         `json:"query"`
+		Variables  map[string]any `json:"variables"`
+		DocumentID string         `json:"documentId"`
+	} `json:"tabs"`
+	Schema *struct {
+		Schema struct {
+			Types []struct {
+				Name   string `json:"name"`
+				Fields []struct {
+					Name              string  `json:"name"`
+					IsDeprecated      bool    `json:"isDeprecated"`
+					DeprecationReason *string `json:"deprecationReason"`
+				} `json:"fields"`
+			} `json:"types"`
+		} `json:"__schema"`
+	} `json:"schema"`
+}
+
+func (c playgroundConfig) fields(typ string) []string {
+	var out []string
+	if c.Schema == nil {
+		return nil
+	}
+	for _, t := range c.Schema.Schema.Types {
+		if t.Name == typ {
+			for _, f := range t.Fields {
+				out = append(out, f.Name)
+			}
+		}
+	}
+	return out
+}
+
+func (h *harness) playgroundConfig(t *testing.T, profile string) playgroundConfig {
+	t.Helper()
+	path := "/playground/config.json"
+	if profile != "" {
+		path += "?profile=" + profile
+	}
+	a := h.getPath(path)
+	if a.status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, a.status, a.body)
+	}
+	var c playgroundConfig
+	if err := json.Unmarshal(a.body, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestPlaygroundPerProfile: in demo mode /?profile=partner plays as the
+// partner: its docs are its contract's (no Customer.email, which web's
+// have), its tabs are the example operations it can run (trusted documents
+// that serve it and fit its contract, sent by id since it may only send
+// ids), and its dev token runs every one of them. Without ?profile the
+// page is the default profile's (web): every operation, as text.
+func TestPlaygroundPerProfile(t *testing.T) {
+	h := newHarness(t, playgroundOn(true), withConfig(func(c *server.Config) { c.Demo = true }))
+	ids := demoIDs(t)
+	web, def, partner := h.playgroundConfig(t, "web"), h.playgroundConfig(t, ""), h.playgroundConfig(t, "partner")
+	if def.Profile != "web" || len(def.Tabs) != len(web.Tabs) || strings.Join(partner.Profiles, ",") != "web,mobile,partner" {
+		t.Errorf("default %q (%d tabs), profiles %v: want web's, and web, mobile, partner", def.Profile, len(def.Tabs), partner.Profiles)
+	}
+	if f := web.fields("Customer"); !slices.Contains(f, "email") || !slices.Contains(f, "name") {
+		t.Errorf("web's docs: Customer has %v, want email", f)
+	}
+	if f := partner.fields("Customer"); slices.Contains(f, "email") || !slices.Contains(f, "name") {
+		t.Errorf("partner's docs: Customer has %v, want no email", f)
+	}
+	var webTabs, partnerTabs []string
+	for _, tab := range web.Tabs {
+		webTabs = append(webTabs, tab.Name)
+		if tab.DocumentID != "" {
+			t.Errorf("web's tab %s: documentId %q, want its text sent", tab.Name, tab.DocumentID)
+		}
+	}
+	if len(webTabs) != 5 {
+		t.Errorf("web's tabs %v, want every example operation", webTabs)
+	}
+	byName := map[string]string{"customers_by_ids": "CustomersByIds", "dashboard": "Dashboard", "orders_fanout": "OrdersFanout"}
+	for _, tab := range partner.Tabs {
+		partnerTabs = append(partnerTabs, tab.Name)
+		if want := ids[byName[tab.Name]]; tab.DocumentID == "" || tab.DocumentID != want {
+			t.Errorf("partner's tab %s: documentId %q, want %q", tab.Name, tab.DocumentID, want)
+		}
+		body := map[string]any{"documentId": tab.DocumentID, "variables": tab.Variables}
+		a := h.postJSON(body, "Authorization", partner.Headers["Authorization"])
+		// customers_by_ids asks for an unknown id on purpose.
+		if r := a.response(t, "customers.1"); a.status != http.StatusOK || len(r.Errors) > 0 {
+			t.Errorf("partner runs its tab %s with its dev token: %d %s", tab.Name, a.status, a.body)
+		}
+	}
+	slices.Sort(partnerTabs)
+	if strings.Join(partnerTabs, ",") != "customers_by_ids,dashboard,orders_fanout" {
+		t.Errorf("partner's tabs %v, want the trusted documents it can run (not me, order_detail: email)", partnerTabs)
+	}
+	if a := h.getPath("/playground/config.json?profile=kiosk"); a.status != http.StatusNotFound || !strings.Contains(string(a.body), "kiosk") {
+		t.Errorf("an unknown profile: %d %s, want 404 naming it", a.status, a.body)
+	}
 }

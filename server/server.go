@@ -271,8 +271,14 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 	admin := newAdminMux(cfg.Admin.Key, ready, m, routes)
 	if cfg.GraphQL.Playground {
 		headers := deps.PlaygroundHeaders
-		if headers == nil {
+		if headers == nil && ps.fallback.name == ProfileWeb {
 			headers = DevHeaders(cfg)
+		}
+		views, err := playgroundProfiles(cfg, ps, es.Schema(), pq, headers)
+		if err != nil {
+			stop()
+			v.Close()
+			return nil, err
 		}
 		pg, err := playground.New(playground.Options{
 			Endpoint:   "/graphql",
@@ -280,6 +286,7 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 			Operations: gqlbff.Operations(),
 			First:      gqlbff.DefaultOperation,
 			Logger:     log,
+			Profiles:   views,
 		})
 		if err != nil {
 			stop()
@@ -528,13 +535,4 @@ func DevScopes() []string { return []string{"orders:read", "customers:read", "an
 
 // DevHeaders are the headers the playground sends by default: in demo mode,
 // a dev token for customer c1 with every read scope; nil otherwise.
-func DevHeaders(cfg Config) map[string]string {
-	if !cfg.Demo || cfg.JWT.Secret == "" {
-		return nil
-	}
-	tok, err := auth.MintToken(cfg.JWT, "c1", ProfileWeb, DevScopes(), 24*time.Hour)
-	if err != nil {
-		return nil
-	}
-	return map[string]string{"Authorization": "Bearer " + tok}
-}
+func DevHeaders(cfg Config) map[string]string { return devHeadersFor(cfg, ProfileWeb) }

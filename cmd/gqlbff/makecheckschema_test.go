@@ -23,7 +23,7 @@ func TestMakeCheckSchema(t *testing.T) {
 		}
 	}
 	repo := filepath.Join(t.TempDir(), "gqlbff")
-	files, err := exec.Command("git", "-C", "../..", "ls-files", "-z").Output()
+	files, err := exec.Command("git", "-C", "../..", "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
 	if err != nil {
 		t.Skipf("not in a git checkout: %v", err)
 	}

@@ -48,7 +48,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			fmt.Fprintf(stdout, "admin: http://%s/\n", addrs.Admin)
 		}
 		if cfg.GraphQL.Playground {
-			fmt.Fprintf(stdout, "playground: %s/\n", base)
+			fmt.Fprintf(stdout, "playground: %s/\nplayground as a partner (its contract, its operations): %s/?profile=partner\n", base, base)
 		}
 		if auth := server.DevHeaders(cfg)["Authorization"]; auth != "" {
 			fmt.Fprintf(stdout, "dev token (customer c1, web, every read scope, 24h; the playground sends it):\nAuthorization: %s\n", auth)

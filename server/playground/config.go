@@ -18,6 +18,13 @@ type config struct {
 	Headers map[string]string `json:"headers"`
 	// Tabs are the operations opened as tabs, the first one active.
 	Tabs []tab `json:"tabs"`
+	// Profile is the client profile the page plays as, and Profiles all
+	// it can (/?profile=NAME); empty without Options.Profiles.
+	Profile  string   `json:"profile,omitempty"`
+	Profiles []string `json:"profiles,omitempty"`
+	// Schema is the profile's schema as an introspection result ({"__schema":
+	// …}): the page's docs show it instead of introspecting.
+	Schema json.RawMessage `json:"schema,omitempty"`
 }
 
 // tab is one example operation.
@@ -25,6 +32,9 @@ type tab struct {
 	Name      string         `json:"name"`
 	Query     string         `json:"query"`
 	Variables map[string]any `json:"variables,omitempty"`
+	// DocumentID, when set, is the trusted document the page sends by id
+	// instead of the query text (a profile that may only send ids).
+	DocumentID string `json:"documentId,omitempty"`
 }
 
 func newConfig(opts Options) (config, error) {
@@ -53,6 +63,41 @@ func newConfig(opts Options) (config, error) {
 		cfg.Tabs[0] = first
 	}
 	return cfg, nil
+}
+
+// profileConfigs are the config of each profile of opts, by name: its
+// headers, its schema, and the tabs it can run.
+func profileConfigs(base config, opts Options) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(opts.Profiles))
+	names := make([]string, len(opts.Profiles))
+	for i, p := range opts.Profiles {
+		names[i] = p.Name
+	}
+	for _, p := range opts.Profiles {
+		cfg := base
+		cfg.Profile, cfg.Profiles, cfg.Schema = p.Name, names, p.Schema
+		cfg.Headers = p.Headers
+		if cfg.Headers == nil {
+			cfg.Headers = map[string]string{}
+		}
+		cfg.Tabs = []tab{}
+		for _, t := range base.Tabs {
+			if p.Operation != nil {
+				run, id := p.Operation(t.Name, t.Query)
+				if !run {
+					continue
+				}
+				t.DocumentID = id
+			}
+			cfg.Tabs = append(cfg.Tabs, t)
+		}
+		b, err := json.Marshal(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("playground: profile %s: %w", p.Name, err)
+		}
+		out[p.Name] = b
+	}
+	return out, nil
 }
 
 func readTab(ops fs.FS, name string) (tab, error) {

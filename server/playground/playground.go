@@ -54,6 +54,25 @@ type Options struct {
 	// Logger receives the line that says the page uses the CDN; nil
 	// discards it.
 	Logger *slog.Logger
+	// Profiles, when set, are the client profiles the page can play as:
+	// /?profile=NAME (config.json?profile=NAME) shows that profile's
+	// schema and tabs and sends its headers; the first is the default.
+	// Headers then applies to none.
+	Profiles []Profile
+}
+
+// Profile is what the page shows and sends as one client profile.
+type Profile struct {
+	Name string
+	// Headers pre-fill the headers editor (a dev token of the profile).
+	Headers map[string]string
+	// Schema is the profile's schema as an introspection result, shown in
+	// the docs instead of introspecting (nil: the page introspects).
+	Schema json.RawMessage
+	// Operation says whether the profile can run an example operation,
+	// and the trusted document's id to send instead of its text ("": the
+	// text); nil: every operation, as text.
+	Operation func(name, query string) (run bool, documentID string)
 }
 
 // Handler serves the playground: the page at /, its settings at
@@ -61,10 +80,13 @@ type Options struct {
 type Handler struct {
 	mux     *http.ServeMux
 	bundled bool
-	page    pageData         // the page, but for its nonce
-	cdn     string           // the CDN's origin when the page uses it
-	config  []byte           // config.json
-	files   map[string]*file // by "version/name"
+	page    pageData // the page, but for its nonce
+	cdn     string   // the CDN's origin when the page uses it
+	config  []byte   // config.json
+	// byProfile is config.json?profile=NAME, when there are profiles (the
+	// default's is config).
+	byProfile map[string][]byte
+	files     map[string]*file // by "version/name"
 }
 
 // New builds the playground's handler. It reads every file once, so the
@@ -84,6 +106,12 @@ func New(opts Options) (*Handler, error) {
 	h := &Handler{files: map[string]*file{}}
 	if h.config, err = json.Marshal(cfg); err != nil {
 		return nil, fmt.Errorf("playground: %w", err)
+	}
+	if len(opts.Profiles) > 0 {
+		if h.byProfile, err = profileConfigs(cfg, opts); err != nil {
+			return nil, err
+		}
+		h.config = h.byProfile[opts.Profiles[0].Name]
 	}
 	src := opts.Assets
 	if src == nil {
@@ -184,13 +212,23 @@ func (h *Handler) servePage(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write(html.Bytes())
 }
 
-func (h *Handler) serveConfig(w http.ResponseWriter, _ *http.Request) {
+func (h *Handler) serveConfig(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Content-Type", "application/json")
 	// It may carry a dev token: keep it out of shared caches.
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(h.config)
+	body := h.config
+	if p := r.URL.Query().Get("profile"); p != "" {
+		b, ok := h.byProfile[p]
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": fmt.Sprintf("the playground has no profile %q", p)})
+			return
+		}
+		body = b
+	}
+	_, _ = w.Write(body)
 }
 
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request) {

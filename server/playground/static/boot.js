@@ -43,7 +43,15 @@
   async function start(lib) {
     const mount = document.getElementById('graphiql');
     try {
-      const cfg = await loadConfig(mount.dataset.config);
+      // /?profile=NAME plays as that client profile: its schema (its
+      // contract's), its tabs, its dev token.
+      const profile = new URLSearchParams(window.location.search).get('profile');
+      const cfg = await loadConfig(
+        mount.dataset.config + (profile ? '?profile=' + encodeURIComponent(profile) : ''),
+      );
+      if (cfg.profile) {
+        document.title = document.title + ' · ' + cfg.profile;
+      }
       const headers =
         cfg.headers && Object.keys(cfg.headers).length > 0
           ? pretty(cfg.headers)
@@ -58,13 +66,45 @@
       // The config's headers go with every request, the schema's
       // introspection included (it runs before any editor is read); the
       // headers editor adds to them and wins.
-      const fetcher = lib.createFetcher({
-        url: new URL(cfg.endpoint, window.location.href).href,
-        headers: cfg.headers || {},
+      const url = new URL(cfg.endpoint, window.location.href).href;
+      const text = lib.createFetcher({ url: url, headers: cfg.headers || {} });
+      // A tab of a profile that may only send trusted documents' ids goes
+      // by its id while its text is the tab's, unedited.
+      const ids = new Map();
+      (cfg.tabs || []).forEach(function (t) {
+        if (t.documentId) {
+          ids.set(t.query, t.documentId);
+        }
       });
+      const fetcher = function (params, opts) {
+        const id = params && ids.get(params.query);
+        if (!id) {
+          return text(params, opts);
+        }
+        return fetch(url, {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: Object.assign(
+            { 'Content-Type': 'application/json', Accept: 'application/json' },
+            cfg.headers || {},
+            (opts && opts.headers) || {},
+          ),
+          body: JSON.stringify({
+            documentId: id,
+            operationName: params.operationName || undefined,
+            variables: params.variables || undefined,
+          }),
+        }).then(function (res) {
+          return res.json();
+        });
+      };
       lib.createRoot(mount).render(
         lib.createElement(lib.GraphiQL, {
           fetcher: fetcher,
+          // The profile's schema, as the server shows it to that profile
+          // (its contract's): the docs need no introspection, which the
+          // profile may not be allowed.
+          schema: cfg.schema || undefined,
           defaultTabs: tabs.length > 0 ? tabs : undefined,
           defaultQuery: tabs.length > 0 ? tabs[0].query : undefined,
           defaultHeaders: headers,
