@@ -166,7 +166,12 @@ func (u *usageRecorder) InterceptResponse(ctx context.Context, next graphql.Resp
 	if op.Operation == nil || op.Doc == nil {
 		return resp
 	}
-	key := op.OperationName + "\x00" + op.RawQuery
+	// The text alone names a document of one operation (no allocation);
+	// the operation's name joins it only when there are several.
+	key := op.RawQuery
+	if len(op.Doc.Operations) > 1 {
+		key = op.OperationName + "\x00" + op.RawQuery
+	}
 	doc, ok := u.docs.Get(ctx, key)
 	if !ok {
 		doc = operationUsage(op.Doc, op.Operation)
@@ -189,13 +194,19 @@ func (u *usageRecorder) InterceptResponse(ctx context.Context, next graphql.Resp
 	return resp
 }
 
+// The client headers, in canonical form (Get does not allocate for them).
+const (
+	headerClientName    = "Apollographql-Client-Name"
+	headerClientVersion = "Apollographql-Client-Version"
+)
+
 // clientOf is who ran an operation: the caller's profile, and the client
 // name and version of the apollographql-client-name and -version headers
 // or, for a header the request lacks, of the token's configured claims
 // (usage.clientNameClaim, clientVersionClaim).
 func clientOf(ctx context.Context, h http.Header, ps profiles) usageClient {
 	id := caller.From(ctx)
-	c := usageClient{Profile: ps.named(id.Client).name, Name: h.Get("apollographql-client-name"), Version: h.Get("apollographql-client-version")}
+	c := usageClient{Profile: ps.named(id.Client).name, Name: h.Get(headerClientName), Version: h.Get(headerClientVersion)}
 	if c.Name == "" {
 		c.Name = id.AppName
 	}
