@@ -551,8 +551,15 @@ func schemaCheck(baseSrc, nextSrc []*ast.Source, opts checkOptions) (report stri
 		fmt.Fprintf(&b, "note: trusted document %s is not valid against the base schema; its usage is not counted\n", s)
 	}
 	if opts.usage != nil {
-		fmt.Fprintf(&b, "usage: %d clients in %s, window %d days (since %s)\n", len(opts.usage.Clients), opts.usageFrom,
+		store := ""
+		if opts.usage.Store != "" {
+			store = " (store " + opts.usage.Store + ")"
+		}
+		fmt.Fprintf(&b, "usage: %d clients in %s%s, window %d days (since %s)\n", len(opts.usage.Clients), opts.usageFrom, store,
 			opts.days, opts.now.AddDate(0, 0, -opts.days).UTC().Format(time.RFC3339))
+		if opts.usage.Warning != "" {
+			fmt.Fprintf(&b, "usage warning: %s\n", opts.usage.Warning)
+		}
 		if unused := unusedDeprecated(next, clients, used); len(unused) > 0 {
 			fmt.Fprintf(&b, "deprecated and unused for %d days (safe to remove): %s\n", opts.days, strings.Join(unused, ", "))
 		}

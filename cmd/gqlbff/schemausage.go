@@ -23,6 +23,10 @@ import (
 // (profile, name, version), each coordinate it used, how often and when
 // last.
 type usageExport struct {
+	// Store is where a server's counts come from (redis: every replica's;
+	// memory: its own), and Warning why Redis could not be read.
+	Store   string `json:"store"`
+	Warning string `json:"warning"`
 	Clients []struct {
 		Profile     string `json:"profile"`
 		Name        string `json:"name"`
