@@ -142,3 +142,29 @@ func TestUsageFlushKeepsCountsWhileRedisIsDown(t *testing.T) {
 		t.Errorf("after Redis came back: %+v, want the 2 uses of Query.a and 1 of Query.b it missed", got)
 	}
 }
+
+// TestUsageFlushOnClose: closing the recorder (the handler's Close, at
+// shutdown) adds the counts not yet flushed.
+func TestUsageFlushOnClose(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	cfg := Default()
+	cfg.Redis.URL = rs.URL()
+	s, err := newUsageStore(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cfg.Usage.FlushInterval = time.Hour
+	u := newUsageRecorder(resolveProfiles(cfg.Profiles), gqlparser.MustLoadSchema(&ast.Source{Input: `type Query { a: Int }`}), 10, cfg.Usage, s, nil)
+	c := usageClient{Profile: "web", Name: "x"}
+	u.record(c, &usageDoc{coords: []string{"Query.a"}}, nil, time.Now().UnixNano())
+	u.Close()
+	got, err := s.read(context.Background(), time.Now().Add(-time.Hour), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[c]["Query.a"].Count != 1 {
+		t.Errorf("after Close: %+v, want the use of Query.a", got)
+	}
+}

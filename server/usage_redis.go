@@ -45,12 +45,20 @@ redis.call("EXPIRE", KEYS[2], ARGV[1])
 return 0
 `)
 
+// usageRedisTimeout is the least time one usage command may take: the
+// store is never on a request's path (flushes run in the background, reads
+// serve the admin endpoint), and a report's window may be hundreds of
+// hours of counts, more than redis.timeout (50ms by default) can read.
+const usageRedisTimeout = 5 * time.Second
+
 func newUsageStore(cfg Config, hook redis.Hook) (*usageStore, error) {
-	rdb, err := newRedis(cfg.Redis, hook)
+	rc := cfg.Redis
+	rc.Timeout = max(rc.Timeout, usageRedisTimeout)
+	rdb, err := newRedis(rc, hook)
 	if err != nil || rdb == nil {
 		return nil, err
 	}
-	return &usageStore{rdb: rdb, timeout: cfg.Redis.Timeout, retention: cfg.Usage.Retention}, nil
+	return &usageStore{rdb: rdb, timeout: rc.Timeout, retention: cfg.Usage.Retention}, nil
 }
 
 func (s *usageStore) Close() error { return s.rdb.Close() }
@@ -110,7 +118,7 @@ func (s *usageStore) add(ctx context.Context, byHour map[int64]map[string]usageD
 
 // read sums the counts of the hours from from to to, in one pipeline.
 func (s *usageStore) read(ctx context.Context, from, to time.Time) (usageUses, error) {
-	ctx, cancel := context.WithTimeout(ctx, max(s.timeout, time.Second))
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	type hour struct{ counts, last *redis.MapStringStringCmd }
 	var hours []hour
@@ -138,7 +146,8 @@ func (s *usageStore) read(ctx context.Context, from, to time.Time) (usageUses, e
 	return out, nil
 }
 
-// flushEvery flushes every interval, and once more when ctx ends.
+// flushEvery flushes every interval, and once more (for at most 2s) when
+// ctx ends.
 func (u *usageRecorder) flushEvery(ctx context.Context, interval time.Duration) {
 	defer close(u.done)
 	t := time.NewTicker(interval)
@@ -146,9 +155,12 @@ func (u *usageRecorder) flushEvery(ctx context.Context, interval time.Duration) 
 	for {
 		select {
 		case <-ctx.Done():
-			if err := u.flush(context.Background()); err != nil {
+			// The last flush holds up shutdown: briefly.
+			last, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			if err := u.flush(last); err != nil {
 				u.log.Warn("field usage: the last counts could not be added to Redis", "error", err)
 			}
+			cancel()
 			return
 		case <-t.C:
 			if err := u.flush(ctx); err != nil && ctx.Err() == nil {
