@@ -1,12 +1,14 @@
 package engine_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -116,17 +118,39 @@ func FuzzEngineMatchesGqlgen(f *testing.F) {
 	})
 }
 
+// settledGoroutines waits (up to a second) until the goroutine count
+// stops changing, and answers it.
+func settledGoroutines() int64 {
+	n := runtime.NumGoroutine()
+	for range 100 {
+		time.Sleep(10 * time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n {
+			break
+		}
+		n = m
+	}
+	return int64(n)
+}
+
 // TestGoroutinesDoNotGrowWithWidth: the engine starts a goroutine per
 // resolver step of a level past the first, never per item, so the fan-out
 // of 50 orders runs with as many goroutines as that of 5; gqlgen's
 // executor starts one per list element and resolver field.
 func TestGoroutinesDoNotGrowWithWidth(t *testing.T) {
+	// The fewest extra goroutines of five runs, each from a settled
+	// count: goroutines of an earlier run (or the test runner's) still
+	// exiting would move the base or the peak by one either way.
 	peak := func(withEngine bool, n int) int64 {
-		m := newMemory(n)
-		x := executors(m, withEngine)
-		base := int64(runtime.NumGoroutine())
-		run(x, strings.Replace(fanout, "first: 50", "first: "+strconv.Itoa(n), 1), nil, ptr("orders:read customers:read analytics:read"))
-		return m.peak.Load() - base
+		least := int64(math.MaxInt64)
+		for range 5 {
+			m := newMemory(n)
+			x := executors(m, withEngine)
+			base := settledGoroutines()
+			run(x, strings.Replace(fanout, "first: 50", "first: "+strconv.Itoa(n), 1), nil, ptr("orders:read customers:read analytics:read"))
+			least = min(least, m.peak.Load()-base)
+		}
+		return least
 	}
 	narrow, wide := peak(true, 5), peak(true, 50)
 	if wide != narrow {

@@ -25,8 +25,12 @@ type Level struct {
 	open    map[any]any // loader → its open *batch under this level
 }
 
-// sender is a held batch.
-type sender interface{ send() }
+// sender is a held batch: send calls it in a goroutine of its own, run in
+// the caller's.
+type sender interface {
+	send()
+	run()
+}
 
 // NewLevel opens a level of callers callers; each calls Done once.
 func (l *Loaders) NewLevel(callers int) *Level {
@@ -48,21 +52,37 @@ func levelFrom(ctx context.Context) *Level {
 // Done reports that one caller has finished.
 func (lv *Level) Done() {
 	lv.mu.Lock()
-	defer lv.mu.Unlock()
 	lv.active--
-	lv.flushIfIdle()
+	held := lv.takeIfIdle()
+	lv.mu.Unlock()
+	sendAll(held)
 }
 
-func (lv *Level) flushIfIdle() {
+// takeIfIdle answers the held batches, and forgets them, once every
+// caller has finished or waits; the caller sends them (sendAll) after
+// unlocking.
+func (lv *Level) takeIfIdle() []sender {
 	if lv.waiting < lv.active || len(lv.held) == 0 {
-		return
+		return nil
 	}
 	held := lv.held
 	lv.held = nil
 	clear(lv.open)
-	for _, b := range held {
+	return held
+}
+
+// sendAll starts every batch but the last in a goroutine and runs the
+// last in the calling one, which has nothing else to do until the level's
+// batches are back: one goroutine fewer per source call of a level, and
+// none for a level of one.
+func sendAll(held []sender) {
+	if len(held) == 0 {
+		return
+	}
+	for _, b := range held[:len(held)-1] {
 		b.send()
 	}
+	held[len(held)-1].run()
 }
 
 // batch is one batch call of a loader: its keys, and the results every
@@ -76,13 +96,13 @@ type batch[V any] struct {
 	level   *Level // the level holding it, nil when sent at once
 }
 
-func (b *batch[V]) send() {
-	go func() {
-		defer close(b.done)
-		bctx, finish := b.l.tracer.TraceBatch(b.ctx, b.keys)
-		b.results = safeBatch(bctx, b.l.batch, b.keys)
-		finish(b.results)
-	}()
+func (b *batch[V]) send() { go b.run() }
+
+func (b *batch[V]) run() {
+	defer close(b.done)
+	bctx, finish := b.l.tracer.TraceBatch(b.ctx, b.keys)
+	b.results = safeBatch(bctx, b.l.batch, b.keys)
+	finish(b.results)
 }
 
 // result waits for key i's result. A caller of the level that holds the
@@ -94,8 +114,9 @@ func (b *batch[V]) result(i int) (V, error) {
 		if lv := b.level; lv != nil {
 			lv.mu.Lock()
 			lv.waiting++
-			lv.flushIfIdle()
+			held := lv.takeIfIdle()
 			lv.mu.Unlock()
+			sendAll(held)
 			<-b.done
 			lv.mu.Lock()
 			lv.waiting--
