@@ -15,12 +15,14 @@ import (
 // request. Make a new set per request (NewLoaders): its cache lives as long
 // as the request, so an answer is never shared between callers.
 type Loaders struct {
-	src      *Sources
+	src *Sources
+
+	// The loaders are made on first use (most operations need one or
+	// two): under mu, by orderL, customerL, statsL and ordersOfLoader.
+	mu       sync.Mutex
 	order    *loader[Order]
 	customer *loader[Customer]
 	stats    *loader[CustomerStats]
-
-	mu       sync.Mutex
 	ordersOf map[int]*loader[[]Order] // by perCustomer
 }
 
@@ -36,13 +38,37 @@ type loader[V any] struct {
 
 // NewLoaders returns a fresh set of loaders over s for one request.
 func (s *Sources) NewLoaders() *Loaders {
-	return &Loaders{
-		src:      s,
-		order:    newLoader(s, "order", s.orderBatch),
-		customer: newLoader(s, "customer", s.customerBatch),
-		stats:    newLoader(s, "stats", s.statsBatch),
-		ordersOf: make(map[int]*loader[[]Order]),
+	return &Loaders{src: s}
+}
+
+// orderL is the orders-by-id loader.
+func (l *Loaders) orderL() *loader[Order] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.order == nil {
+		l.order = newLoader(l.src, "order", l.src.orderBatch)
 	}
+	return l.order
+}
+
+// customerL is the customers-by-id loader.
+func (l *Loaders) customerL() *loader[Customer] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.customer == nil {
+		l.customer = newLoader(l.src, "customer", l.src.customerBatch)
+	}
+	return l.customer
+}
+
+// statsL is the stats-by-customer loader.
+func (l *Loaders) statsL() *loader[CustomerStats] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stats == nil {
+		l.stats = newLoader(l.src, "stats", l.src.statsBatch)
+	}
+	return l.stats
 }
 
 // newLoader makes a loader; name labels its batches in metrics and traces
@@ -87,28 +113,30 @@ func (l *Loaders) Sources() *Sources { return l.src }
 
 // Order answers one order by id; ErrNotFound when it does not exist.
 func (l *Loaders) Order(ctx context.Context, id string) (Order, error) {
-	v, err := l.order.load(ctx, id)()
+	v, err := l.orderL().load(ctx, id)()
 	return settle(ctx, v, err)
 }
 
 // Customer answers one customer by id; ErrNotFound when it does not exist.
 func (l *Loaders) Customer(ctx context.Context, id string) (Customer, error) {
-	v, err := l.customer.load(ctx, id)()
+	v, err := l.customerL().load(ctx, id)()
 	return settle(ctx, v, err)
 }
 
 // Customers answers customers by id, one result and one error per id, in
 // the order of ids: one batch call per MaxBatch ids known together.
 func (l *Loaders) Customers(ctx context.Context, ids []string) ([]Customer, []error) {
-	l.customer.prefetch(ctx, ids)
-	return loadAll(ctx, l.customer, ids)
+	ld := l.customerL()
+	ld.prefetch(ctx, ids)
+	return loadAll(ctx, ld, ids)
 }
 
 // Orders answers orders by id, one result and one error per id, in the
 // order of ids: one batch call per MaxBatch ids known together.
 func (l *Loaders) Orders(ctx context.Context, ids []string) ([]Order, []error) {
-	l.order.prefetch(ctx, ids)
-	return loadAll(ctx, l.order, ids)
+	ld := l.orderL()
+	ld.prefetch(ctx, ids)
+	return loadAll(ctx, ld, ids)
 }
 
 // loadAll loads every key: Load queues them all before the first thunk
@@ -130,7 +158,7 @@ func loadAll[V any](ctx context.Context, ld *loader[V], keys []string) ([]V, []e
 // Stats answers a customer's analytics; ErrNotFound when the service does
 // not know the customer.
 func (l *Loaders) Stats(ctx context.Context, customerID string) (CustomerStats, error) {
-	v, err := l.stats.load(ctx, customerID)()
+	v, err := l.statsL().load(ctx, customerID)()
 	return settle(ctx, v, err)
 }
 
@@ -149,14 +177,14 @@ type Prefetch struct{ l *Loaders }
 func (l *Loaders) Prefetch() Prefetch { return Prefetch{l} }
 
 // Customers starts the customer lookups of ids.
-func (p Prefetch) Customers(ctx context.Context, ids []string) { p.l.customer.prefetch(ctx, ids) }
+func (p Prefetch) Customers(ctx context.Context, ids []string) { p.l.customerL().prefetch(ctx, ids) }
 
 // Orders starts the order lookups of ids.
-func (p Prefetch) Orders(ctx context.Context, ids []string) { p.l.order.prefetch(ctx, ids) }
+func (p Prefetch) Orders(ctx context.Context, ids []string) { p.l.orderL().prefetch(ctx, ids) }
 
 // Stats starts the stats lookups of customers.
 func (p Prefetch) Stats(ctx context.Context, customerIDs []string) {
-	p.l.stats.prefetch(ctx, customerIDs)
+	p.l.statsL().prefetch(ctx, customerIDs)
 }
 
 // OrdersOf starts the lookups of the n newest orders of customers.
@@ -168,6 +196,9 @@ func (l *Loaders) ordersOfLoader(n int) *loader[[]Order] {
 	l.mu.Lock()
 	ld, ok := l.ordersOf[n]
 	if !ok {
+		if l.ordersOf == nil {
+			l.ordersOf = make(map[int]*loader[[]Order])
+		}
 		ld = newLoader(l.src, "ordersOf", func(ctx context.Context, ids []string) []*dataloader.Result[[]Order] {
 			return l.src.ordersOfBatch(ctx, ids, n)
 		})
