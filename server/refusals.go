@@ -79,7 +79,9 @@ func (c refusalConn) CloseWrite() error {
 // jsonCanned rewrites one of Go's own answers as a JSON one.
 func jsonCanned(p []byte, maxHeaderBytes int) ([]byte, bool) {
 	const proto = "HTTP/1.1 "
-	if !bytes.HasPrefix(p, []byte(proto)) || len(p) < len(proto)+3 || bytes.Index(p, cannedHeaders) < 0 {
+	// The status first: an answer of ours (2xx, 3xx) is never scanned.
+	if len(p) < len(proto)+3 || (p[len(proto)] != '4' && p[len(proto)] != '5') ||
+		!bytes.HasPrefix(p, []byte(proto)) || bytes.Index(p, cannedHeaders) < 0 {
 		return nil, false
 	}
 	status, err := strconv.Atoi(string(p[len(proto) : len(proto)+3]))
