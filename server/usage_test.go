@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -391,4 +392,41 @@ func TestDeprecatedUsageMetrics(t *testing.T) {
 	if slices.Contains(rep.SafeToRemove, "Query.customer") {
 		t.Errorf("safe to remove %v lists Query.customer, which clients used", rep.SafeToRemove)
 	}
+}
+
+// TestFieldUsageOfPersistedOperations: an operation run by a trusted
+// document's id, or by an APQ hash alone, is counted as its text is.
+func TestFieldUsageOfPersistedOperations(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "manifest.json")
+	unscopedManifestOf(t, path, "customers_by_ids", "dashboard")
+	h := newHarness(t, withManifest(path), withConfig(func(c *server.Config) {
+		c.Admin.Listen = "127.0.0.1:0"
+		c.Admin.Key = testAdminKey
+	}))
+	ids := demoIDs(t)
+	partner := bearer(token("c1", "partner", allScopes...))
+	for range 2 {
+		a := h.postJSON(map[string]any{"documentId": ids["CustomersByIds"], "variables": map[string]any{"ids": []string{"c1"}}},
+			"Authorization", partner, "apollographql-client-name", "partner-app", "apollographql-client-version", "5")
+		if a.status != 200 || bytes.Contains(a.body, []byte(`"errors"`)) {
+			t.Fatalf("by documentId: %d %s", a.status, a.body)
+		}
+	}
+	text := operation(t, "me")
+	web := []string{"Authorization", bearer(token("c1", "web", allScopes...)), "apollographql-client-name", "web-app", "apollographql-client-version", "1"}
+	h.postJSON(map[string]any{"query": text, "extensions": apq(text)}, web...).response(t)
+	if a := h.postJSON(map[string]any{"extensions": apq(text)}, web...); a.status != 200 || bytes.Contains(a.body, []byte(`"errors"`)) {
+		t.Fatalf("by APQ hash: %d %s", a.status, a.body)
+	}
+
+	admin := httptest.NewServer(h.handler.Admin())
+	defer admin.Close()
+	defer admin.Client().CloseIdleConnections()
+	want := usageWant{}
+	want.add("partner-app", usageOps[0])
+	want.add("partner-app", usageOps[0])
+	want.add("web-app", usageOps[2])
+	want.add("web-app", usageOps[2])
+	want.check(t, readUsage(t, admin, ""), map[string][2]string{"partner-app": {"partner", "5"}, "web-app": {"web", "1"}})
 }
