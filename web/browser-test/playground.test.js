@@ -314,3 +314,63 @@ test('headers from the playground config pre-fill the editor and are sent', asyn
   assert.match(headers.authorization || '', /^Bearer /, 'with the dev token');
   assert.deepEqual(problems, [], 'no console errors');
 });
+
+// queryDocs opens the docs at the Query type and answers its fields' names,
+// the deprecated ones shown, and the deprecation notes on the page.
+async function queryDocs(page) {
+  await page.getByLabel('Show Documentation Explorer').click();
+  await page.locator('.graphiql-doc-explorer-root-type').first().waitFor();
+  await page.locator('.graphiql-doc-explorer-content .graphiql-doc-explorer-type-name', { hasText: /^Query$/ }).first().click();
+  await page.getByText('Show Deprecated Fields').click();
+  await page.locator('.graphiql-doc-explorer-deprecation').first().waitFor();
+  const fields = await page.locator('.graphiql-doc-explorer-field-name').allInnerTexts();
+  const notes = await page.locator('.graphiql-doc-explorer-deprecation').allInnerTexts();
+  return { fields, notes };
+}
+
+// customerFields goes on from the Query type's docs to the Customer type's
+// and answers its fields' names.
+async function customerFields(page) {
+  await page.locator('.graphiql-doc-explorer-content .graphiql-doc-explorer-type-name', { hasText: /^Customer$/ }).first().click();
+  await page.locator('.graphiql-doc-explorer-title', { hasText: /^Customer$/ }).waitFor();
+  return page.locator('.graphiql-doc-explorer-field-name').allInnerTexts();
+}
+
+// /?profile=partner: the partner's contract in the docs (no
+// Customer.email, which web's docs show), deprecation reasons in both, and
+// only the trusted operations the partner can run, sent by documentId.
+test('as a partner, the playground shows its contract and runs its trusted operations by id', async () => {
+  const { origin } = await startGqlbff(bin);
+  const { context, page, problems } = await openBrowser();
+  await context.route((url) => !local(origin, url.href), (route) => route.abort());
+
+  await page.goto(origin + '/');
+  await page.locator('.graphiql-execute-button').waitFor({ timeout: 20_000 });
+  const web = await queryDocs(page);
+  assert.ok(web.notes.some((n) => n.includes('Use customers(ids:)')), `web's docs show the deprecation reason: ${web.notes}`);
+  assert.ok((await customerFields(page)).some((f) => f.trim() === 'email'), "web's docs show Customer.email");
+
+  await page.goto(origin + '/?profile=partner');
+  await page.locator('.graphiql-execute-button').waitFor({ timeout: 20_000 });
+  assert.match(await page.title(), /partner/);
+  const tabs = await page.locator('.graphiql-tab').allInnerTexts();
+  assert.deepEqual(
+    tabs.map((t) => t.trim()),
+    ['Dashboard', 'CustomersByIds', 'OrdersFanout'],
+  );
+  const sent = page.waitForRequest((r) => r.url() === origin + '/graphql' && (r.postData() || '').includes('documentId'));
+  const answered = page.waitForResponse((r) => r.url() === origin + '/graphql' && (r.request().postData() || '').includes('documentId'));
+  await page.locator('.graphiql-execute-button').click();
+  const body = JSON.parse((await sent).postData());
+  assert.equal(body.query, undefined, 'the partner sends the id, not the text');
+  const got = await (await answered).json();
+  assert.equal(got.errors, undefined, `the partner's dashboard answers: ${JSON.stringify(got)}`);
+  assert.equal(got.data.dashboard.recentOrders.length, 10);
+
+  const partner = await queryDocs(page);
+  assert.ok(partner.notes.some((n) => n.includes('Use customers(ids:)')), `the partner's docs show the deprecation reason: ${partner.notes}`);
+  const fields = (await customerFields(page)).map((f) => f.trim());
+  assert.ok(fields.includes('name') && !fields.includes('email'), `the partner's docs: Customer has ${fields}, want no email`);
+  await page.screenshot({ path: join(artifacts, 'playground-partner.png') });
+  assert.deepEqual(problems, [], 'no console errors');
+});

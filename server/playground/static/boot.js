@@ -39,7 +39,54 @@
     return res.json();
   }
 
-  // lib: { createElement, createRoot, GraphiQL, createFetcher }.
+  // profileStorage keeps what GraphiQL stores (tabs, headers, the editors)
+  // per profile, so that /?profile=partner does not reopen web's tabs with
+  // web's token. undefined: GraphiQL's own storage.
+  function profileStorage(profile) {
+    let store;
+    try {
+      store = window.localStorage;
+    } catch (err) {
+      return undefined;
+    }
+    if (!profile || !store) {
+      return undefined;
+    }
+    const prefix = 'gqlbff:' + profile + ':';
+    const keys = function () {
+      const out = [];
+      for (let i = 0; i < store.length; i++) {
+        const k = store.key(i);
+        if (k && k.indexOf(prefix) === 0) {
+          out.push(k);
+        }
+      }
+      return out;
+    };
+    return {
+      getItem: function (k) {
+        return store.getItem(prefix + k);
+      },
+      setItem: function (k, v) {
+        store.setItem(prefix + k, v);
+      },
+      removeItem: function (k) {
+        store.removeItem(prefix + k);
+      },
+      get length() {
+        return keys().length;
+      },
+      clear: function () {
+        keys().forEach(function (k) {
+          store.removeItem(k);
+        });
+      },
+    };
+  }
+
+  // lib: { createElement, createRoot, GraphiQL, createFetcher, and
+  // buildClientSchema when the page has graphql-js (the bundle; the CDN
+  // page introspects instead) }.
   async function start(lib) {
     const mount = document.getElementById('graphiql');
     try {
@@ -104,7 +151,8 @@
           // The profile's schema, as the server shows it to that profile
           // (its contract's): the docs need no introspection, which the
           // profile may not be allowed.
-          schema: cfg.schema || undefined,
+          schema: cfg.schema && lib.buildClientSchema ? lib.buildClientSchema(cfg.schema) : undefined,
+          storage: profileStorage(cfg.profile),
           defaultTabs: tabs.length > 0 ? tabs : undefined,
           defaultQuery: tabs.length > 0 ? tabs[0].query : undefined,
           defaultHeaders: headers,

@@ -5,6 +5,7 @@ import { createElement } from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { buildClientSchema } from 'graphql';
 import 'graphiql/style.css';
 // The bootstrap is shared with the CDN fallback page, which serves it as is.
 import '../../../server/playground/static/boot.js';
@@ -14,4 +15,5 @@ window.gqlbffPlayground.start({
   createRoot,
   GraphiQL,
   createFetcher: createGraphiQLFetcher,
+  buildClientSchema,
 });
