@@ -147,7 +147,7 @@ func (u *usageRecorder) Close() {
 
 var _ interface {
 	graphql.HandlerExtension
-	graphql.ResponseInterceptor
+	graphql.OperationInterceptor
 } = (*usageRecorder)(nil)
 
 // ExtensionName names the extension.
@@ -156,15 +156,24 @@ func (*usageRecorder) ExtensionName() string { return "FieldUsage" }
 // Validate accepts every schema.
 func (*usageRecorder) Validate(graphql.ExecutableSchema) error { return nil }
 
-// InterceptResponse records the operation's coordinates once it ran.
-func (u *usageRecorder) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	resp := next(ctx)
+// InterceptOperation records the operation's coordinates as it is run:
+// once per executed operation (an answer from the answer cache included),
+// never for one refused before it runs (by validation, its variables, the
+// persisted-query or cost policy), which gqlgen answers without
+// dispatching it.
+func (u *usageRecorder) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	u.observe(ctx)
+	return next(ctx)
+}
+
+// observe records the operation of ctx.
+func (u *usageRecorder) observe(ctx context.Context) {
 	if !graphql.HasOperationContext(ctx) {
-		return resp
+		return
 	}
 	op := graphql.GetOperationContext(ctx)
 	if op.Operation == nil || op.Doc == nil {
-		return resp
+		return
 	}
 	// The text alone names a document of one operation (no allocation);
 	// the operation's name joins it only when there are several.
@@ -191,7 +200,6 @@ func (u *usageRecorder) InterceptResponse(ctx context.Context, next graphql.Resp
 	// A coordinate the text names too is counted once.
 	extra = slices.DeleteFunc(extra, func(c string) bool { _, found := slices.BinarySearch(doc.coords, c); return found })
 	u.record(clientOf(ctx, op.Headers, u.profiles), doc, extra, u.now().UnixNano())
-	return resp
 }
 
 // The client headers, in canonical form (Get does not allocate for them).

@@ -13,8 +13,8 @@ import (
 )
 
 // BenchmarkUsageRecord is what field usage recording adds to one
-// operation: the usage recorder's InterceptResponse around a handler that
-// answers at once, for order_detail as a named client, its coordinates
+// operation: the usage recorder's InterceptOperation around a handler
+// that answers at once, for order_detail as a named client, its coordinates
 // already computed (as for every request after a document's first). Its
 // ns/op against BenchmarkOperations/order_detail's is the share of an
 // operation end to end (BENCHMARKS.md, target under 1%).
@@ -40,10 +40,11 @@ func BenchmarkUsageRecord(b *testing.B) {
 		Doc: doc, Operation: doc.Operations[0], Headers: h,
 	})
 	resp := &graphql.Response{}
-	next := func(context.Context) *graphql.Response { return resp }
+	answer := func(context.Context) *graphql.Response { return resp }
+	next := func(context.Context) graphql.ResponseHandler { return answer }
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		u.InterceptResponse(ctx, next)
+		u.InterceptOperation(ctx, next)
 	}
 }

@@ -430,3 +430,38 @@ func TestFieldUsageOfPersistedOperations(t *testing.T) {
 	want.add("web-app", usageOps[2])
 	want.check(t, readUsage(t, admin, ""), map[string][2]string{"partner-app": {"partner", "5"}, "web-app": {"web", "1"}})
 }
+
+// TestFieldUsageCountsExecutedOperationsOnly: an operation refused before
+// it runs (validation, its variables, the cost limit) uses nothing; one
+// that runs counts once.
+func TestFieldUsageCountsExecutedOperationsOnly(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withConfig(func(c *server.Config) {
+		c.Admin.Listen = "127.0.0.1:0"
+		c.Admin.Key = testAdminKey
+		c.Profiles.Web.MaxCost = 50
+	}))
+	client := []string{"apollographql-client-name", "app"}
+	for _, r := range []struct {
+		name, query string
+		vars        map[string]any
+		code        string
+	}{
+		{"unknown field", `{ nosuch }`, nil, "GRAPHQL_VALIDATION_FAILED"},
+		{"a variable missing", `query($id: ID!) { order(id: $id) { id } }`, nil, "GRAPHQL_VALIDATION_FAILED"},
+		{"an enum variable of no value", `query($s: OrderStatus) { orders(status: $s) { edges { cursor } } }`, map[string]any{"s": "LOST"}, "GRAPHQL_VALIDATION_FAILED"},
+		{"over the cost limit", operation(t, "orders_fanout"), nil, "COST_LIMIT_EXCEEDED"},
+	} {
+		if a := h.query(r.query, r.vars, client...); !strings.Contains(string(a.body), r.code) {
+			t.Fatalf("%s: %d %s, want %s", r.name, a.status, a.body, r.code)
+		}
+	}
+	h.query(`{ me { id } }`, nil, client...).response(t, "me")
+
+	admin := httptest.NewServer(h.handler.Admin())
+	defer admin.Close()
+	defer admin.Client().CloseIdleConnections()
+	want := usageWant{}
+	want.add("app", usageOp{coords: []string{"Customer.id", "Query.me"}})
+	want.check(t, readUsage(t, admin, ""), map[string][2]string{"app": {"web", ""}})
+}
