@@ -233,10 +233,6 @@ func (l *Limiter) Acquire(ctx context.Context) (time.Time, bool) {
 		l.mu.Unlock()
 		return l.now(), true
 	}
-	if ctx.Err() == nil {
-		// Waited the whole time: the line does not keep up.
-		l.overloadedAt = l.now()
-	}
 	select {
 	case <-w.ready: // refused as stale meanwhile: already out of the line
 	default:
@@ -284,7 +280,6 @@ func (l *Limiter) dropStale(now time.Time) {
 		}
 		l.queue.Remove(e)
 		close(w.ready)
-		l.overloadedAt = now
 	}
 }
 

@@ -298,7 +298,10 @@ func TestOverloadedQueueServesTheNewestAndDropsTheStale(t *testing.T) {
 
 // TestOverloadedQueueWaitsATenthOfTheTimeout: a request that joins the
 // line while it is overloaded waits a tenth of the queue timeout, not all
-// of it; one that waited the whole timeout is itself a sign of overload.
+// of it. A wait that timed out is not itself a sign of overload: a closed
+// loop of clients (each sends its next request when its last is answered)
+// makes waits as long as its own size, without ever filling the line; a
+// full line is the sign.
 func TestOverloadedQueueWaitsATenthOfTheTimeout(t *testing.T) {
 	l := New(Options{Fixed: 1, QueueTimeout: 400 * time.Millisecond})
 	s, _ := l.Acquire(context.Background())
@@ -306,8 +309,24 @@ func TestOverloadedQueueWaitsATenthOfTheTimeout(t *testing.T) {
 	if _, ok := l.Acquire(context.Background()); ok || time.Since(start) < 400*time.Millisecond {
 		t.Fatalf("the first wait: want a refusal after the whole queue timeout, got one after %s", time.Since(start))
 	}
+	if l.Stats().Overloaded {
+		t.Fatal("after a timed-out wait: overloaded")
+	}
+	// A full line (one waiter, the line of a fixed limit of 1) is.
+	done := make(chan bool)
+	go func() {
+		_, ok := l.Acquire(context.Background())
+		done <- ok
+	}()
+	waitQueued(t, l, 1)
+	if _, ok := l.Acquire(context.Background()); ok {
+		t.Fatal("with a full line: got a slot")
+	}
 	if !l.Stats().Overloaded {
-		t.Fatal("after a timed-out wait: not overloaded")
+		t.Fatal("after a full line: not overloaded")
+	}
+	if <-done {
+		t.Fatal("the waiter got a slot that is taken")
 	}
 	start = time.Now()
 	if _, ok := l.Acquire(context.Background()); ok {
@@ -317,6 +336,44 @@ func TestOverloadedQueueWaitsATenthOfTheTimeout(t *testing.T) {
 		t.Errorf("overloaded: refused after %s, want after a tenth of the queue timeout (40ms)", d)
 	}
 	l.Release(s, true)
+}
+
+// TestStaleWaitersDoNotProlongTheOverload: the waiters an overloaded line
+// refuses as stale are the overload's effect, not a new sign of it; were
+// they, a closed loop of clients, which refills the line as fast as it is
+// refused, would keep the line overloaded for good. Past OverloadHold
+// after the last full line, the line is first in, first out again.
+func TestStaleWaitersDoNotProlongTheOverload(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0)}
+	const hold = 3 * time.Hour
+	l := New(Options{Fixed: 1, QueueTimeout: 10 * time.Hour, OverloadHold: hold, Now: c.now})
+	s, _ := l.Acquire(context.Background())
+	results := make(chan bool, 2)
+	wait := func() {
+		_, ok := l.Acquire(context.Background())
+		results <- ok
+	}
+	go wait()
+	waitQueued(t, l, 1)
+	if _, ok := l.Acquire(context.Background()); ok || !l.Stats().Overloaded { // a full line
+		t.Fatal("a full line: want a refusal and the line overloaded")
+	}
+	// Near the end of the hold, the waiter is stale (past the short wait
+	// of an hour) and is refused when the line moves.
+	c.add(hold - time.Minute)
+	go wait()
+	if ok := <-results; ok {
+		t.Fatal("the stale waiter got a slot")
+	}
+	waitQueued(t, l, 1)
+	c.add(2 * time.Minute)
+	if l.Stats().Overloaded {
+		t.Fatal("overloaded past the hold after the last full line: the stale waiter prolonged it")
+	}
+	l.Release(s, true)
+	if ok := <-results; !ok {
+		t.Fatal("the fresh waiter was refused")
+	}
 }
 
 // TestAdaptiveLineIsLongerThanALowLimit: an adaptive limit at its floor
