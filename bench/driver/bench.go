@@ -50,7 +50,8 @@ type Options struct {
 	RateScenarios []string
 	// Overload names the scenario of the overload row (empty skips it):
 	// gqlbff's capacity on it, then an open loop at twice that for
-	// OverloadDuration (Duration when 0).
+	// OverloadDuration (Duration when 0); with Before, gqlbff-before's
+	// too, right after.
 	Overload         string
 	OverloadDuration time.Duration
 	// Profile, a directory, receives a CPU profile of every gqlbff cell.
@@ -81,8 +82,9 @@ type Results struct {
 	// Answers holds, per scenario and system, how its answer compares with
 	// the limit's: "same bytes", or what differs.
 	Answers map[string]map[string]string
-	// Overload is the overload row; nil when not run.
-	Overload *OverloadRun
+	// Overload is the overload row; nil when not run. OverloadBefore is
+	// the same row of gqlbff-before, when -before is given.
+	Overload, OverloadBefore *OverloadRun
 	// Notes are the scenarios' notes.
 	Notes []string
 }
@@ -172,7 +174,10 @@ func Bench(ctx context.Context, opts Options) (*Results, error) {
 		}
 	}
 	if opts.Overload != "" {
-		res.Overload = e.overload(ctx, opts)
+		res.Overload = e.overload(ctx, opts, "gqlbff")
+		if opts.Before != "" && ctx.Err() == nil {
+			res.OverloadBefore = e.overload(ctx, opts, "gqlbff-before")
+		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

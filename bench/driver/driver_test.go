@@ -222,6 +222,19 @@ func TestMarkdownShowsTheOverloadRow(t *testing.T) {
 	if want := "| 4.5 / 9.0 | 0.0 | 0 | 0.62 | 1.00 | 0.45 | 0.97 |"; !strings.Contains(cpu.String(), want) {
 		t.Errorf("want %q in\n%s", want, cpu.String())
 	}
+	// A "2x" run that refused nothing was no overload: no verdict.
+	var none strings.Builder
+	(&OverloadRun{Scenario: "dashboard", Clients: 32, Capacity: 1000,
+		Unloaded: rep(1000, 0, nil, 5), Full: rep(10000, 0, nil, 40), Over: rep(20000, 0, nil, 9)}).markdown(&none)
+	if want := "nothing was refused, so this run was no overload"; !strings.Contains(none.String(), want) || strings.Contains(none.String(), "target: within 2x") {
+		t.Errorf("want %q and no verdict in\n%s", want, none.String())
+	}
+	// -before: the same row for gqlbff-before, under its own heading.
+	var before strings.Builder
+	(&OverloadRun{System: "gqlbff-before", Scenario: "dashboard", NA: "gqlbff-before is not among the systems"}).markdown(&before)
+	if want := "### Overload: gqlbff-before on dashboard at twice its capacity\n\nNot run: gqlbff-before is not among the systems."; !strings.Contains(before.String(), want) {
+		t.Errorf("want %q in\n%s", want, before.String())
+	}
 	var b strings.Builder
 	(&OverloadRun{Scenario: "dashboard", NA: "gqlbff is not among the systems"}).markdown(&b)
 	if !strings.Contains(b.String(), "Not run: gqlbff is not among the systems.") {

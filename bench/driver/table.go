@@ -79,6 +79,10 @@ func (res *Results) Markdown(w io.Writer, command string) {
 	if res.Overload != nil {
 		res.Overload.markdown(w)
 	}
+	if res.OverloadBefore != nil {
+		fmt.Fprintf(w, "\nThe same row for gqlbff built from %s (gqlbff-before), run right after:\n", res.Options.Before)
+		res.OverloadBefore.markdown(w)
+	}
 	res.targets(w)
 }
 
