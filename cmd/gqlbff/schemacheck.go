@@ -532,7 +532,7 @@ func schemaCheck(baseSrc, nextSrc []*ast.Source, opts checkOptions) (report stri
 				}
 			}
 		}
-		uses := clientsOf(clients, coords)
+		uses := clientsOf(clients, touchedByClients(base, *c))
 		counts[c.Class]++
 		line := fmt.Sprintf("%-9s  %-40s  %s", strings.ToUpper(c.Class), c.Coordinate, c.What)
 		if len(c.UsedBy) > 0 {

@@ -133,6 +133,9 @@ func touched(base *ast.Schema, c schemaChange) []string {
 		for _, f := range t.Fields {
 			out = append(out, typeName+"."+f.Name)
 		}
+		for _, v := range t.EnumValues {
+			out = append(out, typeName+"."+v.Name)
+		}
 	}
 	// The fields and arguments typed with typeName.
 	for _, d := range base.Types {
@@ -152,4 +155,15 @@ func touched(base *ast.Schema, c schemaChange) []string {
 		}
 	}
 	return out
+}
+
+// touchedByClients is touched for clients' usage, which records each enum
+// value and input field a client sent (literal or in variables): a change
+// to one of them touches it alone, not every user of its type.
+func touchedByClients(base *ast.Schema, c schemaChange) []string {
+	typeName, _, isMember := strings.Cut(c.Coordinate, ".")
+	if t := base.Types[typeName]; isMember && t != nil && (t.Kind == ast.Enum || t.Kind == ast.InputObject) && !strings.Contains(c.Coordinate, "(") {
+		return []string{c.Coordinate}
+	}
+	return touched(base, c)
 }

@@ -33,7 +33,7 @@ func writeUsage(t *testing.T, path string, now time.Time) {
 	exp := map[string]any{"clients": []map[string]any{
 		{"profile": "web", "name": "ios", "version": "3.2", "coordinates": map[string]any{
 			"Query.customer": at(day), "Query.customer(id:)": at(day), "Query.customer(tier:)": at(day),
-			"Customer.id": at(2 * day), "Customer.nickname": at(2 * day),
+			"Customer.id": at(2 * day), "Customer.nickname": at(2 * day), "Tier.STANDARD": at(day),
 		}},
 		{"profile": "mobile", "name": "android", "version": "", "coordinates": map[string]any{
 			"Query.orders": at(time.Hour), "Order.id": at(time.Hour), "Order.old": at(time.Hour), "Order.note": at(40 * day),
@@ -87,8 +87,10 @@ func TestSchemaCheckAgainstUsage(t *testing.T) {
 			want: []string{"Order.note", "window 30 days"}, not: []string{"android"}},
 		{name: "a field used within a wider window removed", from: "note: String ", to: "", days: "60", fail: true,
 			want: []string{"mobile/android@- (Order.note, last 20"}},
-		{name: "an enum value removed, the enum used as an argument", from: "enum Tier { STANDARD GOLD }", to: "enum Tier { GOLD }", fail: true,
-			want: []string{"Tier.STANDARD", "enum value removed", "web/ios@3.2 (Query.customer(tier:)"}},
+		{name: "an enum value a client sent removed", from: "enum Tier { STANDARD GOLD }", to: "enum Tier { GOLD }", fail: true,
+			want: []string{"Tier.STANDARD", "enum value removed", "web/ios@3.2 (Tier.STANDARD, last 20"}},
+		{name: "an enum value no client sent removed", from: "enum Tier { STANDARD GOLD }", to: "enum Tier { STANDARD }", fail: false,
+			want: []string{"Tier.GOLD", "enum value removed"}, not: []string{"ios"}},
 		{name: "a required argument added to a used field", from: "orders(first: Int)", to: "orders(first: Int, status: String!)", fail: true,
 			want: []string{"Query.orders(status:)", "mobile/android@- (Query.orders, last"}},
 		{name: "an optional argument added to a used field", from: "orders(first: Int)", to: "orders(first: Int, status: String)", fail: false,
@@ -185,7 +187,7 @@ func TestSchemaCheckAgainstRunningServer(t *testing.T) {
 		}
 	}
 	query("ios", "3.2", `{ customer(id: "c1") { id name tier } }`)
-	query("android", "1.0", `{ orders(first: 2) { edges { node { id status } } } }`)
+	query("android", "1.0", `{ orders(first: 2, status: PAID) { edges { node { id status } } } }`)
 
 	manifest := emptyManifest(t, t.TempDir())
 	cases := []struct {
@@ -197,6 +199,10 @@ func TestSchemaCheckAgainstRunningServer(t *testing.T) {
 			[]string{"Customer.tier", "web/ios@3.2 (Customer.tier, last "}, []string{"android"}},
 		{"a field android used removed", "  status: OrderStatus!\n", "", true,
 			[]string{"Order.status", "web/android@1.0 (Order.status, last "}, []string{"ios"}},
+		{"an enum value android sent removed", "  PAID\n", "", true,
+			[]string{"OrderStatus.PAID", "enum value removed", "web/android@1.0 (OrderStatus.PAID, last "}, []string{"ios"}},
+		{"an enum value nobody sent removed", "  CANCELLED\n", "", false,
+			[]string{"OrderStatus.CANCELLED", "enum value removed"}, []string{"ios", "android"}},
 		{"a field nobody used removed", "  lastOrderAt: Time\n", "", false,
 			[]string{"CustomerStats.lastOrderAt", "field removed"}, []string{"ios", "android"}},
 	}
