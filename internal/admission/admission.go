@@ -8,8 +8,10 @@
 // square root, while it does not.
 //
 // The queue is first in, first out while it keeps up. Once it does not (a
-// request waited the whole queue timeout, or found the line full) it turns
-// to Facebook's adaptive LIFO with a CoDel-style short wait for a second:
+// request found the line full; a wait that timed out is not enough, since
+// a closed loop of clients makes waits as long as its own size without
+// ever filling the line) it turns to Facebook's adaptive LIFO with a
+// CoDel-style short wait for a second:
 // the newest waiter gets the next free slot and none waits longer than a
 // tenth of the queue timeout. Under a sustained overload the requests that
 // run are then the fresh ones and the refused ones are refused quickly,
@@ -110,9 +112,9 @@ type Limiter struct {
 	limit int
 	in    int
 	queue list.List // of *waiter, oldest first
-	// overloadedAt is the last sign of overload: a waiter timed out or
-	// found the line full. Until OverloadHold after it the queue serves
-	// the newest first and refuses waiters older than the short wait.
+	// overloadedAt is the last sign of overload: a request found the
+	// line full. Until OverloadHold after it the queue serves the newest
+	// first and refuses waiters older than the short wait.
 	overloadedAt time.Time
 
 	// The adaptive limit's window: the latencies of the requests that
