@@ -361,3 +361,34 @@ func checkContracts(ps profiles, m *persisted.Manifest, log *slog.Logger) {
 		}
 	}
 }
+
+// CheckManifestProfiles checks the profiles each trusted document of m
+// names against cfg: a profile that does not exist, or whose contract
+// refuses the document, is a problem (a document that names no profile
+// serves each one it fits, and is not checked here). Every problem is
+// reported, by document.
+func CheckManifestProfiles(cfg ProfilesConfig, m *persisted.Manifest) error {
+	cs, err := newContracts(cfg, Schema(), 100)
+	if err != nil {
+		return err
+	}
+	var problems []persisted.Problem
+	for _, d := range m.Documents() {
+		for _, name := range d.Profiles {
+			switch c := cs[name]; {
+			case !slices.Contains(profileNames[:], name):
+				problems = append(problems, persisted.Problem{ID: d.ID, Name: d.Name,
+					Err: fmt.Errorf("names the profile %q, which does not exist (profiles: %s)", name, strings.Join(profileNames[:], ", "))})
+			case c != nil:
+				if errs := c.check(d.Body); len(errs) > 0 {
+					problems = append(problems, persisted.Problem{ID: d.ID, Name: d.Name,
+						Err: fmt.Errorf("serves %s, whose contract refuses it: %s", name, errs[0].Message)})
+				}
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return &persisted.ManifestError{Problems: problems}
+	}
+	return nil
+}

@@ -38,11 +38,12 @@ func commands() []command {
 				return printSubgraphSDL(args, stdout, stderr)
 			}},
 		{name: "persist", args: "[-o FILE] FILE.graphql…", summary: "write a trusted-documents manifest",
-			about: "One named operation per file, each validated against the schema; ids are the SHA-256 of\nthe normalized document. Nothing is written unless every file is good.",
+			about: "One named operation per file, each validated against the schema; ids are the SHA-256 of\nthe normalized document. Nothing is written unless every file is good. A comment line\n\"# profiles: web, mobile\" names the client profiles the document serves (none: every profile).",
 			run: func(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
 				return runPersist(ctx, args, stdout, stderr)
 			}},
 		{name: "check-manifest", args: "MANIFEST", summary: "check a manifest against the schema, naming each broken operation",
+			about: "Loads the manifest as the server does; a document that names profiles must fit each one's contract\n(the default configuration's: partner hides pii), and the profiles must exist.",
 			run: func(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
 				return runCheckManifest(ctx, args, stdout, stderr)
 			}},

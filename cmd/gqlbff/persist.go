@@ -66,6 +66,9 @@ func runCheckManifest(_ context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	if err := server.CheckManifestProfiles(server.Default().Profiles, t.Current()); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "%s: %d trusted documents valid against the schema\n", path, t.Current().Len())
 	return nil
 }

@@ -86,3 +86,43 @@ func TestCheckManifestNamesEachBrokenOperation(t *testing.T) {
 		t.Errorf("the demo manifest: %v", err)
 	}
 }
+
+// TestCheckManifestChecksTheProfilesDocumentsName: gqlbff persist keeps a
+// file's "# profiles:" line; check-manifest fails when a document names a
+// profile whose contract refuses it (Me, selecting email, for partner) or
+// a profile that does not exist, and passes the same document named for
+// web and mobile.
+func TestCheckManifestChecksTheProfilesDocumentsName(t *testing.T) {
+	me, err := os.ReadFile("../../testdata/operations/me.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.ReplaceAll(string(me), "# profiles: web, mobile\n", "")
+	for _, tc := range []struct {
+		profiles string
+		want     []string // in the error; none: valid
+	}{
+		{"web, mobile", nil},
+		{"partner", []string{"(Me):", "serves partner, whose contract refuses it", `"email"`}},
+		{"web, kiosk", []string{"(Me):", `names the profile "kiosk", which does not exist`}},
+	} {
+		dir := t.TempDir()
+		src, out := filepath.Join(dir, "me.graphql"), filepath.Join(dir, "manifest.json")
+		if err := os.WriteFile(src, []byte("# profiles: "+tc.profiles+"\n"+body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), []string{"persist", "-o", out, src}, nil, &stdout, &stderr); err != nil {
+			t.Fatalf("persist: %v %s", err, stderr.String())
+		}
+		err := run(context.Background(), []string{"check-manifest", out}, nil, &stdout, &stderr)
+		if tc.want == nil && err != nil {
+			t.Errorf("profiles %s: %v", tc.profiles, err)
+		}
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("profiles %s: got %v, want it to say %s", tc.profiles, err, w)
+			}
+		}
+	}
+}
