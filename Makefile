@@ -123,8 +123,10 @@ manifest:
 	$(GO) run ./cmd/gqlbff persist -o server/demomanifest.json testdata/operations/*.graphql
 
 ## check-schema: classify schema/'s changes since origin/main (else the last release tag v*); fail when a breaking one touches what a trusted document uses
-##               (SCHEMA_BASE=REF compares with REF; with neither origin/main nor a tag there is nothing to compare with: a message, exit 0)
+##               (SCHEMA_BASE=REF compares with REF; with neither origin/main nor a tag there is nothing to compare with: a message, exit 0;
+##                SCHEMA_CHECK_FLAGS='--usage usage.json --days 7' or '--admin URL' adds clients' usage)
 SCHEMA_BASE ?=
+SCHEMA_CHECK_FLAGS ?=
 check-schema:
 	@base='$(SCHEMA_BASE)'; \
 	if [ -z "$$base" ]; then \
@@ -136,7 +138,7 @@ check-schema:
 		exit 0; \
 	fi; \
 	echo "check-schema: schema/ against $$base"; \
-	$(GO) run ./cmd/gqlbff schema check --base "$$base"
+	$(GO) run ./cmd/gqlbff schema check --base "$$base" $(SCHEMA_CHECK_FLAGS)
 
 ## check-manifest: fail, naming each operation, when the schema no longer validates a trusted document
 check-manifest:
