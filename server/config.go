@@ -290,7 +290,7 @@ func Default() Config {
 			RequestTimeout:    10 * time.Second,
 			ShutdownTimeout:   15 * time.Second,
 			DrainDelay:        5 * time.Second,
-			QueueTimeout:      50 * time.Millisecond,
+			QueueTimeout:      200 * time.Millisecond,
 			Compression:       true,
 		},
 		GraphQL: GraphQLConfig{
