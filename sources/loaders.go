@@ -43,32 +43,28 @@ func (s *Sources) NewLoaders() *Loaders {
 
 // orderL is the orders-by-id loader.
 func (l *Loaders) orderL() *loader[Order] {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.order == nil {
-		l.order = newLoader(l.src, "order", l.src.orderBatch)
-	}
-	return l.order
+	return lazy(l, &l.order, func(s *Sources) *loader[Order] { return newLoader(s, "order", s.orderBatch) })
 }
 
 // customerL is the customers-by-id loader.
 func (l *Loaders) customerL() *loader[Customer] {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.customer == nil {
-		l.customer = newLoader(l.src, "customer", l.src.customerBatch)
-	}
-	return l.customer
+	return lazy(l, &l.customer, func(s *Sources) *loader[Customer] { return newLoader(s, "customer", s.customerBatch) })
 }
 
 // statsL is the stats-by-customer loader.
 func (l *Loaders) statsL() *loader[CustomerStats] {
+	return lazy(l, &l.stats, func(s *Sources) *loader[CustomerStats] { return newLoader(s, "stats", s.statsBatch) })
+}
+
+// lazy answers *p, made by mk on first use, under l.mu. (mk captures
+// nothing, so asking costs no allocation.)
+func lazy[V any](l *Loaders, p **loader[V], mk func(*Sources) *loader[V]) *loader[V] {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.stats == nil {
-		l.stats = newLoader(l.src, "stats", l.src.statsBatch)
+	if *p == nil {
+		*p = mk(l.src)
 	}
-	return l.stats
+	return *p
 }
 
 // newLoader makes a loader; name labels its batches in metrics and traces
