@@ -28,8 +28,11 @@ type record struct {
 	hasCost       bool
 	budgetRefused bool
 	apqMiss       bool
-	codes         []string
-	sourceErrors  []string
+	// queued is how long the request waited in the admission line (0: it
+	// found a slot free, or was refused at once).
+	queued       time.Duration
+	codes        []string
+	sourceErrors []string
 }
 
 type recordKey struct{}
@@ -120,7 +123,8 @@ func (r *record) addError(code string, se *sources.Error) {
 
 // accessLog writes one line per request (request id, trace and span ids
 // when tracing, method, path, remote address, client, operation, cost,
-// status, bytes, duration, source errors) and counts it in the metrics.
+// status, bytes, duration, the wait in the admission line, source errors)
+// and counts it in the metrics.
 func accessLog(log *slog.Logger, m *metrics, defaultClient string, tracing bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -160,6 +164,9 @@ func accessLog(log *slog.Logger, m *metrics, defaultClient string, tracing bool)
 			)
 			if rec.hasCost {
 				attrs = append(attrs, slog.Float64("cost", rec.cost))
+			}
+			if rec.queued > 0 {
+				attrs = append(attrs, slog.Float64("queue_ms", float64(rec.queued.Microseconds())/1000))
 			}
 			if len(rec.codes) > 0 {
 				attrs = append(attrs, slog.Any("errors", rec.codes))

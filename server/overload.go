@@ -31,7 +31,16 @@ func admit(l *admission.Limiter) func(http.Handler) http.Handler {
 	retryAfter := strconv.Itoa(int(overloadRetryAfter / time.Second))
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			asked := time.Now()
 			start, ok := l.Acquire(r.Context())
+			if waited := time.Since(asked); waited >= 100*time.Microsecond {
+				// The access line's queue_ms: the part of its duration
+				// spent waiting for a slot (a free slot takes ~µs).
+				rec := recordFrom(r.Context())
+				rec.mu.Lock()
+				rec.queued = waited
+				rec.mu.Unlock()
+			}
 			if !ok {
 				w.Header().Set("Retry-After", retryAfter)
 				writeErrors(r.Context(), w, http.StatusServiceUnavailable,

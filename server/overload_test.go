@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"runtime/metrics"
@@ -84,22 +85,38 @@ func TestOverloadRefusesAtTheDoor(t *testing.T) {
 }
 
 // TestQueuedRequestRunsWhenASlotFrees: a request that waits in line runs
-// as soon as a slot frees within the queue timeout.
+// as soon as a slot frees within the queue timeout, and its access line
+// says how long it waited (queue_ms); the one that found the slot free
+// has none.
 func TestQueuedRequestRunsWhenASlotFrees(t *testing.T) {
+	var buf syncBuffer
 	h := newHarness(t, withConfig(func(c *server.Config) {
 		c.HTTP.MaxInFlight = 1
 		c.HTTP.QueueTimeout = 5 * time.Second
-	}))
+	}), withLogger(slog.New(slog.NewJSONHandler(&buf, nil))))
 	h.svcs.Orders.SetLatency(300 * time.Millisecond)
 	first := make(chan answer, 1)
-	go func() { first <- h.query(`{ order(id: "o42") { id } }`, nil) }()
+	go func() { first <- h.query(`{ order(id: "o42") { id } }`, nil, "X-Request-Id", "first") }()
 	eventually(t, "the slot to be taken", func() bool { return h.svcs.Orders.InFlight() == 1 })
-	a := h.query(`{ order(id: "o42") { id } }`, nil)
+	a := h.query(`{ order(id: "o42") { id } }`, nil, "X-Request-Id", "queued")
 	if a.status != http.StatusOK {
 		t.Errorf("queued request: got %d %s, want 200 once the slot freed", a.status, a.body)
 	}
 	a.response(t)
 	(<-first).response(t)
+	for _, l := range buf.lines(t, "request") {
+		q, has := l["queue_ms"].(float64)
+		switch l["request_id"] {
+		case "first":
+			if has {
+				t.Errorf("the request that found the slot free: queue_ms %v, want none", q)
+			}
+		case "queued":
+			if d, _ := l["duration_ms"].(float64); q < 100 || q > d {
+				t.Errorf("the queued request: queue_ms %v (duration_ms %v), want the wait for the slot (~300ms)", l["queue_ms"], d)
+			}
+		}
+	}
 }
 
 // TestOverloadUnderRealLoad drives gqlbff, adaptive limit as shipped, with
