@@ -69,17 +69,9 @@ func (r *Resolver) prefetchForCustomers(ctx context.Context, set ast.SelectionSe
 	if len(ids) == 0 {
 		return
 	}
-	p := sources.For(ctx).Prefetch()
-	if len(r.childFields(ctx, set, "Customer", "stats")) > 0 {
-		p.Stats(ctx, ids)
-	}
-	vars := graphql.GetOperationContext(ctx).Variables
-	for _, f := range r.childFields(ctx, set, "Customer", "orders") {
-		first, ok := cost.Int(f.ArgumentMap(vars)["first"])
-		if ok && first > 0 && first <= int64(r.maxPage()) {
-			p.OrdersOf(ctx, ids, int(first))
-		}
-	}
+	acc := levelKeys{ordersOf: map[int][]string{}}
+	acc.customerParts(ctx, r, set, ids)
+	acc.start(ctx)
 }
 
 // PrefetchLevel implements the plan engine's level prefetch: before the
@@ -149,6 +141,12 @@ type levelKeys struct {
 // customersWith queues customers and what the selection on them loads.
 func (a *levelKeys) customersWith(ctx context.Context, r *Resolver, set ast.SelectionSet, ids []string) {
 	a.customers = append(a.customers, ids...)
+	a.customerParts(ctx, r, set, ids)
+}
+
+// customerParts queues what the selection on customers ids loads: their
+// stats and their newest orders.
+func (a *levelKeys) customerParts(ctx context.Context, r *Resolver, set ast.SelectionSet, ids []string) {
 	if len(r.childFields(ctx, set, "Customer", "stats")) > 0 {
 		a.stats = append(a.stats, ids...)
 	}
