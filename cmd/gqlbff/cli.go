@@ -26,9 +26,7 @@ func commands() []command {
 			run:   runServe},
 		{name: "demo-sources", args: "[flags]", summary: "run the demo REST services alone, until interrupted",
 			about: "Prints the three services' URLs as GQLBFF_*_URL lines, for a gqlbff or a benchmark to use.",
-			run: func(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
-				return runDemoSources(ctx, args, stdout, stderr)
-			}},
+			run:   withoutEnv(runDemoSources)},
 		{name: "token", args: "[flags]", summary: "mint a dev token that the configuration's server accepts",
 			about: "Signs an HS256 token with jwt.secret (the demo key when no key is configured), with the\nconfiguration's issuer, audience and claim names.",
 			run:   runToken},
@@ -39,14 +37,10 @@ func commands() []command {
 			}},
 		{name: "persist", args: "[-o FILE] FILE.graphql…", summary: "write a trusted-documents manifest",
 			about: "One named operation per file, each validated against the schema; ids are the SHA-256 of\nthe normalized document. Nothing is written unless every file is good. A comment line\n\"# profiles: web, mobile\" names the client profiles the document serves (none: every profile).",
-			run: func(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
-				return runPersist(ctx, args, stdout, stderr)
-			}},
+			run:   withoutEnv(runPersist)},
 		{name: "check-manifest", args: "MANIFEST", summary: "check a manifest against the schema, naming each broken operation",
 			about: "Loads the manifest as the server does; a document that names profiles must fit each one's contract\n(the default configuration's: partner hides pii), and the profiles must exist.",
-			run: func(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
-				return runCheckManifest(ctx, args, stdout, stderr)
-			}},
+			run:   withoutEnv(runCheckManifest)},
 		{name: "schema", args: "check --base REF|FILE [--manifest FILE]… [--usage FILE | --admin URL [--key KEY]] [--days N]", summary: "classify the schema's changes since a base; fail when a breaking one is used",
 			about: "Compares schema/ in the tree with a git revision's schema/ (or an SDL file), classifies each change\nbreaking, dangerous or safe, and fails when a breaking change touches a coordinate that a trusted\ndocument of the manifests uses (server/demomanifest.json by default), or that a client used within\nthe last --days (30) days by a usage export (--usage: the JSON of GET /usage) or by a running\nserver's admin listener (--admin, key: --key or $GQLBFF_ADMIN_KEY). With usage, it also lists the\ndeprecated coordinates that nothing used in the window: safe to remove.",
 			run:   runSchema},
@@ -58,6 +52,13 @@ func commands() []command {
 			run:   runConfig},
 		{name: "version", summary: "print the version, the commit and the build settings", run: runVersion},
 		{name: "help", args: "[COMMAND]", summary: "print this help, or a command's", run: runHelp},
+	}
+}
+
+// withoutEnv adapts a command that reads no environment to command.run.
+func withoutEnv(run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) func(context.Context, []string, func(string) string, io.Writer, io.Writer) error {
+	return func(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
+		return run(ctx, args, stdout, stderr)
 	}
 }
 
