@@ -27,7 +27,12 @@ type usageExport struct {
 	// memory: its own), and Warning why Redis could not be read.
 	Store   string `json:"store"`
 	Warning string `json:"warning"`
-	Clients []struct {
+	// Days is the window the server read; Deprecated the schema's
+	// @deprecated coordinates, SafeToRemove those unused in the window.
+	Days         int      `json:"days"`
+	Deprecated   []string `json:"deprecated"`
+	SafeToRemove []string `json:"safeToRemove"`
+	Clients      []struct {
 		Profile     string `json:"profile"`
 		Name        string `json:"name"`
 		Version     string `json:"version"`
@@ -53,7 +58,7 @@ type usageIndex map[string][]clientUse
 func (u *usageExport) index(since time.Time) usageIndex {
 	out := usageIndex{}
 	for _, c := range u.Clients {
-		who := c.Profile + "/" + cmpOr(c.Name, "-") + "@" + cmpOr(c.Version, "-")
+		who := clientLabel(c.Profile, c.Name, c.Version)
 		for coord, n := range c.Coordinates {
 			if n.LastSeen.Before(since) {
 				continue
@@ -67,6 +72,12 @@ func (u *usageExport) index(since time.Time) usageIndex {
 		})
 	}
 	return out
+}
+
+// clientLabel names a client as the reports show it: profile/name@version,
+// "-" for a name or version it did not give.
+func clientLabel(profile, name, version string) string {
+	return profile + "/" + cmpOr(name, "-") + "@" + cmpOr(version, "-")
 }
 
 // readUsageFile reads a usage export saved from GET /usage.

@@ -50,20 +50,7 @@ func runUsage(ctx context.Context, args []string, getenv func(string) string, st
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return fmt.Errorf("usage: %s: %s %s", req.URL, resp.Status, strings.TrimSpace(string(b)))
 	}
-	var rep struct {
-		Days         int
-		Store        string
-		Warning      string
-		Deprecated   []string
-		SafeToRemove []string
-		Clients      []struct {
-			Profile, Name, Version string
-			Coordinates            map[string]struct {
-				Count    int64
-				LastSeen time.Time
-			}
-		}
-	}
+	var rep usageExport
 	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
 		return fmt.Errorf("usage: %s: %w", req.URL, err)
 	}
@@ -79,7 +66,7 @@ func runUsage(ctx context.Context, args []string, getenv func(string) string, st
 	type row struct{ coord, client, count, last string }
 	var rows []row
 	for _, cl := range rep.Clients {
-		who := cl.Profile + "/" + cmpOr(cl.Name, "-") + "@" + cmpOr(cl.Version, "-")
+		who := clientLabel(cl.Profile, cl.Name, cl.Version)
 		for coord, n := range cl.Coordinates {
 			rows = append(rows, row{coord, who, fmt.Sprint(n.Count), n.LastSeen.UTC().Format(time.RFC3339)})
 		}
