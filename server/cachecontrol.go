@@ -69,8 +69,8 @@ type parentHint struct {
 // or @include count as selected: the hint can only be stricter for it.
 func operationHint(schema *ast.Schema, op *ast.OperationDefinition) cacheHint {
 	out := cacheHint{maxAge: -1, public: true}
-	var walk func(set ast.SelectionSet, parent *parentHint, depth int)
-	walk = func(set ast.SelectionSet, parent *parentHint, depth int) {
+	var walk func(set ast.SelectionSet, parent *parentHint)
+	walk = func(set ast.SelectionSet, parent *parentHint) {
 		for _, sel := range set {
 			switch s := sel.(type) {
 			case *ast.Field:
@@ -92,18 +92,18 @@ func operationHint(schema *ast.Schema, op *ast.OperationDefinition) cacheHint {
 					out.public = false
 				}
 				if len(s.SelectionSet) > 0 {
-					walk(s.SelectionSet, &h, depth+1)
+					walk(s.SelectionSet, &h)
 				}
 			case *ast.InlineFragment:
-				walk(s.SelectionSet, parent, depth)
+				walk(s.SelectionSet, parent)
 			case *ast.FragmentSpread:
 				if s.Definition != nil {
-					walk(s.Definition.SelectionSet, parent, depth)
+					walk(s.Definition.SelectionSet, parent)
 				}
 			}
 		}
 	}
-	walk(op.SelectionSet, nil, 0)
+	walk(op.SelectionSet, nil)
 	if out.maxAge < 0 {
 		out.maxAge = 0
 	}
