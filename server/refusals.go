@@ -112,6 +112,12 @@ func refusalBody(status, maxHeaderBytes int) []byte {
 	default:
 		msg = "the HTTP request was refused: " + http.StatusText(status)
 	}
+	return refusalJSON(msg)
+}
+
+// refusalJSON is the JSON errors body of a refusal: one BAD_USER_INPUT
+// error saying msg.
+func refusalJSON(msg string) []byte {
 	b, _ := json.Marshal(errorsOnly{Errors: gqlerror.List{newError(CodeBadUserInput, "%s", msg)}})
 	return b
 }
@@ -159,7 +165,11 @@ func headerBytes(r *http.Request) int {
 }
 
 func writeJSONRefusal(w http.ResponseWriter, status, maxHeaderBytes int) {
-	body := refusalBody(status, maxHeaderBytes)
+	writeRefusal(w, status, refusalBody(status, maxHeaderBytes))
+}
+
+// writeRefusal answers status with the JSON body, its length said.
+func writeRefusal(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
@@ -186,17 +196,12 @@ func (w *routerRefusal) WriteHeader(status int) {
 		return
 	}
 	w.refused = true
-	h := w.Header()
-	h.Del("X-Content-Type-Options")
+	w.Header().Del("X-Content-Type-Options")
 	msg := "no such path: GraphQL is served at /graphql"
 	if status == http.StatusMethodNotAllowed {
 		msg = "this path does not take the method of the request"
 	}
-	body, _ := json.Marshal(errorsOnly{Errors: gqlerror.List{newError(CodeBadUserInput, "%s", msg)}})
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.ResponseWriter.WriteHeader(status)
-	_, _ = w.ResponseWriter.Write(body)
+	writeRefusal(w.ResponseWriter, status, refusalJSON(msg))
 }
 
 func (w *routerRefusal) Write(p []byte) (int, error) {
