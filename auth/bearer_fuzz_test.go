@@ -10,6 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/gqlbff/gqlbff/auth"
+	"github.com/gqlbff/gqlbff/internal/testkit"
 )
 
 // FuzzBearerToken feeds Authorization headers to BearerToken and Verify.
@@ -24,8 +25,8 @@ import (
 func FuzzBearerToken(f *testing.F) {
 	cfg := config()
 	cfg.Keys = []auth.KeyConfig{
-		{PEM: publicPEM(f, &rsaTestKey().PublicKey), KID: "rsa-a"},
-		{PEM: publicPEM(f, edTestKey().Public())},
+		{PEM: testkit.PublicPEM(f, &rsaTestKey().PublicKey), KID: "rsa-a"},
+		{PEM: testkit.PublicPEM(f, edTestKey().Public())},
 	}
 	v, err := auth.NewVerifier(cfg, nil)
 	if err != nil {
@@ -37,9 +38,9 @@ func FuzzBearerToken(f *testing.F) {
 		return jwt.MapClaims{"sub": sub, "client": "mobile", "scope": "orders:read", "exp": time.Now().Add(24 * time.Hour).Unix()}
 	}
 	valid := map[string]string{ // token → subject
-		sign(f, jwt.SigningMethodHS256, []byte(secret), nil, claims("hs")):                          "hs",
-		sign(f, jwt.SigningMethodRS256, rsaTestKey(), map[string]any{"kid": "rsa-a"}, claims("rs")): "rs",
-		sign(f, jwt.SigningMethodEdDSA, edTestKey(), nil, claims("ed")):                             "ed",
+		testkit.SignJWT(f, jwt.SigningMethodHS256, []byte(secret), nil, claims("hs")):                          "hs",
+		testkit.SignJWT(f, jwt.SigningMethodRS256, rsaTestKey(), map[string]any{"kid": "rsa-a"}, claims("rs")): "rs",
+		testkit.SignJWT(f, jwt.SigningMethodEdDSA, edTestKey(), nil, claims("ed")):                             "ed",
 	}
 	for tok := range valid {
 		parts := strings.Split(tok, ".")
@@ -52,7 +53,7 @@ func FuzzBearerToken(f *testing.F) {
 		}
 	}
 	for _, seed := range []string{"", "Bearer", "Bearer ", "Bearer ..", "Bearer a.b.c", "Bearer " + strings.Repeat("A", 9000),
-		"Bearer " + rawToken(map[string]any{"alg": "none"}, claims("none"), nil)} {
+		"Bearer " + testkit.RawToken(map[string]any{"alg": "none"}, claims("none"), nil)} {
 		f.Add(seed)
 	}
 

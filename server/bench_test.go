@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/gqlbff/gqlbff/auth"
+	"github.com/gqlbff/gqlbff/internal/testkit"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -59,14 +60,14 @@ func BenchmarkExecutors(b *testing.B) {
 // and a valid RS256 token: the whole whose part BenchmarkPolicyChain is.
 func BenchmarkOrderDetailByAlg(b *testing.B) {
 	config := func(c *server.Config) {
-		c.JWT.Keys = []auth.KeyConfig{{PEM: publicPEM(b, &rsaKey(b, "rsa-a").PublicKey), KID: "rsa-a"}}
+		c.JWT.Keys = []auth.KeyConfig{{PEM: testkit.PublicPEM(b, &rsaKey(b, "rsa-a").PublicKey), KID: "rsa-a"}}
 	}
 	claims := func() jwt.MapClaims {
 		return jwt.MapClaims{"sub": "c7", "client": "web", "scope": strings.Join(allScopes, " "), "exp": time.Now().Add(time.Hour).Unix()}
 	}
 	tokens := map[string]string{
-		"HS256": sign(b, jwt.SigningMethodHS256, []byte(testSecret), nil, claims()),
-		"RS256": sign(b, jwt.SigningMethodRS256, rsaKey(b, "rsa-a"), map[string]any{"kid": "rsa-a"}, claims()),
+		"HS256": testkit.SignJWT(b, jwt.SigningMethodHS256, []byte(testSecret), nil, claims()),
+		"RS256": testkit.SignJWT(b, jwt.SigningMethodRS256, rsaKey(b, "rsa-a"), map[string]any{"kid": "rsa-a"}, claims()),
 	}
 	for _, alg := range []string{"HS256", "RS256"} {
 		b.Run(alg, func(b *testing.B) { benchOperationWith(b, 1, "order_detail", config, tokens[alg]) })

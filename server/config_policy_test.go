@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gqlbff/gqlbff/auth"
+	"github.com/gqlbff/gqlbff/internal/testkit"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -22,9 +23,9 @@ func validConfig() server.Config {
 }
 
 func TestPolicyConfigValidation(t *testing.T) {
-	rsaPub := publicPEM(t, &rsaKey(t, "rsa-a").PublicKey)
+	rsaPub := testkit.PublicPEM(t, &rsaKey(t, "rsa-a").PublicKey)
 	pemFile := filepath.Join(t.TempDir(), "key.pem")
-	if err := os.WriteFile(pemFile, []byte(publicPEM(t, &ecKey().PublicKey)), 0o600); err != nil {
+	if err := os.WriteFile(pemFile, []byte(testkit.PublicPEM(t, &ecKey().PublicKey)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -38,10 +39,10 @@ func TestPolicyConfigValidation(t *testing.T) {
 		}, ""},
 		{"a PEM key that is not PEM", func(c *server.Config) { c.JWT.Keys = []auth.KeyConfig{{PEM: "MIIB"}} }, "jwt.keys[0]"},
 		{"a private key", func(c *server.Config) {
-			c.JWT.Keys = []auth.KeyConfig{{PEM: privatePEM(t, rsaKey(t, "rsa-a"))}}
+			c.JWT.Keys = []auth.KeyConfig{{PEM: testkit.PrivatePEM(t, rsaKey(t, "rsa-a"))}}
 		}, "jwt.keys[0]"},
 		{"a 1024-bit RSA key", func(c *server.Config) {
-			c.JWT.Keys = []auth.KeyConfig{{PEM: publicPEM(t, &rsaKey(t, "rsa-weak-1024").PublicKey)}}
+			c.JWT.Keys = []auth.KeyConfig{{PEM: testkit.PublicPEM(t, &rsaKey(t, "rsa-weak-1024").PublicKey)}}
 		}, "jwt.keys[0]"},
 		{"an RSA key for ES256", func(c *server.Config) { c.JWT.Keys = []auth.KeyConfig{{PEM: rsaPub, Alg: "ES256"}} }, "jwt.keys[0]"},
 		{"an RSA key for HS256", func(c *server.Config) { c.JWT.Keys = []auth.KeyConfig{{PEM: rsaPub, Alg: "HS256"}} }, "jwt.keys[0]"},
@@ -61,9 +62,9 @@ func TestPolicyConfigValidation(t *testing.T) {
 		{"a short secret", func(c *server.Config) { c.JWT.Secret = "short" }, "jwt.secret"},
 		{"no key at all", func(c *server.Config) { c.JWT.Secret = "" }, "jwt"},
 		{"no key, anonymous callers", func(c *server.Config) { c.JWT.Secret = ""; c.Profiles.Web.AllowAnonymous = true }, ""},
-		{"an identity key", func(c *server.Config) { c.Identity.Key = privatePEM(t, edKeys()[0]) }, ""},
-		{"an RSA identity key", func(c *server.Config) { c.Identity.Key = privatePEM(t, rsaKey(t, "rsa-a")) }, "identity.key"},
-		{"an identity key that is a public key", func(c *server.Config) { c.Identity.Key = publicPEM(t, edKeys()[0].Public()) }, "identity.key"},
+		{"an identity key", func(c *server.Config) { c.Identity.Key = testkit.PrivatePEM(t, edKeys()[0]) }, ""},
+		{"an RSA identity key", func(c *server.Config) { c.Identity.Key = testkit.PrivatePEM(t, rsaKey(t, "rsa-a")) }, "identity.key"},
+		{"an identity key that is a public key", func(c *server.Config) { c.Identity.Key = testkit.PublicPEM(t, edKeys()[0].Public()) }, "identity.key"},
 		{"identity tokens shorter than a request", func(c *server.Config) { c.Identity.TTL = time.Second }, "identity.ttl"},
 		{"a CSRF header that is safelisted", func(c *server.Config) { c.CSRF.Headers = []string{"Content-Type"} }, "csrf.headers"},
 		{"CSRF prevention without headers", func(c *server.Config) { c.CSRF.Headers = nil }, "csrf.headers"},
@@ -86,7 +87,7 @@ func TestPolicyConfigValidation(t *testing.T) {
 }
 
 func TestPolicyConfigFromEnvironment(t *testing.T) {
-	rsaPub := publicPEM(t, &rsaKey(t, "rsa-a").PublicKey)
+	rsaPub := testkit.PublicPEM(t, &rsaKey(t, "rsa-a").PublicKey)
 	pemJSON, _ := json.Marshal(rsaPub)
 	env := map[string]string{
 		"GQLBFF_DEMO":                          "true",
@@ -152,7 +153,7 @@ cors:
 	if err == nil || !strings.Contains(err.Error(), "jwt.keys[0]") {
 		t.Fatalf("a key file that does not exist: got %v, want an error naming jwt.keys[0]", err)
 	}
-	if err := os.WriteFile(keyFile, []byte(publicPEM(t, &rsaKey(t, "rsa-a").PublicKey)), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, []byte(testkit.PublicPEM(t, &rsaKey(t, "rsa-a").PublicKey)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := server.LoadConfig(path, func(string) string { return "" })

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gqlbff/gqlbff/auth"
 	"github.com/gqlbff/gqlbff/internal/redistest"
+	"github.com/gqlbff/gqlbff/internal/testkit"
 	"github.com/gqlbff/gqlbff/server"
 	"github.com/gqlbff/gqlbff/sources/demo"
 )
@@ -134,7 +135,7 @@ func TestIdentityKeyFromConfig(t *testing.T) {
 	key := edKeys()[2]
 	h := newHarness(t, withConfig(func(c *server.Config) {
 		c.Sources.Analytics.SendIdentity = true
-		c.Identity.Key = privatePEM(t, key)
+		c.Identity.Key = testkit.PrivatePEM(t, key)
 	}))
 	pub, kid := publishedKey(t, h)
 	if !pub.Equal(key.Public()) {
@@ -185,7 +186,7 @@ func TestWarnsWhenReplicasWouldSignWithKeysOfTheirOwn(t *testing.T) {
 				c.Sources.Orders.SendIdentity = true
 				c.Redis.URL = tc.redis
 				if tc.key {
-					c.Identity.Key = privatePEM(t, edKeys()[1])
+					c.Identity.Key = testkit.PrivatePEM(t, edKeys()[1])
 				}
 			}))
 			lines := buf.lines(t, msg)

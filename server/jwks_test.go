@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/gqlbff/gqlbff/auth"
+	"github.com/gqlbff/gqlbff/internal/testkit"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -87,7 +88,7 @@ func jwksHarness(t *testing.T, s *jwksServer, f func(*auth.JWTConfig)) *harness 
 
 // rsToken is a web token for sub signed with a committed RSA key under kid.
 func rsToken(t *testing.T, key, kid, sub string) string {
-	return sign(t, jwt.SigningMethodRS256, rsaKey(t, key), map[string]any{"kid": kid},
+	return testkit.SignJWT(t, jwt.SigningMethodRS256, rsaKey(t, key), map[string]any{"kid": kid},
 		jwt.MapClaims{"sub": sub, "client": "web", "scope": "customers:read", "exp": time.Now().Add(time.Hour).Unix()})
 }
 
@@ -243,11 +244,11 @@ func TestJWKSKeysThatAreIgnored(t *testing.T) {
 		want int
 	}{
 		{"a 2048-bit key", rsToken(t, "rsa-a", "a", "c1"), http.StatusOK},
-		{"a 1024-bit key", sign(t, jwt.SigningMethodRS256, weak, map[string]any{"kid": "weak"}, claims()), http.StatusUnauthorized},
-		{"a symmetric key", sign(t, jwt.SigningMethodHS256, []byte("secret-secret-secret-secret-secret"), map[string]any{"kid": "oct"}, claims()), http.StatusUnauthorized},
-		{"an encryption key", sign(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-b"), map[string]any{"kid": "enc"}, claims()), http.StatusUnauthorized},
-		{"an algorithm not accepted", sign(t, jwt.SigningMethodES256, ec, map[string]any{"kid": "es384"}, claims()), http.StatusUnauthorized},
-		{"a key without kid", sign(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-c"), nil, claims()), http.StatusUnauthorized},
+		{"a 1024-bit key", testkit.SignJWT(t, jwt.SigningMethodRS256, weak, map[string]any{"kid": "weak"}, claims()), http.StatusUnauthorized},
+		{"a symmetric key", testkit.SignJWT(t, jwt.SigningMethodHS256, []byte("secret-secret-secret-secret-secret"), map[string]any{"kid": "oct"}, claims()), http.StatusUnauthorized},
+		{"an encryption key", testkit.SignJWT(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-b"), map[string]any{"kid": "enc"}, claims()), http.StatusUnauthorized},
+		{"an algorithm not accepted", testkit.SignJWT(t, jwt.SigningMethodES256, ec, map[string]any{"kid": "es384"}, claims()), http.StatusUnauthorized},
+		{"a key without kid", testkit.SignJWT(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-c"), nil, claims()), http.StatusUnauthorized},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,18 +8,15 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"os"
 	"sync"
 	"testing"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
-// Key material of the tests, and tokens signed with it by golang-jwt: the
-// tests encode JWKs and PEM themselves rather than through gqlbff's code.
+// Key material of the tests; they encode JWKs here, and PEM and tokens
+// through internal/testkit (golang-jwt), rather than through gqlbff's code.
 
 var (
 	rsaKeysMu sync.Mutex
@@ -67,57 +64,6 @@ var edKeys = sync.OnceValue(func() []ed25519.PrivateKey {
 	}
 	return out
 })
-
-// publicPEM encodes a public key as a PEM PUBLIC KEY block.
-func publicPEM(t testing.TB, pub any) string {
-	t.Helper()
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-}
-
-// privatePEM encodes a private key as a PEM PRIVATE KEY (PKCS #8) block.
-func privatePEM(t testing.TB, key any) string {
-	t.Helper()
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-}
-
-// sign signs claims with method and key; header entries are added to
-// golang-jwt's (alg, typ), a nil value removes one.
-func sign(t testing.TB, method jwt.SigningMethod, key any, header map[string]any, claims jwt.MapClaims) string {
-	t.Helper()
-	tok := jwt.NewWithClaims(method, claims)
-	for k, v := range header {
-		if v == nil {
-			delete(tok.Header, k)
-			continue
-		}
-		tok.Header[k] = v
-	}
-	s, err := tok.SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// rawToken assembles a token from a header, claims and signature as given,
-// for the shapes no signer would produce.
-func rawToken(header, claims any, sig []byte) string {
-	return segment(header) + "." + segment(claims) + "." + base64.RawURLEncoding.EncodeToString(sig)
-}
-
-// segment is v as a token segment: base64url of its JSON.
-func segment(v any) string {
-	b, _ := json.Marshal(v)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
 
 // jwkOf is the public JWK of a key, as an issuer publishes it.
 func jwkOf(pub any, kid string) map[string]any {

@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/gqlbff/gqlbff/auth"
+	"github.com/gqlbff/gqlbff/internal/testkit"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -42,9 +43,9 @@ func newKeysEnv(t *testing.T) *keysEnv {
 	h := newHarness(t, withConfig(func(c *server.Config) {
 		c.JWT.Issuer, c.JWT.Audience = testIssuer, testAudience
 		c.JWT.Keys = []auth.KeyConfig{
-			{PEM: publicPEM(t, &rsaKey(t, "rsa-a").PublicKey), KID: "rsa-a"},
-			{PEM: publicPEM(t, &ecKey().PublicKey), KID: "ec-1", Alg: "ES256"},
-			{PEM: publicPEM(t, eds[0].Public())},
+			{PEM: testkit.PublicPEM(t, &rsaKey(t, "rsa-a").PublicKey), KID: "rsa-a"},
+			{PEM: testkit.PublicPEM(t, &ecKey().PublicKey), KID: "ec-1", Alg: "ES256"},
+			{PEM: testkit.PublicPEM(t, eds[0].Public())},
 		}
 		c.JWT.JWKSURL = jw.URL
 	}))
@@ -71,14 +72,14 @@ func goodClaims(mod map[string]any) jwt.MapClaims {
 
 // hs signs goodClaims(mod) with the harness's secret.
 func hs(t *testing.T, header, mod map[string]any) string {
-	return sign(t, jwt.SigningMethodHS256, []byte(testSecret), header, goodClaims(mod))
+	return testkit.SignJWT(t, jwt.SigningMethodHS256, []byte(testSecret), header, goodClaims(mod))
 }
 
 // forge signs header and claims as given with method and key, whatever alg
 // the header names.
 func forge(t *testing.T, header map[string]any, claims jwt.MapClaims, method jwt.SigningMethod, key any) string {
 	t.Helper()
-	tok := rawToken(header, claims, nil)
+	tok := testkit.RawToken(header, claims, nil)
 	input := tok[:len(tok)-1]
 	sig, err := method.Sign(input, key)
 	if err != nil {
@@ -95,11 +96,11 @@ func TestValidTokens(t *testing.T) {
 		name, auth string
 	}{
 		{"HS256 secret", bearer(hs(t, nil, nil))},
-		{"RS256 PEM key by kid", bearer(sign(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-a"), map[string]any{"kid": "rsa-a"}, goodClaims(nil)))},
-		{"ES256 PEM key by kid", bearer(sign(t, jwt.SigningMethodES256, ecKey(), map[string]any{"kid": "ec-1"}, goodClaims(nil)))},
-		{"EdDSA PEM key without kid", bearer(sign(t, jwt.SigningMethodEdDSA, eds[0], nil, goodClaims(nil)))},
-		{"RS256 JWKS key", bearer(sign(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-b"), map[string]any{"kid": "jwks-b"}, goodClaims(nil)))},
-		{"EdDSA JWKS key", bearer(sign(t, jwt.SigningMethodEdDSA, eds[1], map[string]any{"kid": "jwks-ed"}, goodClaims(nil)))},
+		{"RS256 PEM key by kid", bearer(testkit.SignJWT(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-a"), map[string]any{"kid": "rsa-a"}, goodClaims(nil)))},
+		{"ES256 PEM key by kid", bearer(testkit.SignJWT(t, jwt.SigningMethodES256, ecKey(), map[string]any{"kid": "ec-1"}, goodClaims(nil)))},
+		{"EdDSA PEM key without kid", bearer(testkit.SignJWT(t, jwt.SigningMethodEdDSA, eds[0], nil, goodClaims(nil)))},
+		{"RS256 JWKS key", bearer(testkit.SignJWT(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-b"), map[string]any{"kid": "jwks-b"}, goodClaims(nil)))},
+		{"EdDSA JWKS key", bearer(testkit.SignJWT(t, jwt.SigningMethodEdDSA, eds[1], map[string]any{"kid": "jwks-ed"}, goodClaims(nil)))},
 		{"expired within the leeway", bearer(hs(t, nil, map[string]any{"exp": now.Add(-10 * time.Second).Unix()}))},
 		{"nbf within the leeway", bearer(hs(t, nil, map[string]any{"nbf": now.Add(10 * time.Second).Unix()}))},
 		{"aud list holding ours", bearer(hs(t, nil, map[string]any{"aud": []string{"other", testAudience}}))},
@@ -107,7 +108,7 @@ func TestValidTokens(t *testing.T) {
 		{"no typ", bearer(hs(t, map[string]any{"typ": nil}, nil))},
 		{"no client claim: the default profile", bearer(hs(t, nil, map[string]any{"client": nil}))},
 		{"lower-case scheme", "bearer " + hs(t, nil, nil)},
-		{"jku of an attacker alongside a known kid", bearer(sign(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-a"),
+		{"jku of an attacker alongside a known kid", bearer(testkit.SignJWT(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-a"),
 			map[string]any{"kid": "rsa-a", "jku": env.attacker.URL}, goodClaims(nil)))},
 	}
 	for _, tc := range cases {
@@ -131,7 +132,7 @@ func TestBadTokensAre401WithoutSourceCalls(t *testing.T) {
 	now := time.Now()
 	valid := hs(t, nil, nil)
 	parts := strings.Split(valid, ".")
-	rsaPEM := []byte(publicPEM(t, &rsaKey(t, "rsa-a").PublicKey))
+	rsaPEM := []byte(testkit.PublicPEM(t, &rsaKey(t, "rsa-a").PublicKey))
 	flipLastBit := func(seg string) string { // the same bytes to a lenient decoder
 		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 		last := strings.IndexByte(alphabet, seg[len(seg)-1])
@@ -146,20 +147,20 @@ func TestBadTokensAre401WithoutSourceCalls(t *testing.T) {
 	cases := []struct {
 		name, auth string
 	}{
-		{"alg none", bearer(rawToken(map[string]any{"alg": "none", "typ": "JWT"}, goodClaims(nil), nil))},
-		{"alg None", bearer(rawToken(map[string]any{"alg": "None"}, goodClaims(nil), nil))},
-		{"alg none with a known kid", bearer(rawToken(map[string]any{"alg": "none", "kid": "rsa-a"}, goodClaims(nil), nil))},
-		{"HS256 signed with the RSA public key as secret", bearer(sign(t, jwt.SigningMethodHS256, rsaPEM, map[string]any{"kid": "rsa-a"}, goodClaims(nil)))},
-		{"HS256 signed with the RSA public key, no kid", bearer(sign(t, jwt.SigningMethodHS256, rsaPEM, nil, goodClaims(nil)))},
+		{"alg none", bearer(testkit.RawToken(map[string]any{"alg": "none", "typ": "JWT"}, goodClaims(nil), nil))},
+		{"alg None", bearer(testkit.RawToken(map[string]any{"alg": "None"}, goodClaims(nil), nil))},
+		{"alg none with a known kid", bearer(testkit.RawToken(map[string]any{"alg": "none", "kid": "rsa-a"}, goodClaims(nil), nil))},
+		{"HS256 signed with the RSA public key as secret", bearer(testkit.SignJWT(t, jwt.SigningMethodHS256, rsaPEM, map[string]any{"kid": "rsa-a"}, goodClaims(nil)))},
+		{"HS256 signed with the RSA public key, no kid", bearer(testkit.SignJWT(t, jwt.SigningMethodHS256, rsaPEM, nil, goodClaims(nil)))},
 		{"HS256 with the secret under an RSA kid", bearer(hs(t, map[string]any{"kid": "rsa-a"}, nil))},
 		{"RS256 header over an HMAC signature", bearer(forge(t, map[string]any{"alg": "RS256", "kid": "rsa-a"}, goodClaims(nil), jwt.SigningMethodHS256, []byte(testSecret)))},
-		{"ES256 under an RSA kid", bearer(sign(t, jwt.SigningMethodES256, ecKey(), map[string]any{"kid": "rsa-a"}, goodClaims(nil)))},
-		{"EdDSA under an EC kid", bearer(sign(t, jwt.SigningMethodEdDSA, eds[0], map[string]any{"kid": "ec-1"}, goodClaims(nil)))},
-		{"RS256 without kid", bearer(sign(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-a"), nil, goodClaims(nil)))},
-		{"HS512, an algorithm not configured", bearer(sign(t, jwt.SigningMethodHS512, []byte(testSecret), nil, goodClaims(nil)))},
+		{"ES256 under an RSA kid", bearer(testkit.SignJWT(t, jwt.SigningMethodES256, ecKey(), map[string]any{"kid": "rsa-a"}, goodClaims(nil)))},
+		{"EdDSA under an EC kid", bearer(testkit.SignJWT(t, jwt.SigningMethodEdDSA, eds[0], map[string]any{"kid": "ec-1"}, goodClaims(nil)))},
+		{"RS256 without kid", bearer(testkit.SignJWT(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-a"), nil, goodClaims(nil)))},
+		{"HS512, an algorithm not configured", bearer(testkit.SignJWT(t, jwt.SigningMethodHS512, []byte(testSecret), nil, goodClaims(nil)))},
 		{"bad signature", bearer(flipSigByte(valid))},
-		{"another key's signature", bearer(sign(t, jwt.SigningMethodRS256, attacker, map[string]any{"kid": "rsa-a"}, goodClaims(nil)))},
-		{"claims changed after signing", bearer(parts[0] + "." + segment(goodClaims(map[string]any{"sub": "c1"})) + "." + parts[2])},
+		{"another key's signature", bearer(testkit.SignJWT(t, jwt.SigningMethodRS256, attacker, map[string]any{"kid": "rsa-a"}, goodClaims(nil)))},
+		{"claims changed after signing", bearer(parts[0] + "." + testkit.Segment(goodClaims(map[string]any{"sub": "c1"})) + "." + parts[2])},
 		{"expired", bearer(hs(t, nil, map[string]any{"exp": now.Add(-time.Hour).Unix()}))},
 		{"expired past the leeway", bearer(hs(t, nil, map[string]any{"exp": now.Add(-2 * time.Minute).Unix()}))},
 		{"nbf in the future", bearer(hs(t, nil, map[string]any{"nbf": now.Add(10 * time.Minute).Unix()}))},
@@ -173,17 +174,17 @@ func TestBadTokensAre401WithoutSourceCalls(t *testing.T) {
 		{"missing sub", bearer(hs(t, nil, map[string]any{"sub": nil}))},
 		{"sub not a string", bearer(hs(t, nil, map[string]any{"sub": 7}))},
 		{"unknown client", bearer(hs(t, nil, map[string]any{"client": "admin"}))},
-		{"unknown kid", bearer(sign(t, jwt.SigningMethodRS256, attacker, map[string]any{"kid": "nope"}, goodClaims(nil)))},
+		{"unknown kid", bearer(testkit.SignJWT(t, jwt.SigningMethodRS256, attacker, map[string]any{"kid": "nope"}, goodClaims(nil)))},
 		{"kid not a string", bearer(hs(t, map[string]any{"kid": 5}, nil))},
-		{"1024-bit RSA key of the JWKS", bearer(sign(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-weak-1024"), map[string]any{"kid": "weak"}, goodClaims(nil)))},
+		{"1024-bit RSA key of the JWKS", bearer(testkit.SignJWT(t, jwt.SigningMethodRS256, rsaKey(t, "rsa-weak-1024"), map[string]any{"kid": "weak"}, goodClaims(nil)))},
 		{"wrong typ", bearer(hs(t, map[string]any{"typ": "dpop+jwt"}, nil))},
 		{"gqlbff's identity typ", bearer(hs(t, map[string]any{"typ": auth.IdentityTokenType}, nil))},
 		{"typ not a string", bearer(hs(t, map[string]any{"typ": 1}, nil))},
 		{"crit header", bearer(hs(t, map[string]any{"crit": []string{"exp"}}, nil))},
-		{"jku to the attacker's JWKS", bearer(sign(t, jwt.SigningMethodRS256, attacker, map[string]any{"kid": "attacker", "jku": env.attacker.URL}, goodClaims(nil)))},
-		{"x5u to the attacker", bearer(sign(t, jwt.SigningMethodRS256, attacker, map[string]any{"kid": "attacker", "x5u": env.attacker.URL}, goodClaims(nil)))},
-		{"embedded jwk of the attacker", bearer(sign(t, jwt.SigningMethodRS256, attacker, map[string]any{"jwk": jwkOf(&attacker.PublicKey, "")}, goodClaims(nil)))},
-		{"embedded x5c", bearer(sign(t, jwt.SigningMethodEdDSA, eds[2], map[string]any{"x5c": []string{"MIIBIjANBg"}}, goodClaims(nil)))},
+		{"jku to the attacker's JWKS", bearer(testkit.SignJWT(t, jwt.SigningMethodRS256, attacker, map[string]any{"kid": "attacker", "jku": env.attacker.URL}, goodClaims(nil)))},
+		{"x5u to the attacker", bearer(testkit.SignJWT(t, jwt.SigningMethodRS256, attacker, map[string]any{"kid": "attacker", "x5u": env.attacker.URL}, goodClaims(nil)))},
+		{"embedded jwk of the attacker", bearer(testkit.SignJWT(t, jwt.SigningMethodRS256, attacker, map[string]any{"jwk": jwkOf(&attacker.PublicKey, "")}, goodClaims(nil)))},
+		{"embedded x5c", bearer(testkit.SignJWT(t, jwt.SigningMethodEdDSA, eds[2], map[string]any{"x5c": []string{"MIIBIjANBg"}}, goodClaims(nil)))},
 		{"truncated to two segments", bearer(parts[0] + "." + parts[1])},
 		{"truncated signature", bearer(valid[:len(valid)-6])},
 		{"empty signature", bearer(parts[0] + "." + parts[1] + ".")},
@@ -192,13 +193,13 @@ func TestBadTokensAre401WithoutSourceCalls(t *testing.T) {
 		{"padded base64", bearer(valid + "=")},
 		{"non-canonical base64", bearer(parts[0] + "." + parts[1] + "." + flipLastBit(parts[2]))},
 		{"header not JSON", bearer(base64.RawURLEncoding.EncodeToString([]byte("{alg")) + "." + parts[1] + "." + parts[2])},
-		{"claims a JSON array", bearer(rawToken(map[string]any{"alg": "HS256"}, []string{"sub"}, []byte("x")))},
+		{"claims a JSON array", bearer(testkit.RawToken(map[string]any{"alg": "HS256"}, []string{"sub"}, []byte("x")))},
 		{"20 KiB header (HTTP headers of 32 KiB and more are 431)", bearer(hs(t, map[string]any{"pad": strings.Repeat("a", 20<<10)}, nil))},
 		{"just over 8 KiB", bearer(strings.Repeat("a", 8<<10+1))},
 		{"empty bearer", "Bearer "},
 		{"no space after the scheme", "Bearer" + valid},
 		{"basic scheme", "Basic dXNlcjpwYXNz"},
-		{"ed25519 key of nobody", bearer(sign(t, jwt.SigningMethodEdDSA, ed25519.NewKeyFromSeed(make([]byte, 32)), nil, goodClaims(nil)))},
+		{"ed25519 key of nobody", bearer(testkit.SignJWT(t, jwt.SigningMethodEdDSA, ed25519.NewKeyFromSeed(make([]byte, 32)), nil, goodClaims(nil)))},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
