@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gqlbff/gqlbff/internal/testkit"
 )
 
 // Server is one redis-server process.
@@ -31,7 +33,7 @@ func Start(t testing.TB) *Server {
 	if _, err := exec.LookPath(Binary); err != nil {
 		t.Fatalf("%s not found: run `make test` (it installs Debian's redis-server) or apt-get install redis-server", Binary)
 	}
-	s := &Server{t: t, port: freePort(t)}
+	s := &Server{t: t, port: testkit.FreePort(t)}
 	s.start()
 	t.Cleanup(s.Kill)
 	return s
@@ -96,14 +98,4 @@ func ping(addr string) bool {
 	}
 	line, err := bufio.NewReader(c).ReadString('\n')
 	return err == nil && strings.HasPrefix(line, "+PONG")
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

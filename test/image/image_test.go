@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -27,6 +26,7 @@ import (
 	"time"
 
 	"github.com/gqlbff/gqlbff/auth"
+	"github.com/gqlbff/gqlbff/internal/testkit"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -140,16 +140,6 @@ func buildContext(t *testing.T, ctx context.Context) string {
 	return dir
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func TestImageServesAsNonRootOnAReadOnlyRoot(t *testing.T) {
 	e, why := findEngine()
 	if why != "" {
@@ -166,7 +156,7 @@ func TestImageServesAsNonRootOnAReadOnlyRoot(t *testing.T) {
 		t.Errorf("image user: got %q, want 65532:65532 (non-root)", user)
 	}
 
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	name := "gqlbff-imagetest-" + strconv.Itoa(port)
 	args := append([]string{"run", "--detach", "--name", name, "--read-only",
 		"--publish", "127.0.0.1:" + strconv.Itoa(port) + ":8080",
