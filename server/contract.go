@@ -272,9 +272,10 @@ func (p contractPolicy) MutateOperationContext(ctx context.Context, op *graphql.
 		return nil
 	}
 	if errs := c.check(op.RawQuery); len(errs) > 0 {
-		e := errs[0]
+		// A copy: errs is cached, shared by concurrent requests.
+		e := *errs[0]
 		e.Extensions = map[string]any{"code": CodeValidationFailed}
-		return e
+		return &e
 	}
 	return nil
 }

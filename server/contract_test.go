@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gqlbff/gqlbff/persisted"
@@ -75,6 +76,20 @@ func TestContractHidesFieldsAndTypesFromValidation(t *testing.T) {
 		if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, `Did you mean "email"`) {
 			t.Errorf("web: %+v, want the suggestion", r.Errors)
 		}
+	})
+	t.Run("concurrent refusals share the cached verdict safely", func(t *testing.T) {
+		// Under -race: the refusal must not write to the cached error.
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if a := h.query(`{ customer(id: "c2") { email } }`, nil, "Authorization", partner); a.status != http.StatusBadRequest {
+					t.Errorf("got %d %s, want 400", a.status, a.body)
+				}
+			}()
+		}
+		wg.Wait()
 	})
 	t.Run("the visible part runs", func(t *testing.T) {
 		a := h.query(`{ customer(id: "c1") { id name tier } }`, nil, "Authorization", partner)
