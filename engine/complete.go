@@ -60,8 +60,7 @@ func (r *run) fieldCtx(ctx context.Context, n *node, st *step) context.Context {
 // position makes its parent null, up to the nearest nullable one. A nil
 // value in a non-null position is reported as gqlgen reports it.
 func (r *run) complete(n *node) {
-	for i, st := range n.sel.steps {
-		s := &n.slots[i]
+	for _, st := range n.sel.steps {
 		switch st.kind {
 		case kindScalar:
 			if !st.nonNull || !st.bind.canNull {
@@ -78,7 +77,7 @@ func (r *run) complete(n *node) {
 				n.null = true
 			}
 		case kindObject:
-			if r.completeObject(n, st, s) && st.nonNull {
+			if r.completeObject(n, st, &n.slots[st.slot]) && st.nonNull {
 				n.null = true
 			}
 		}
@@ -141,7 +140,7 @@ func (r *run) writeObject(n *node) {
 				b = append(b, "null"...)
 			}
 		case kindObject:
-			s := &n.slots[i]
+			s := &n.slots[st.slot]
 			switch {
 			case s.null:
 				b = append(b, "null"...)

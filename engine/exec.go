@@ -8,8 +8,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// node is one object of the answer: its model value and, per step of its
-// selection set, what the step resolved to.
+// node is one object of the answer: its model value and, per object step
+// of its selection set (step.slot), what the step resolved to.
 type node struct {
 	sel    *selSet
 	obj    any // *model.T; nil for the query root
@@ -57,6 +57,8 @@ type run struct {
 	nodes    []node
 	slots    []slot
 	kids     []*node
+	hint     slabUse // what the plan's largest run used so far
+	used     slabUse
 	actual   int64
 	buf      []byte
 	scratch  []byte
@@ -102,6 +104,9 @@ func Path(ctx context.Context) (ast.Path, bool) {
 // as gqlgen's executor sends them.
 func (e *Engine) Execute(ctx context.Context, oc *graphql.OperationContext, p *Plan) []byte {
 	r := &run{e: e, p: p, oc: oc, steps: make([]stepState, p.steps), groupOf: make([]int32, p.steps)}
+	p.sizeMu.Lock()
+	r.hint = p.use
+	p.sizeMu.Unlock()
 	r.ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: p.root.typeName})
 	root := r.newNode(p.root, nil, nil, 0, -1)
 	r.visit(root)
@@ -111,18 +116,16 @@ func (e *Engine) Execute(ctx context.Context, oc *graphql.OperationContext, p *P
 		r.level(level)
 	}
 	r.complete(root)
-	p.sizeMu.Lock()
-	size := p.size
-	p.sizeMu.Unlock()
-	r.buf = make([]byte, 0, size)
+	r.buf = make([]byte, 0, r.hint.size)
 	if root.null {
 		r.buf = append(r.buf, "null"...)
 	} else {
 		r.writeObject(root)
 	}
-	if len(r.buf) > size {
+	r.used.size = len(r.buf)
+	if u := r.used; u.nodes > r.hint.nodes || u.slots > r.hint.slots || u.kids > r.hint.kids || u.size > r.hint.size {
 		p.sizeMu.Lock()
-		p.size = max(p.size, len(r.buf))
+		p.use = p.use.max(u)
 		p.sizeMu.Unlock()
 	}
 	if r.actual != 0 && e.opts.Charge != nil {
@@ -131,18 +134,22 @@ func (e *Engine) Execute(ctx context.Context, oc *graphql.OperationContext, p *P
 	return r.buf
 }
 
-// newNode takes a node from the run's slab: nodes and their slots are
-// allocated a few dozen at a time, not one by one.
+// newNode takes a node from the run's slab: nodes and their slots (one per
+// object step: scalars are read from the model when written) are
+// allocated a few at a time, not one by one, in chunks sized by what the
+// plan's largest run needed (most runs then make one chunk of each).
 func (r *run) newNode(sel *selSet, obj any, parent *node, pstep, index int32) *node {
 	if len(r.nodes) == cap(r.nodes) {
-		r.nodes = make([]node, 0, 64)
+		r.nodes = make([]node, 0, chunk(r.hint.nodes, r.used.nodes, 1, 64))
 	}
+	r.used.nodes++
 	r.nodes = r.nodes[:len(r.nodes)+1]
 	n := &r.nodes[len(r.nodes)-1]
-	k := len(sel.steps)
+	k := sel.objects
 	if len(r.slots)+k > cap(r.slots) {
-		r.slots = make([]slot, 0, max(256, k))
+		r.slots = make([]slot, 0, chunk(r.hint.slots, r.used.slots, k, 256))
 	}
+	r.used.slots += k
 	r.slots = r.slots[:len(r.slots)+k]
 	*n = node{sel: sel, obj: obj, parent: parent, pstep: pstep, index: index, slots: r.slots[len(r.slots)-k:]}
 	return n
@@ -150,10 +157,31 @@ func (r *run) newNode(sel *selSet, obj any, parent *node, pstep, index int32) *n
 
 func (r *run) newKids(k int) []*node {
 	if len(r.kids)+k > cap(r.kids) {
-		r.kids = make([]*node, 0, max(256, k))
+		r.kids = make([]*node, 0, chunk(r.hint.kids, r.used.kids, k, 256))
 	}
+	r.used.kids += k
 	r.kids = r.kids[:len(r.kids)+k]
 	return r.kids[len(r.kids)-k:]
+}
+
+// slabUse is how much of each slab a run used, and how long its answer
+// was.
+type slabUse struct{ nodes, slots, kids, size int }
+
+func (u slabUse) max(v slabUse) slabUse {
+	return slabUse{max(u.nodes, v.nodes), max(u.slots, v.slots), max(u.kids, v.kids), max(u.size, v.size)}
+}
+
+// chunk is the capacity of a slab's next chunk, which must hold need more:
+// what the plan's largest run used beyond used, or else twice used (at
+// least 8, at most limit), so that a run with more data than any before
+// grows its slabs geometrically.
+func chunk(hint, used, need, limit int) int {
+	c := hint - used
+	if c < need {
+		c = min(max(used, 8), limit)
+	}
+	return max(c, need)
 }
 
 // visit walks an object: fields read from the model are expanded now,
@@ -185,7 +213,7 @@ func (r *run) meter(st *step, v any) {
 // expand makes the nodes of an object or list value and visits them.
 func (r *run) expand(n *node, i int32, v any) {
 	st := n.sel.steps[i]
-	s := &n.slots[i]
+	s := &n.slots[st.slot]
 	s.val = v
 	sh := st.bind.shape
 	if sh.isNil(v) {
@@ -255,12 +283,12 @@ func (r *run) level(tasks []task) {
 		allowed := g.tasks[:0]
 		for _, t := range g.tasks {
 			if g.ss.err != nil {
-				t.n.slots[t.i].err = true
+				t.n.slots[st.slot].err = true
 				r.failures = append(r.failures, failure{n: t.n, st: st, args: true, raw: g.ss.raw})
 				continue
 			}
 			if err, p := r.authorize(g.ss.ctx, st, t.n.obj); err != nil || p != nil {
-				t.n.slots[t.i].err = true
+				t.n.slots[st.slot].err = true
 				r.failures = append(r.failures, failure{n: t.n, st: st, err: err, panic: p})
 				continue
 			}
@@ -295,7 +323,7 @@ func (r *run) level(tasks []task) {
 	}
 	r.present()
 	for _, t := range tasks {
-		s := &t.n.slots[t.i]
+		s := &t.n.slots[t.n.sel.steps[t.i].slot]
 		if !s.err {
 			r.expand(t.n, t.i, s.val)
 		}
@@ -325,7 +353,7 @@ func (r *run) runGroup(g *group, done func()) {
 	defer done()
 	st, ss := g.st, g.ss
 	for _, t := range g.tasks {
-		s := &t.n.slots[t.i]
+		s := &t.n.slots[st.slot]
 		ss.site.n = t.n
 		v, err, p := r.call(ss.ctx, st, t.n.obj, ss.args)
 		if err != nil || p != nil {

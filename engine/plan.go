@@ -16,16 +16,17 @@ import (
 type Plan struct {
 	root  *selSet
 	steps int // how many steps, each with an id below it
-	// size is the largest answer written so far: the next one starts with
-	// a buffer that big.
+	// use is the largest slabs and answer of a run so far: the next run
+	// starts with slabs and a buffer that big.
 	sizeMu sync.Mutex
-	size   int
+	use    slabUse
 }
 
 // selSet is a selection set on one concrete object type.
 type selSet struct {
 	typeName string
 	steps    []*step
+	objects  int // the steps of kindObject: a node's slots
 }
 
 type stepKind uint8
@@ -48,6 +49,9 @@ type step struct {
 	nonNull, elemNonNull bool
 	declared             string // the field's type as the schema writes it
 	child                *selSet
+	// slot is the index of the step's slot in a node (kindObject): only
+	// object steps have one.
+	slot int32
 	// args are the coerced arguments when they hold no variable
 	// (constArgs); else varArgs and they are coerced once per request.
 	args    map[string]any
@@ -85,7 +89,7 @@ func (e *Engine) compile(oc *graphql.OperationContext) *Plan {
 	if !ok {
 		return nil
 	}
-	return &Plan{root: root, steps: c.steps, size: 1024}
+	return &Plan{root: root, steps: c.steps, use: slabUse{size: 1024}}
 }
 
 func (c *compiler) selection(def *ast.Definition, set ast.SelectionSet) (*selSet, bool) {
@@ -123,6 +127,8 @@ func (c *compiler) selection(def *ast.Definition, set ast.SelectionSet) (*selSet
 			continue
 		}
 		st.kind = kindObject
+		st.slot = int32(out.objects)
+		out.objects++
 		child := c.e.schema.Types[fd.Type.Name()]
 		if child == nil || child.Kind != ast.Object {
 			return nil, false
