@@ -15,9 +15,10 @@ import (
 const overloadRetryAfter = time.Second
 
 // newLimiter returns the admission limiter of cfg: fixed when
-// http.maxInFlight is set, else adaptive (see package admission).
+// http.maxInFlight is set, else adaptive (see package admission), asking
+// the process's CPU time whether a slowdown is the CPU's.
 func newLimiter(cfg HTTPConfig) *admission.Limiter {
-	return admission.New(admission.Options{Fixed: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout})
+	return admission.New(admission.Options{Fixed: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout, CPUTime: admission.ProcessCPUTime})
 }
 
 // admit lets a request run only with a slot of the limiter, waiting at

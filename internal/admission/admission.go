@@ -7,6 +7,18 @@
 // (queueing somewhere: on the CPU, in a pool) and grows by a little, its
 // square root, while it does not.
 //
+// The gradient cannot tell a heavier mix of requests from queueing: both
+// make requests slower than the baseline measured before. Where it knows
+// the process's CPU time (Options.CPUTime), the limit also asks the CPU: a
+// window whose requests used every slot and ran slower than the tolerance
+// allows while the process's threads neither ran nor waited for a CPU a
+// sixth of the time they could have is not an overload of this server.
+// Its latency becomes the baseline (the one measured before was of a
+// lighter mix), and the limit grows on from it. A slowness elsewhere (a
+// slow source) then no longer shrinks the limit while the CPU idles:
+// that is the bulkheads' and the breakers' to answer, source by source,
+// rather than refusing every request at the door.
+//
 // The queue is first in, first out while it keeps up. Once it does not (a
 // request found the line full; a wait that timed out is not enough, since
 // a closed loop of clients makes waits as long as its own size without
@@ -25,6 +37,7 @@ import (
 	"container/list"
 	"context"
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +68,16 @@ type Options struct {
 	// a short wait) after the last sign of overload; 0 is
 	// DefaultOverloadHold.
 	OverloadHold time.Duration
+	// CPUTime, when set, is the CPU time the process's threads have run
+	// so far and the time they were ready to run but waited for a CPU
+	// (ProcessCPUTime for a server); with it, a window that ran slower
+	// than the tolerance while the CPU had headroom retakes the baseline
+	// instead of shrinking the limit (see the package comment). Nil: the
+	// latency alone decides.
+	CPUTime func() (used, waited time.Duration)
+	// Procs is how many CPUs the process may use, for CPUTime's share;
+	// 0 is GOMAXPROCS.
+	Procs int
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
 }
@@ -82,6 +105,11 @@ const (
 // minWindowSamples is the fewest requests a window's latency is taken from.
 const minWindowSamples = 20
 
+// cpuHeadroom is the share of its CPUs below which a process is not
+// saturated: its threads ran or waited to run less than five sixths of
+// the window, so its requests were not queueing for a CPU.
+const cpuHeadroom = 5.0 / 6
+
 // Stats is a Limiter's state, for metrics.
 type Stats struct {
 	// Limit is the concurrency limit now.
@@ -101,6 +129,10 @@ type Stats struct {
 	// Probing says the limit is lowered for a window to measure the
 	// no-load latency afresh.
 	Probing bool
+	// CPUBusy is the share of its CPUs the process's threads ran or
+	// waited to run in the last window (1: every CPU it may use, all the
+	// time); -1 without Options.CPUTime.
+	CPUBusy float64
 }
 
 // Limiter admits requests up to its limit. It is safe for concurrent use.
@@ -123,6 +155,15 @@ type Limiter struct {
 	winSum   time.Duration
 	winN     int
 	winMax   int
+	// With Options.CPUTime: cpu is the process's CPU time run and waited
+	// for, read at cpuAt (at most once a window, outside l.mu: reading it
+	// costs tens of µs), winCPU and winCPUAt the reading that started
+	// this window, and cpuBusy the share of its CPUs the threads took in
+	// the last window. cpuNext (UnixNano) is when the next reading is due.
+	cpu, winCPU     time.Duration
+	cpuAt, winCPUAt time.Time
+	cpuNext         atomic.Int64
+	cpuBusy         float64
 	// The no-load latency: the lowest window mean of this epoch and of the
 	// previous one.
 	epochStart time.Time
@@ -181,6 +222,13 @@ func New(o Options) *Limiter {
 	}
 	t := now()
 	l.winStart, l.epochStart, l.epochLen = t, t, l.quickEpoch()
+	l.cpuBusy = -1
+	if o.CPUTime != nil {
+		used, waited := o.CPUTime()
+		l.cpu, l.cpuAt = used+waited, t
+		l.winCPU, l.winCPUAt = l.cpu, t
+		l.cpuNext.Store(t.Add(o.Window).UnixNano())
+	}
 	return l
 }
 
@@ -290,7 +338,17 @@ func (l *Limiter) dropStale(now time.Time) {
 // client does not).
 func (l *Limiter) Release(start time.Time, sample bool) {
 	now := l.now()
+	var cpu time.Duration
+	readCPU := l.opts.CPUTime != nil && sample && now.UnixNano() >= l.cpuNext.Load()
+	if readCPU {
+		l.cpuNext.Store(now.Add(l.opts.Window).UnixNano())
+		used, waited := l.opts.CPUTime()
+		cpu = used + waited
+	}
 	l.mu.Lock()
+	if readCPU && now.After(l.cpuAt) {
+		l.cpu, l.cpuAt = cpu, now
+	}
 	defer l.mu.Unlock()
 	l.in--
 	if sample && l.opts.Fixed <= 0 {
@@ -353,6 +411,7 @@ func (l *Limiter) observe(start, now time.Time) {
 	mean := l.winSum / time.Duration(l.winN)
 	peak := l.winMax
 	appLimited := peak < l.limit/2
+	l.windowCPU()
 	l.winStart, l.winSum, l.winN, l.winMax = now, 0, 0, l.in
 
 	if l.probing {
@@ -376,6 +435,16 @@ func (l *Limiter) observe(start, now time.Time) {
 	// As Gradient2: the gradient is 1 while the requests are no slower
 	// than the tolerance allows, below 1 (down to a half) when they are.
 	gradient := math.Max(0.5, math.Min(1, l.opts.Tolerance*float64(base)/float64(mean)))
+	if gradient < 1 && peak >= l.limit && l.cpuBusy >= 0 && l.cpuBusy < cpuHeadroom {
+		// Slower than the tolerance with every slot taken, but not for
+		// want of CPU: the baseline is a lighter mix's (make bench's
+		// dashboard after customers_by_ids on one server; a workload that
+		// shifts in production). Shrinking would idle the CPU further;
+		// this window's latency, measured below the CPU's knee, is the
+		// new baseline, and the limit grows from it.
+		l.minPrev, l.minCur = mean, mean
+		gradient = 1
+	}
 	next := float64(l.limit)
 	if gradient < 1 {
 		// Down, by half the gradient's step a window: one slow window on
@@ -388,6 +457,21 @@ func (l *Limiter) observe(start, now time.Time) {
 		next += DefaultSmoothing * math.Sqrt(next)
 	}
 	l.limit = min(max(int(math.Round(next)), l.opts.Min), l.opts.Max)
+}
+
+// windowCPU sets cpuBusy to the share of its CPUs the process's threads
+// ran or waited to run between the readings of the CPU time that
+// started and ended the window; l.mu is held.
+func (l *Limiter) windowCPU() {
+	if l.opts.CPUTime == nil || !l.cpuAt.After(l.winCPUAt) {
+		return
+	}
+	procs := l.opts.Procs
+	if procs <= 0 {
+		procs = runtime.GOMAXPROCS(0)
+	}
+	l.cpuBusy = float64(l.cpu-l.winCPU) / (float64(procs) * float64(l.cpuAt.Sub(l.winCPUAt)))
+	l.winCPU, l.winCPUAt = l.cpu, l.cpuAt
 }
 
 // newEpoch starts an epoch whose baseline starts at the latency a probe
@@ -420,7 +504,7 @@ func (l *Limiter) baseline() time.Duration {
 func (l *Limiter) Stats() Stats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s := Stats{Limit: l.limit, InFlight: l.in, Queued: l.queue.Len(), Shed: l.shed.Load(), Overloaded: l.overloaded(l.now()), Probing: l.probing}
+	s := Stats{Limit: l.limit, InFlight: l.in, Queued: l.queue.Len(), Shed: l.shed.Load(), Overloaded: l.overloaded(l.now()), Probing: l.probing, CPUBusy: l.cpuBusy}
 	if l.opts.Fixed <= 0 {
 		s.BaselineRTT = l.baseline()
 	}

@@ -11,10 +11,14 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// clock is a manual clock.
+// clock is a manual clock, and a process's CPU time that advances with
+// it: busy is the share of one CPU the process runs meanwhile, starved
+// the share it waits for one (another process has it).
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu            sync.Mutex
+	t             time.Time
+	busy, starved float64
+	used, waited  time.Duration
 }
 
 func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
@@ -22,6 +26,22 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+	c.used += time.Duration(c.busy * float64(d))
+	c.waited += time.Duration(c.starved * float64(d))
+}
+
+// cpu is the CPU time run and waited for so far (Options.CPUTime).
+func (c *clock) cpu() (used, waited time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.used, c.waited
+}
+
+// setBusy sets the shares of the CPU run and waited for from now on.
+func (c *clock) setBusy(busy, starved float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.busy, c.starved = busy, starved
 }
 
 func TestFixedLimitRefusesPastTheLimitWithoutAQueue(t *testing.T) {
@@ -453,5 +473,71 @@ func TestAdaptiveLimitSettlesAtTheKnee(t *testing.T) {
 		if lo < 8 || hi > 20 {
 			t.Errorf("from %d: the limit ranged %d–%d once settled, want within 8–20 (the knee: 15)", initial, lo, hi)
 		}
+	}
+}
+
+// TestHeavierMixWithTheCPUIdleRetakesTheBaseline: make bench runs one
+// server for every scenario in turn. After a light operation (2 ms) the
+// baseline is 2 ms; the dashboard's normal latency (6 ms) is past the
+// tolerance of it, and the gradient alone would hold the limit at the
+// floor for two epochs (30 s) while the CPU idles. With the process's CPU
+// time known and the CPU at half, the limit is not overloaded: within a
+// few windows the baseline is the heavier mix's latency and the limit
+// grows from it.
+func TestHeavierMixWithTheCPUIdleRetakesTheBaseline(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0), busy: 1}
+	l := New(Options{Now: c.now, Initial: 40, CPUTime: c.cpu, Procs: 1})
+	run(t, l, c, 30, 1000, 2*time.Millisecond)
+	if b := l.Stats().BaselineRTT; b != 2*time.Millisecond {
+		t.Fatalf("baseline of the light mix: got %s, want 2ms", b)
+	}
+	// The heavier mix, its CPU at half: 3 s, well within one epoch.
+	c.setBusy(0.5, 0)
+	got := run(t, l, c, 30, 1000, 6*time.Millisecond)
+	st := l.Stats()
+	if st.BaselineRTT != 6*time.Millisecond {
+		t.Errorf("baseline after the mix changed with the CPU at half: got %s, want 6ms", st.BaselineRTT)
+	}
+	if got <= 40 {
+		t.Errorf("limit %d after 3 s of the heavier mix with the CPU at half, want it grown past 40", got)
+	}
+	if st.CPUBusy != 0.5 {
+		t.Errorf("CPUBusy: got %v, want 0.5", st.CPUBusy)
+	}
+}
+
+// TestSlowerWithTheCPUSaturatedStillShrinks: the same slowdown with the
+// CPU busy is queueing for it: the limit shrinks to the floor and the
+// baseline stays, as without the CPU's time. So it does when the process
+// runs only half the time but waits for the CPU the other half (another
+// process on its CPU, or a CPU quota): the CPU is short, not idle.
+func TestSlowerWithTheCPUSaturatedStillShrinks(t *testing.T) {
+	for _, cpu := range [][2]float64{{0.9, 0}, {1, 0}, {0.5, 0.45}} {
+		c := &clock{t: time.Unix(0, 0), busy: 1}
+		l := New(Options{Now: c.now, Initial: 40, CPUTime: c.cpu, Procs: 1})
+		run(t, l, c, 30, 1000, 2*time.Millisecond)
+		c.setBusy(cpu[0], cpu[1])
+		if got := run(t, l, c, 30, 1000, 6*time.Millisecond); got != DefaultMin {
+			t.Errorf("CPU run %v, waited for %v: limit %d, want the floor %d", cpu[0], cpu[1], got, DefaultMin)
+		}
+		if b := l.Stats().BaselineRTT; b != 2*time.Millisecond {
+			t.Errorf("CPU run %v, waited for %v: baseline %s, want it kept at 2ms", cpu[0], cpu[1], b)
+		}
+	}
+}
+
+// TestProcessCPUTimeCountsThisProcess: ProcessCPUTime grows by about the
+// CPU a busy loop takes.
+func TestProcessCPUTimeCountsThisProcess(t *testing.T) {
+	cpu := ProcessCPUTime // nil where the platform has none
+	if cpu == nil {
+		t.Skip("no CPU time on this platform")
+	}
+	used0, waited0 := cpu()
+	for start := time.Now(); time.Since(start) < 50*time.Millisecond; {
+	}
+	used, waited := cpu()
+	if used-used0 < 10*time.Millisecond || waited < waited0 {
+		t.Errorf("after a 50 ms busy loop: used %s → %s, waited %s → %s; want used up by 10 ms at least", used0, used, waited0, waited)
 	}
 }
