@@ -197,7 +197,7 @@ func (c *client) do(ctx context.Context, cl call, decode decodeFunc) (any, error
 	if !c.cfg.Coalesce {
 		return c.withRetries(ctx, cl, decode)
 	}
-	key := cl.url + "\x00" + c.identity(caller.From(ctx))
+	key := c.flightKey(cl.url, caller.From(ctx))
 	v, err, joined := c.flights.do(ctx, key, func(fctx context.Context) (any, error) {
 		return c.withRetries(fctx, cl, decode)
 	})
@@ -211,14 +211,40 @@ func (c *client) do(ctx context.Context, cl call, decode decodeFunc) (any, error
 	return v, err
 }
 
-// identity is what makes an answer the caller's own: calls made for
-// different users (or, when it is forwarded, different tokens) never share.
-func (c *client) identity(m caller.Caller) string {
-	id := m.Subject + "\x00" + strings.Join(m.Scopes, " ")
-	if c.cfg.ForwardAuthorization {
-		id += "\x00" + m.Authorization
+// flightKey is what identical calls share: the URL and the caller's
+// identity, what makes an answer the caller's own: calls made for
+// different users (or, when it is forwarded, different tokens) never
+// share. It is url, NUL, subject, NUL, the scopes joined by spaces, and
+// when forwarded NUL and the Authorization header, built in one
+// allocation (a call's only per-call string besides its URL).
+func (c *client) flightKey(url string, m caller.Caller) string {
+	n := len(url) + 1 + len(m.Subject) + 1
+	for i, s := range m.Scopes {
+		if i > 0 {
+			n++
+		}
+		n += len(s)
 	}
-	return id
+	if c.cfg.ForwardAuthorization {
+		n += 1 + len(m.Authorization)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(url)
+	b.WriteByte(0)
+	b.WriteString(m.Subject)
+	b.WriteByte(0)
+	for i, s := range m.Scopes {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s)
+	}
+	if c.cfg.ForwardAuthorization {
+		b.WriteByte(0)
+		b.WriteString(m.Authorization)
+	}
+	return b.String()
 }
 
 // contextError is the error of a call whose caller's context ended: a
@@ -237,7 +263,7 @@ func (c *client) fail(endpoint string, status int, kind, cause error) *Error {
 // headers builds a call's headers and checks that HTTP can carry every
 // value (RFC 9110: no control character but a tab).
 func (c *client) headers(ctx context.Context) (http.Header, error) {
-	h := http.Header{}
+	h := make(http.Header, 8)
 	if err := c.setHeaders(ctx, h); err != nil {
 		return nil, err
 	}
@@ -251,6 +277,11 @@ func (c *client) headers(ctx context.Context) (http.Header, error) {
 	return h, nil
 }
 
+// acceptJSON is every call's Accept header. Shared by every call's
+// headers: nothing writes to it (the transport only reads a request's
+// headers; Headers and Inject set their own).
+var acceptJSON = []string{"application/json"}
+
 // setHeaders writes the headers of the REST contract from the request's
 // caller (caller.From): request id, user id and scopes, and the caller's
 // Authorization where the source is configured to forward it. The W3C
@@ -258,16 +289,18 @@ func (c *client) headers(ctx context.Context) (http.Header, error) {
 // Observer's Inject.
 func (c *client) setHeaders(ctx context.Context, h http.Header) error {
 	m := caller.From(ctx)
-	h.Set("Accept", "application/json")
+	// The names are in canonical form already: set without h.Set's
+	// canonicalization, as h.Set would.
+	h["Accept"] = acceptJSON
 	if m.RequestID != "" {
-		h.Set("X-Request-Id", m.RequestID)
+		h["X-Request-Id"] = []string{m.RequestID}
 	}
 	if m.Subject != "" {
-		h.Set("X-User-Id", m.Subject)
-		h.Set("X-User-Scopes", strings.Join(m.Scopes, " "))
+		h["X-User-Id"] = []string{m.Subject}
+		h["X-User-Scopes"] = []string{strings.Join(m.Scopes, " ")}
 	}
 	if c.cfg.ForwardAuthorization && m.Authorization != "" {
-		h.Set("Authorization", m.Authorization)
+		h["Authorization"] = []string{m.Authorization}
 	}
 	if c.cfg.Headers != nil {
 		if err := c.cfg.Headers(ctx, h); err != nil {
