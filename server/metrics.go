@@ -46,6 +46,72 @@ type metrics struct {
 	cacheRedisErrors *prometheus.CounterVec
 	// Every Redis client's round trips (redisTimer), by store.
 	redisDuration *prometheus.HistogramVec
+	// The children of the series every request and every source call
+	// counts, by their labels: resolved once (WithLabelValues hashes and
+	// validates every label and takes the vector's lock on each use). The
+	// label sets are bounded (see above), so are these.
+	requestSeries sync.Map // requestLabels → *requestChildren
+	costSeries    sync.Map // client → prometheus.Observer
+	batchSeries   sync.Map // loader → prometheus.Observer
+	sourceSeries  sync.Map // sourceLabels → *sourceChildren
+}
+
+type requestLabels struct{ op, client, outcome string }
+
+type requestChildren struct {
+	operations prometheus.Counter
+	duration   prometheus.Observer
+}
+
+type sourceLabels struct {
+	source, endpoint string
+	outcome          sources.Outcome
+}
+
+type sourceChildren struct {
+	calls    prometheus.Counter
+	duration prometheus.Observer
+}
+
+func (m *metrics) requestChildren(l requestLabels) *requestChildren {
+	if c, ok := m.requestSeries.Load(l); ok {
+		return c.(*requestChildren)
+	}
+	c, _ := m.requestSeries.LoadOrStore(l, &requestChildren{
+		operations: m.operations.WithLabelValues(l.op, l.client, l.outcome),
+		duration:   m.opDuration.WithLabelValues(l.op, l.client),
+	})
+	return c.(*requestChildren)
+}
+
+// batchSizeOf is the batch size histogram of a loader.
+func (m *metrics) batchSizeOf(loader string) prometheus.Observer {
+	if o, ok := m.batchSeries.Load(loader); ok {
+		return o.(prometheus.Observer)
+	}
+	o, _ := m.batchSeries.LoadOrStore(loader, m.batchSize.WithLabelValues(loader))
+	return o.(prometheus.Observer)
+}
+
+// costOf is the cost histogram of a client, made on its first cost (a
+// client whose requests were never priced has no series).
+func (m *metrics) costOf(client string) prometheus.Observer {
+	if o, ok := m.costSeries.Load(client); ok {
+		return o.(prometheus.Observer)
+	}
+	o, _ := m.costSeries.LoadOrStore(client, m.cost.WithLabelValues(client))
+	return o.(prometheus.Observer)
+}
+
+func (m *metrics) sourceChildren(l sourceLabels) *sourceChildren {
+	if c, ok := m.sourceSeries.Load(l); ok {
+		return c.(*sourceChildren)
+	}
+	c, _ := m.sourceSeries.LoadOrStore(l, &sourceChildren{
+		calls:    m.sourceCalls.WithLabelValues(l.source, l.endpoint, string(l.outcome)),
+		duration: m.sourceDuration.WithLabelValues(l.source, l.endpoint),
+	})
+	return c.(*sourceChildren)
 }
 
 func newMetrics(maxNames int) *metrics {
@@ -150,8 +216,9 @@ func (m *metrics) request(rec *record, outcome string, d time.Duration) {
 		op = m.names.label(rec.operation)
 	}
 	client := rec.client
-	m.operations.WithLabelValues(op, client, outcome).Inc()
-	m.opDuration.WithLabelValues(op, client).Observe(d.Seconds())
+	series := m.requestChildren(requestLabels{op: op, client: client, outcome: outcome})
+	series.operations.Inc()
+	series.duration.Observe(d.Seconds())
 	for _, code := range rec.codes {
 		if !slices.Contains(clientCodes, code) {
 			code = opOther
@@ -159,7 +226,7 @@ func (m *metrics) request(rec *record, outcome string, d time.Duration) {
 		m.errors.WithLabelValues(code).Inc()
 	}
 	if rec.hasCost {
-		m.cost.WithLabelValues(client).Observe(rec.cost)
+		m.costOf(client).Observe(rec.cost)
 	}
 	if rec.budgetRefused {
 		m.budgetRefusals.WithLabelValues(client).Inc()
@@ -167,8 +234,9 @@ func (m *metrics) request(rec *record, outcome string, d time.Duration) {
 }
 
 func (m *metrics) sourceCall(c sources.CallInfo, r sources.CallResult) {
-	m.sourceCalls.WithLabelValues(c.Source, c.Endpoint, string(r.Outcome)).Inc()
-	m.sourceDuration.WithLabelValues(c.Source, c.Endpoint).Observe(r.Duration.Seconds())
+	series := m.sourceChildren(sourceLabels{source: c.Source, endpoint: c.Endpoint, outcome: r.Outcome})
+	series.calls.Inc()
+	series.duration.Observe(r.Duration.Seconds())
 }
 
 // opNames folds operation names into a bounded label set: the first max

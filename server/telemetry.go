@@ -91,7 +91,7 @@ func (t *telemetry) BreakerChanged(source string, s sources.BreakerState) {
 // StartBatch implements sources.Observer: a span per dataloader batch.
 func (t *telemetry) StartBatch(ctx context.Context, loader string, size int) (context.Context, func()) {
 	if t.m != nil {
-		t.m.batchSize.WithLabelValues(loader).Observe(float64(size))
+		t.m.batchSizeOf(loader).Observe(float64(size))
 	}
 	if t.tracer == nil {
 		return ctx, func() {}
