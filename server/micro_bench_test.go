@@ -30,7 +30,7 @@ func BenchmarkRequestChain(b *testing.B) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		_ = sources.For(r.Context())
 	})
-	h := chain(final, requestMeta, deadline(cfg.HTTP.RequestTimeout), bodyLimit(cfg.HTTP.MaxBodyBytes), withLoaders(src))
+	h := chain(final, requestMeta, operationScope(cfg.HTTP.RequestTimeout, cfg.HTTP.MaxBodyBytes, src))
 	for _, tc := range []struct{ name, traceparent string }{
 		{"new trace", ""},
 		{"caller's trace", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},

@@ -51,38 +51,27 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// deadline bounds the whole request: every source call and retry inside it.
-func deadline(d time.Duration) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, cancel := context.WithTimeout(r.Context(), d)
-			defer cancel()
-			next.ServeHTTP(w, r.WithContext(ctx))
-		})
-	}
-}
-
-// bodyLimit caps the request body; the transport answers 413 past it.
-func bodyLimit(n int64) func(http.Handler) http.Handler {
+// operationScope is the innermost layer of /graphql, in one handler (one
+// copy of the request, not three):
+//   - the body limit: a body declared over n bytes is refused at once
+//     (413), a longer one fails its read (the transport answers 413);
+//   - the deadline d, which bounds the whole request: every source call and
+//     retry inside it;
+//   - the request's own dataloaders and stale-record collector.
+func operationScope(d time.Duration, n int64, src *sources.Sources) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > n {
 				writeErrors(r.Context(), w, http.StatusRequestEntityTooLarge, newError(CodeBadUserInput, "the request body is over the limit"))
 				return
 			}
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			ctx = sources.WithLoaders(ctx, src.NewLoaders())
+			ctx, _ = withStaleCollector(ctx)
+			r = r.WithContext(ctx)
 			r.Body = http.MaxBytesReader(w, r.Body, n)
 			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-// withLoaders gives each request its own dataloaders.
-func withLoaders(src *sources.Sources) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := sources.WithLoaders(r.Context(), src.NewLoaders())
-			ctx, _ = withStaleCollector(ctx)
-			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
 }

@@ -253,9 +253,7 @@ func New(cfg Config, deps Deps) (_ *Handler, err error) {
 		encode = compress
 	}
 	mux.Handle("/graphql", encode(chain(gql, append(policy(cfg, ps, v, signer, trusted, observe, log),
-		deadline(cfg.HTTP.RequestTimeout),
-		bodyLimit(cfg.HTTP.MaxBodyBytes),
-		withLoaders(deps.Sources),
+		operationScope(cfg.HTTP.RequestTimeout, cfg.HTTP.MaxBodyBytes, deps.Sources),
 	)...)))
 	mux.HandleFunc("GET /healthz", healthz)
 	if m != nil && cfg.Admin.Listen == "" {
