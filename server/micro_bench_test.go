@@ -63,6 +63,8 @@ func BenchmarkWriteResponse(b *testing.B) {
 		{"fanout", &graphql.Response{Data: fanout}},
 		{"small", &graphql.Response{Data: small}},
 		{"small with an error", &graphql.Response{Data: small, Errors: errs}},
+		{"small with the cost report", &graphql.Response{Data: small, Extensions: map[string]any{"cost": costReport{RequestedQueryCost: 12, ActualQueryCost: 7,
+			ThrottleStatus: &throttleStatus{MaximumAvailable: 20000, CurrentlyAvailable: 19988, RestoreRate: 1000}}}}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(tc.resp.Data)))

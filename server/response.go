@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -43,7 +44,7 @@ func writeResponse(ctx context.Context, w http.ResponseWriter, status int, resp 
 		_, _ = io.WriteString(w, tail)
 		return
 	}
-	var errs, ext []byte
+	var errs []byte
 	var err error
 	if len(resp.Errors) > 0 {
 		if errs, err = json.Marshal(resp.Errors); err != nil {
@@ -51,11 +52,19 @@ func writeResponse(ctx context.Context, w http.ResponseWriter, status int, resp 
 			return
 		}
 	}
+	tail := []byte{'}'}
 	if len(resp.Extensions) > 0 {
-		if ext, err = json.Marshal(resp.Extensions); err != nil {
-			internalError(ctx, w)
-			return
+		const key = `,"extensions":`
+		t, ok := appendCostExtensions(append(make([]byte, 0, 160), key...), resp.Extensions)
+		if !ok {
+			ext, err := json.Marshal(resp.Extensions)
+			if err != nil {
+				internalError(ctx, w)
+				return
+			}
+			t = append(append(make([]byte, 0, len(key)+len(ext)+1), key...), ext...)
 		}
+		tail = append(t, '}')
 	}
 	head := make([]byte, 0, len(`{"errors":,"data":`)+len(errs))
 	head = append(head, '{')
@@ -63,15 +72,64 @@ func writeResponse(ctx context.Context, w http.ResponseWriter, status int, resp 
 		head = append(append(append(head, `"errors":`...), errs...), ',')
 	}
 	head = append(head, `"data":`...)
-	tail := []byte{'}'}
-	if ext != nil {
-		tail = append(append(append(make([]byte, 0, len(ext)+16), `,"extensions":`...), ext...), '}')
-	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(head)+len(resp.Data)+len(tail)))
 	w.WriteHeader(status)
 	_, _ = w.Write(head)
 	_, _ = w.Write(resp.Data)
 	_, _ = w.Write(tail)
+}
+
+// appendCostExtensions appends the extensions of an answer whose only
+// extension is the cost report without a per-field breakdown (every priced
+// answer's), byte for byte as json.Marshal writes them, without its
+// reflection over the map and the struct. ok is false for any other
+// extensions, which are left to json.Marshal.
+func appendCostExtensions(b []byte, ext map[string]any) (_ []byte, ok bool) {
+	if len(ext) != 1 {
+		return b, false
+	}
+	r, isReport := ext["cost"].(costReport)
+	if !isReport || r.Fields != nil {
+		return b, false
+	}
+	b = append(b, `{"cost":{"requestedQueryCost":`...)
+	b = strconv.AppendInt(b, r.RequestedQueryCost, 10)
+	b = append(b, `,"actualQueryCost":`...)
+	b = strconv.AppendInt(b, r.ActualQueryCost, 10)
+	if t := r.ThrottleStatus; t != nil {
+		if b, ok = appendJSONFloat(append(b, `,"throttleStatus":{"maximumAvailable":`...), t.MaximumAvailable); !ok {
+			return b, false
+		}
+		if b, ok = appendJSONFloat(append(b, `,"currentlyAvailable":`...), t.CurrentlyAvailable); !ok {
+			return b, false
+		}
+		if b, ok = appendJSONFloat(append(b, `,"restoreRate":`...), t.RestoreRate); !ok {
+			return b, false
+		}
+		b = append(b, '}')
+	}
+	return append(b, "}}"...), true
+}
+
+// appendJSONFloat appends f as encoding/json writes a float64; ok is false
+// for NaN and the infinities, which it refuses.
+func appendJSONFloat(b []byte, f float64) (_ []byte, ok bool) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return b, false
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9, as encoding/json does
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, true
 }
 
 func marshalResponse(ctx context.Context, w http.ResponseWriter, status int, v any) {

@@ -11,6 +11,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/gqlbff/gqlbff/cost"
 )
 
 // TestWriteResponseIsJSONMarshal: the answer assembled around gqlgen's data
@@ -32,6 +34,11 @@ func TestWriteResponseIsJSONMarshal(t *testing.T) {
 		{"line separator", graphql.Response{Data: json.RawMessage("{\"name\":\"a\u2028b\u2029c\"}")}},
 		{"other three-byte runes", graphql.Response{Data: json.RawMessage(`{"name":"€ – ‘x’"}`)}},
 		{"errors only", graphql.Response{Errors: errs}},
+		{"cost report", graphql.Response{Data: json.RawMessage(`{"x":1}`), Extensions: map[string]any{"cost": costReport{RequestedQueryCost: 12, ActualQueryCost: 7}}}},
+		{"cost report with its throttle status", graphql.Response{Data: json.RawMessage(`{"x":1}`), Errors: errs, Extensions: map[string]any{"cost": costReport{RequestedQueryCost: 3, ActualQueryCost: -2,
+			ThrottleStatus: &throttleStatus{MaximumAvailable: 20000, CurrentlyAvailable: 1e21, RestoreRate: 0.0000001}}}}},
+		{"cost report with fields", graphql.Response{Data: json.RawMessage(`{"x":1}`), Extensions: map[string]any{"cost": costReport{RequestedQueryCost: 3, Fields: []cost.FieldCost{{}}}}}},
+		{"cost report and another extension", graphql.Response{Data: json.RawMessage(`{"x":1}`), Extensions: map[string]any{"cost": costReport{}, "stale": []string{"a"}}}},
 		{"incremental", graphql.Response{Data: json.RawMessage(`{"x":1}`), Label: "l", HasNext: &hasNext}},
 	}
 	for _, tt := range tests {
@@ -52,4 +59,32 @@ func TestWriteResponseIsJSONMarshal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzCostExtensionsAreJSONMarshal: the cost report written by hand
+// (appendCostExtensions) is byte for byte json.Marshal's, and refused
+// (left to json.Marshal, which fails) where json.Marshal fails.
+func FuzzCostExtensionsAreJSONMarshal(f *testing.F) {
+	f.Add(int64(12), int64(7), true, 20000.0, 19993.0, 1000.0)
+	f.Add(int64(-1), int64(0), true, 0.0, -0.0, 1e-7)
+	f.Add(int64(1<<62), int64(-1<<62), true, 1e21, 123456789.125, 5e-324)
+	f.Add(int64(0), int64(0), false, 0.0, 0.0, 0.0)
+	f.Fuzz(func(t *testing.T, requested, actual int64, throttled bool, maxAvail, avail, rate float64) {
+		r := costReport{RequestedQueryCost: requested, ActualQueryCost: actual}
+		if throttled {
+			r.ThrottleStatus = &throttleStatus{MaximumAvailable: maxAvail, CurrentlyAvailable: avail, RestoreRate: rate}
+		}
+		ext := map[string]any{"cost": r}
+		want, werr := json.Marshal(ext)
+		got, ok := appendCostExtensions(nil, ext)
+		if werr != nil {
+			if ok {
+				t.Fatalf("json.Marshal failed (%v) but the report was written: %s", werr, got)
+			}
+			return
+		}
+		if !ok || string(got) != string(want) {
+			t.Fatalf("got  %s (ok %v)\nwant %s", got, ok, want)
+		}
+	})
 }
