@@ -28,7 +28,8 @@ import (
 // their own: allocs/op counts the system measured and the benchmark's
 // client (the same for all), not the sources (BENCHMARKS.md, issue 14's
 // targets). As in make bench, the requests rotate over users (16 here, a
-// token each), and gqlbff logs each request as JSON to a file.
+// token each), and gqlbff logs each request as JSON to a file. cpu-µs/op
+// is this process's CPU time per operation (the system and the client).
 func BenchmarkAgainstTheLimit(b *testing.B) {
 	urls := demoProcess(b)
 	cfg := server.Default()
@@ -129,9 +130,14 @@ func benchScenario(b *testing.B, srv *httptest.Server, sc scenario.Scenario, kin
 		send() // warm: connections, the query cache, the plan
 	}
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		send()
 	}
+	// The process's CPU: the system measured and the benchmark's client
+	// (the same for all), not the sources; steadier than ns/op, which
+	// waits for the sources, on a busy machine.
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 }
 
 // demoProcess builds gqlbff and runs its demo services in a process of
