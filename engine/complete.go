@@ -48,7 +48,10 @@ func (r *run) nodeCtx(n *node) context.Context {
 func (r *run) fieldCtx(ctx context.Context, n *node, st *step) context.Context {
 	args := st.args
 	if st.varArgs {
-		args = r.steps[st.id].args
+		args = nil // coerced per request: only a resolver step's are
+		if st.id >= 0 {
+			args = r.steps[st.id].args
+		}
 	}
 	res := st.bind != nil && st.bind.resolver
 	return graphql.WithFieldContext(ctx, &graphql.FieldContext{

@@ -116,7 +116,7 @@ func (e *Engine) Execute(ctx context.Context, oc *graphql.OperationContext, p *P
 		r.level(level)
 	}
 	r.complete(root)
-	r.buf = make([]byte, 0, r.hint.size)
+	r.buf = make([]byte, 0, max(r.hint.size, 256))
 	if root.null {
 		r.buf = append(r.buf, "null"...)
 	} else {

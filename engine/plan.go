@@ -15,7 +15,7 @@ import (
 // Immutable once compiled; shared by every request that runs it.
 type Plan struct {
 	root  *selSet
-	steps int // how many steps, each with an id below it
+	steps int // how many resolver steps, each with an id below it
 	// use is the largest slabs and answer of a run so far: the next run
 	// starts with slabs and a buffer that big.
 	sizeMu sync.Mutex
@@ -40,6 +40,8 @@ const (
 // step is one field of a selection set, merged as gqlgen's CollectFields
 // merges the fields of one response key.
 type step struct {
+	// id numbers the resolver steps (a run's stepState), from 0; -1 for
+	// the others.
 	id      int
 	kind    stepKind
 	keyJSON []byte // "alias":
@@ -89,15 +91,14 @@ func (e *Engine) compile(oc *graphql.OperationContext) *Plan {
 	if !ok {
 		return nil
 	}
-	return &Plan{root: root, steps: c.steps, use: slabUse{size: 1024}}
+	return &Plan{root: root, steps: c.steps}
 }
 
 func (c *compiler) selection(def *ast.Definition, set ast.SelectionSet) (*selSet, bool) {
 	out := &selSet{typeName: def.Name}
 	binds := c.e.binds[def.Name]
 	for _, f := range graphql.CollectFields(c.oc, set, []string{def.Name}) {
-		st := &step{id: c.steps, field: f, keyJSON: append(appendString(nil, f.Alias), ':')}
-		c.steps++
+		st := &step{id: -1, field: f, keyJSON: append(appendString(nil, f.Alias), ':')}
 		out.steps = append(out.steps, st)
 		if f.Name == "__typename" {
 			st.kind = kindTypename
@@ -129,6 +130,10 @@ func (c *compiler) selection(def *ast.Definition, set ast.SelectionSet) (*selSet
 		st.kind = kindObject
 		st.slot = int32(out.objects)
 		out.objects++
+		if b.resolver {
+			st.id = c.steps
+			c.steps++
+		}
 		child := c.e.schema.Types[fd.Type.Name()]
 		if child == nil || child.Kind != ast.Object {
 			return nil, false
