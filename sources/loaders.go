@@ -250,24 +250,55 @@ func ordersByCustomer(ids []string, items []Order, err error, n int) []*dataload
 		}
 		return results
 	}
-	// Match by customer id, never by position; drop repeats the answer holds.
-	byCustomer := make(map[string][]Order, len(ids))
-	seen := make(map[string]bool, len(items))
-	for _, o := range items {
-		if seen[o.ID] {
+	// Match by customer id, never by position; drop repeats the answer
+	// holds (the first of an id stays). Each customer's orders are copied
+	// into one array for all, counted first: appending to a list per
+	// customer allocated each list two or three times. items itself is
+	// never changed: a coalesced call shares it with other callers.
+	type span struct{ at, n int }
+	seen := make(map[string]struct{}, len(items))
+	keep := make([]bool, len(items))
+	spanOf := make(map[string]int, len(ids))
+	spans := make([]span, 0, len(ids))
+	kept := 0
+	for i := range items {
+		o := &items[i]
+		if _, dup := seen[o.ID]; dup {
 			continue
 		}
-		seen[o.ID] = true
-		byCustomer[o.CustomerID] = append(byCustomer[o.CustomerID], o)
+		seen[o.ID] = struct{}{}
+		keep[i] = true
+		k, ok := spanOf[o.CustomerID]
+		if !ok {
+			k = len(spans)
+			spanOf[o.CustomerID] = k
+			spans = append(spans, span{})
+		}
+		spans[k].n++
+		kept++
+	}
+	at := 0
+	for k := range spans {
+		spans[k].at, at = at, at+spans[k].n
+		spans[k].n = 0
+	}
+	all := make([]Order, kept)
+	for i := range items {
+		if keep[i] {
+			sp := &spans[spanOf[items[i].CustomerID]]
+			all[sp.at+sp.n] = items[i]
+			sp.n++
+		}
 	}
 	for i, id := range ids {
-		list := byCustomer[id]
-		slices.SortFunc(list, NewestFirst)
-		if len(list) > n {
-			list = list[:n]
-		}
-		if list == nil {
-			list = []Order{}
+		list := []Order{}
+		if k, ok := spanOf[id]; ok {
+			sp := spans[k]
+			list = all[sp.at : sp.at+sp.n : sp.at+sp.n]
+			slices.SortFunc(list, NewestFirst)
+			if len(list) > n {
+				list = list[:n:n]
+			}
 		}
 		store[i].Data = list
 	}
