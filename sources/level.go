@@ -143,20 +143,19 @@ func (l *loader[V]) prefetch(ctx context.Context, keys []string) {
 	var (
 		b    *batch[V]
 		sent []*batch[V]
-		seen map[string]bool
 	)
-	for _, k := range keys {
-		if _, ok := l.cache.Get(ctx, k); ok || seen[k] {
+	for j, k := range keys {
+		// A key repeated in keys is in the cache from its first time on.
+		if _, ok := l.cache.Get(ctx, k); ok {
 			continue
 		}
-		if seen == nil {
-			seen = make(map[string]bool, len(keys))
-		}
-		seen[k] = true
 		if b == nil || len(b.keys) == l.maxBatch {
 			b = l.batchFor(ctx, lv, b)
 			if lv == nil {
 				sent = append(sent, b)
+			}
+			if b.keys == nil {
+				b.keys = make([]string, 0, min(len(keys)-j, l.maxBatch))
 			}
 		}
 		i, bb := len(b.keys), b

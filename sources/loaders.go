@@ -329,15 +329,31 @@ func matchByID[V any](keys []string, items []V, err error, id func(*V) string) [
 		}
 		return results
 	}
-	index := make(map[string]int, len(items))
-	for i := range items {
-		k := id(&items[i])
-		if _, dup := index[k]; !dup {
-			index[k] = i
+	find := func(k string) int {
+		for j := range items {
+			if id(&items[j]) == k {
+				return j
+			}
+		}
+		return -1
+	}
+	if len(items) > 16 { // else a scan is cheaper than a map
+		index := make(map[string]int, len(items))
+		for i := range items {
+			k := id(&items[i])
+			if _, dup := index[k]; !dup {
+				index[k] = i
+			}
+		}
+		find = func(k string) int {
+			if j, ok := index[k]; ok {
+				return j
+			}
+			return -1
 		}
 	}
 	for i, k := range keys {
-		if j, ok := index[k]; ok {
+		if j := find(k); j >= 0 {
 			store[i].Data = items[j]
 		} else {
 			store[i].Error = ErrNotFound
