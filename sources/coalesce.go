@@ -19,6 +19,8 @@ var errStoppedWaiting = errors.New("stopped waiting for a shared call")
 type flightGroup struct {
 	mu sync.Mutex
 	m  map[string]*flight
+	// workers run the shared calls.
+	workers workerPool
 }
 
 type flight struct {
@@ -29,10 +31,10 @@ type flight struct {
 	cancel  context.CancelFunc
 }
 
-// do runs fn once for the overlapping callers of key. fn runs in its own
-// goroutine under a context that keeps the first caller's values and
-// deadline but not its cancellation. joined reports that this caller shared
-// a call another started.
+// do runs fn once for the overlapping callers of key. fn runs in a
+// goroutine of its own (a worker's: workerPool) under a context that keeps
+// the first caller's values and deadline but not its cancellation. joined
+// reports that this caller shared a call another started.
 func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Context) (any, error)) (v any, err error, joined bool) {
 	g.mu.Lock()
 	if g.m == nil {
@@ -47,7 +49,7 @@ func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Contex
 		f = &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
 		g.m[key] = f
 		g.mu.Unlock()
-		go g.run(fctx, key, f, fn)
+		g.workers.run(func() { g.run(fctx, key, f, fn) })
 	}
 	select {
 	case <-f.done:

@@ -1,0 +1,73 @@
+package sources
+
+import (
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// TestWorkerPoolStartsEveryJobAtOnce: a job never waits for another: the
+// second starts while the first is still running, on a new goroutine when
+// no worker is idle.
+func TestWorkerPoolStartsEveryJobAtOnce(t *testing.T) {
+	var p workerPool
+	release := make(chan struct{})
+	started := make(chan int, 2)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	for i := range 2 {
+		p.run(func() {
+			defer wg.Done()
+			started <- i
+			<-release
+		})
+	}
+	for range 2 {
+		select {
+		case <-started:
+		case <-time.After(5 * time.Second):
+			t.Fatal("a job waited for another one to end")
+		}
+	}
+	close(release)
+	wg.Wait()
+}
+
+// TestWorkerPoolReusesIdleWorkersThenLetsThemGo: jobs one after the other
+// run on the worker the first one started, and an idle worker exits after
+// workerIdle.
+func TestWorkerPoolReusesIdleWorkersThenLetsThemGo(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	var p workerPool
+	seen := map[string]bool{}
+	for range 50 {
+		done := make(chan string, 1)
+		p.run(func() { done <- goroutineOf() })
+		seen[<-done] = true
+		// Let the worker come back and wait for the next job.
+		for p.idle.Load() != 1 {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if len(seen) > 5 {
+		t.Errorf("50 jobs one after the other ran on %d goroutines, want the same few", len(seen))
+	}
+	time.Sleep(2 * workerIdle)
+	if n := p.idle.Load(); n != 0 {
+		t.Errorf("idle workers after %s: %d, want 0", 2*workerIdle, n)
+	}
+	goleak.VerifyNone(t, before)
+}
+
+// goroutineOf is the calling goroutine's id, from its stack's first line.
+func goroutineOf() string {
+	b := make([]byte, 64)
+	b = b[:runtime.Stack(b, false)]
+	id, _, _ := strings.Cut(strings.TrimPrefix(string(b), "goroutine "), " ")
+	return id
+}
