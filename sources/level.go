@@ -96,7 +96,10 @@ type batch[V any] struct {
 	level   *Level // the level holding it, nil when sent at once
 }
 
-func (b *batch[V]) send() { go b.run() }
+// batchWorkers run the batches a level sends besides its last.
+var batchWorkers workerPool
+
+func (b *batch[V]) send() { batchWorkers.run(b.run) }
 
 func (b *batch[V]) run() {
 	defer close(b.done)

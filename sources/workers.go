@@ -13,8 +13,9 @@ const (
 )
 
 // workerPool runs jobs on goroutines kept from one job to the next. A
-// goroutine started afresh for each shared source call grew its stack
-// through the call (the breaker, the HTTP client, the decoder) every time:
+// goroutine started afresh for each shared source call or batch grew its
+// stack through the call (the breaker, the HTTP client, the decoder) every
+// time:
 // 3 to 5% of the CPU of a one-item operation went to copying stacks
 // (BENCHMARKS.md). A job goes to a worker that waits for one, or else to a
 // new goroutine, never into a queue: it starts at once either way. A
