@@ -23,16 +23,20 @@ type group struct {
 type collector struct {
 	w       *walker
 	obj     *ast.Definition
-	groups  []group
+	base    int // the set's groups are w.groups[base:]
 	index   map[string]int
 	visited map[string]bool
 }
 
-// collect returns the groups of set on the object type obj, in order.
-func (w *walker) collect(obj *ast.Definition, set ast.SelectionSet) []group {
-	c := collector{w: w, obj: obj, groups: make([]group, 0, len(set))}
+// collect returns the groups of set on the object type obj, in order, and
+// mark: they are the end of the walker's stack of groups, w.groups[mark:],
+// which the caller truncates back to mark once it is done with them (the
+// groups of the sets below are pushed and popped in the meantime).
+func (w *walker) collect(obj *ast.Definition, set ast.SelectionSet) (groups []group, mark int) {
+	mark = len(w.groups)
+	c := collector{w: w, obj: obj, base: mark}
 	c.walk(set)
-	return c.groups
+	return w.groups[mark:], mark
 }
 
 func (c *collector) walk(set ast.SelectionSet) {
@@ -67,29 +71,30 @@ func (c *collector) add(f *ast.Field) {
 	if key == "" {
 		key = f.Name
 	}
+	groups := c.w.groups[c.base:]
 	if c.index != nil {
 		if i, ok := c.index[key]; ok {
-			c.groups[i].more = append(c.groups[i].more, f)
+			groups[i].more = append(groups[i].more, f)
 			return
 		}
 	} else {
-		for i := range c.groups {
-			if c.groups[i].key == key {
-				c.groups[i].more = append(c.groups[i].more, f)
+		for i := range groups {
+			if groups[i].key == key {
+				groups[i].more = append(groups[i].more, f)
 				return
 			}
 		}
-		if len(c.groups) >= 16 {
-			c.index = make(map[string]int, 2*len(c.groups))
-			for i, g := range c.groups {
+		if len(groups) >= 16 {
+			c.index = make(map[string]int, 2*len(groups))
+			for i, g := range groups {
 				c.index[g.key] = i
 			}
 		}
 	}
 	if c.index != nil {
-		c.index[key] = len(c.groups)
+		c.index[key] = len(groups)
 	}
-	c.groups = append(c.groups, group{key: key, first: f})
+	c.w.groups = append(c.w.groups, group{key: key, first: f})
 }
 
 // applies reports whether a fragment on cond applies to the object type.

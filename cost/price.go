@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -90,6 +91,16 @@ func (a *Analyzer) price(ctx context.Context, doc *ast.QueryDocument, op *ast.Op
 		return Estimate{}, fmt.Errorf("%w: the schema has no %s type", ErrInvalid, op.Operation)
 	}
 	w := &walker{ctx: ctx, a: a, doc: doc, vars: vars, explain: explain}
+	if p, ok := groupStacks.Get().(*[]group); ok {
+		w.groups = *p
+		defer func() {
+			if cap(w.groups) <= maxPooledGroups {
+				clear(w.groups[:cap(w.groups)]) // keep no document alive
+				*p = w.groups[:0]
+				groupStacks.Put(p)
+			}
+		}()
+	}
 	c, err := w.selection(root, op.SelectionSet, sizing{}, "", 0)
 	if err != nil {
 		return Estimate{}, err
@@ -107,8 +118,17 @@ type sizing struct {
 	size  int64
 }
 
+// groupStacks keep the walkers' stacks of groups from one pricing to the
+// next: a stack is as deep as the document's deepest path, and pricing
+// runs on every request.
+var groupStacks = sync.Pool{New: func() any { return new([]group) }}
+
+// maxPooledGroups is the largest stack kept for reuse.
+const maxPooledGroups = 1024
+
 type walker struct {
 	ctx      context.Context
+	groups   []group // the stack of the selection sets being walked (collect)
 	a        *Analyzer
 	doc      *ast.QueryDocument
 	vars     map[string]any
@@ -150,7 +170,8 @@ func (w *walker) selection(parent *ast.Definition, set ast.SelectionSet, sz sizi
 
 // object prices a selection set on an object type.
 func (w *walker) object(obj *ast.Definition, set ast.SelectionSet, sz sizing, path string, depth int) (int64, error) {
-	groups := w.collect(obj, set)
+	groups, mark := w.collect(obj, set)
+	defer func() { w.groups = w.groups[:mark] }()
 	var total int64
 	for _, g := range groups {
 		w.nodes++
