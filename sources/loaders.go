@@ -29,11 +29,29 @@ type Loaders struct {
 // loader is a dataloader with its cache in reach, so that a prefetch can
 // put a whole list of keys into one batch of its own.
 type loader[V any] struct {
-	*dataloader.Loader[string, V]
+	src      *Sources
 	cache    *dataloader.InMemoryCache[string, V]
 	batch    dataloader.BatchFunc[string, V]
 	tracer   batchTracer[V]
 	maxBatch int
+	// dl is the dataloader, made on first use (dataloader): under plans
+	// every key is prefetched or joins its level's batch, and the
+	// dataloader is never asked.
+	dlOnce sync.Once
+	dl     *dataloader.Loader[string, V]
+}
+
+// dataloader answers l's dataloader, over l's cache.
+func (l *loader[V]) dataloader() *dataloader.Loader[string, V] {
+	l.dlOnce.Do(func() {
+		l.dl = dataloader.NewBatchedLoader(l.batch,
+			dataloader.WithWait[string, V](l.src.batchWait),
+			dataloader.WithBatchCapacity[string, V](l.maxBatch),
+			dataloader.WithCache[string, V](l.cache),
+			dataloader.WithTracer[string, V](l.tracer),
+		)
+	})
+	return l.dl
 }
 
 // NewLoaders returns a fresh set of loaders over s for one request.
@@ -70,18 +88,11 @@ func lazy[V any](l *Loaders, p **loader[V], mk func(*Sources) *loader[V]) *loade
 // newLoader makes a loader; name labels its batches in metrics and traces
 // (a closed set: order, customer, stats, ordersOf).
 func newLoader[V any](s *Sources, name string, fn dataloader.BatchFunc[string, V]) *loader[V] {
-	cache := dataloader.NewCache[string, V]()
-	tracer := batchTracer[V]{obs: s.obs, name: name}
 	return &loader[V]{
-		Loader: dataloader.NewBatchedLoader(fn,
-			dataloader.WithWait[string, V](s.batchWait),
-			dataloader.WithBatchCapacity[string, V](s.maxBatch),
-			dataloader.WithCache[string, V](cache),
-			dataloader.WithTracer[string, V](tracer),
-		),
-		cache:    cache,
+		src:      s,
+		cache:    dataloader.NewCache[string, V](),
 		batch:    fn,
-		tracer:   tracer,
+		tracer:   batchTracer[V]{obs: s.obs, name: name},
 		maxBatch: s.maxBatch,
 	}
 }
@@ -101,7 +112,7 @@ func (l *loader[V]) load(ctx context.Context, key string) dataloader.Thunk[V] {
 			return th
 		}
 	}
-	return l.Load(ctx, key)
+	return l.dataloader().Load(ctx, key)
 }
 
 // Sources returns the clients, for the calls that are not batched.
