@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -154,14 +155,18 @@ func readPost(r *http.Request, p *params) (int, *gqlerror.Error) {
 	if !isJSON(r.Header.Get("Content-Type")) {
 		return http.StatusUnsupportedMediaType, newError(CodeBadUserInput, "Content-Type must be application/json")
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer putBodyBuffer(buf)
+	if n := r.ContentLength; n > 0 && n < maxPooledBody {
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom keeps MinRead free to see the end
+	}
+	if _, err := buf.ReadFrom(r.Body); err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return http.StatusRequestEntityTooLarge, newError(CodeBadUserInput, "the request body is over the limit")
 		}
 		return http.StatusBadRequest, newError(CodeBadUserInput, "the request body could not be read")
 	}
-	body = bytes.TrimSpace(body)
+	body := bytes.TrimSpace(buf.Bytes())
 	switch {
 	case len(body) == 0:
 		return http.StatusBadRequest, newError(CodeBadUserInput, "the request body is empty")
@@ -177,6 +182,22 @@ func readPost(r *http.Request, p *params) (int, *gqlerror.Error) {
 		return http.StatusBadRequest, newError(CodeBadUserInput, "the request body repeats a key in an object")
 	}
 	return 0, nil
+}
+
+// bodyBuffers hold request bodies while they are decoded: the decoder
+// copies what it keeps (strings, numbers), so a buffer goes back to the
+// pool once the request's parameters are read.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer kept for reuse.
+const maxPooledBody = 64 << 10
+
+func putBodyBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBody {
+		return
+	}
+	b.Reset()
+	bodyBuffers.Put(b)
 }
 
 // isJSON reports whether a Content-Type is application/json, parameters
