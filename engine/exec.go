@@ -52,7 +52,12 @@ type run struct {
 	p        *Plan
 	oc       *graphql.OperationContext
 	ctx      context.Context // the request's, with the root field context
+	rootFC   graphql.FieldContext
 	pending  []task
+	spare    []task // the level before's tasks: the next level's pending
+	groups   []group
+	ctxs     []context.Context // a level's calls, for the prefetcher
+	parents  []any
 	steps    []stepState
 	nodes    []node
 	slots    []slot
@@ -62,17 +67,20 @@ type run struct {
 	actual   int64
 	buf      []byte
 	scratch  []byte
-	groupOf  []int32
 	failures []failure
 }
 
-// stepState is what a step needs once per request.
+// stepState is what a step needs once per request. A run's are one
+// slab: the field context and the site the step's context points to live
+// in it, not in allocations of their own.
 type stepState struct {
-	ctx  context.Context // with the step's field context and site
-	site *site
-	args map[string]any
-	raw  map[string]any
-	err  error
+	ctx   context.Context // with the step's field context and site
+	fc    graphql.FieldContext
+	site  site
+	args  map[string]any
+	raw   map[string]any
+	err   error
+	group int32 // its group in the level being run, or -1
 }
 
 // site is the node whose field a step's resolver is resolving right now:
@@ -103,17 +111,19 @@ func Path(ctx context.Context) (ast.Path, bool) {
 // Errors go to the response context in ctx, through its error presenter,
 // as gqlgen's executor sends them.
 func (e *Engine) Execute(ctx context.Context, oc *graphql.OperationContext, p *Plan) []byte {
-	r := &run{e: e, p: p, oc: oc, steps: make([]stepState, p.steps), groupOf: make([]int32, p.steps)}
+	r := &run{e: e, p: p, oc: oc, steps: make([]stepState, p.steps)}
 	p.sizeMu.Lock()
 	r.hint = p.use
 	p.sizeMu.Unlock()
-	r.ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: p.root.typeName})
+	r.rootFC = graphql.FieldContext{Object: p.root.typeName}
+	r.ctx = graphql.WithFieldContext(ctx, &r.rootFC)
 	root := r.newNode(p.root, nil, nil, 0, -1)
 	r.visit(root)
 	for len(r.pending) > 0 {
 		level := r.pending
-		r.pending = nil
+		r.pending = r.spare[:0]
 		r.level(level)
+		r.spare = level
 	}
 	r.complete(root)
 	r.buf = make([]byte, 0, max(r.hint.size, 256))
@@ -255,29 +265,36 @@ type group struct {
 // goroutine per step past the first, never per item). Last the results
 // are expanded, which queues the next level.
 func (r *run) level(tasks []task) {
-	var groups []*group
-	for i := range r.groupOf {
-		r.groupOf[i] = -1
+	// The groups, their tasks and the prefetcher's lists are the level
+	// before's, reused: its goroutines are done.
+	for i := range r.steps {
+		r.steps[i].group = -1
 	}
+	groups := r.groups[:0]
 	for _, t := range tasks {
 		st := t.n.sel.steps[t.i]
-		g := r.groupOf[st.id]
-		if g < 0 {
-			g = int32(len(groups))
-			r.groupOf[st.id] = g
-			groups = append(groups, &group{st: st, typeName: t.n.sel.typeName})
+		ss := &r.steps[st.id]
+		if ss.group < 0 {
+			ss.group = int32(len(groups))
+			if len(groups) < cap(groups) {
+				groups = groups[:len(groups)+1]
+				g := &groups[len(groups)-1]
+				*g = group{st: st, typeName: t.n.sel.typeName, tasks: g.tasks[:0], failures: g.failures[:0]}
+			} else {
+				groups = append(groups, group{st: st, typeName: t.n.sel.typeName})
+			}
 		}
-		groups[g].tasks = append(groups[g].tasks, t)
+		g := &groups[ss.group]
+		g.tasks = append(g.tasks, t)
 	}
+	r.groups = groups
 	ctx, done := r.ctx, func() {}
 	if r.e.gate != nil {
 		ctx, done = r.e.gate.EnterLevel(r.ctx, len(groups))
 	}
-	var (
-		ctxs    []context.Context
-		parents []any
-	)
-	for _, g := range groups {
+	ctxs, parents := r.ctxs[:0], r.parents[:0]
+	for i := range groups {
+		g := &groups[i]
 		st := g.st
 		g.ss = r.state(ctx, st, g.typeName)
 		allowed := g.tasks[:0]
@@ -300,24 +317,27 @@ func (r *run) level(tasks []task) {
 		}
 		g.tasks = allowed
 	}
+	r.ctxs, r.parents = ctxs, parents
 	if len(ctxs) > 0 {
 		r.prefetch(ctxs, parents)
 	}
 	if len(groups) == 1 {
-		r.runGroup(groups[0], done)
+		r.runGroup(&groups[0], done)
 	} else {
 		var wg sync.WaitGroup
-		for _, g := range groups[1:] {
+		for i := range groups[1:] {
+			g := &groups[1+i]
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				r.runGroup(g, done)
 			}()
 		}
-		r.runGroup(groups[0], done)
+		r.runGroup(&groups[0], done)
 		wg.Wait()
 	}
-	for _, g := range groups {
+	for i := range groups {
+		g := &groups[i]
 		r.actual += g.actual
 		r.failures = append(r.failures, g.failures...)
 	}
@@ -339,9 +359,11 @@ func (r *run) state(ctx context.Context, st *step, parentType string) *stepState
 		args, ss.err = st.bind.args(context.Background(), ss.raw)
 	}
 	ss.args = args
-	fc := &graphql.FieldContext{Object: parentType, Field: st.field, Args: args, IsMethod: true, IsResolver: true}
-	ss.site = &site{r: r, st: st}
-	ss.ctx = context.WithValue(graphql.WithFieldContext(ctx, fc), siteKey{}, ss.site)
+	// A step's calls are all in one level: this runs once per step and
+	// run, so nothing refers to the field context and site it sets.
+	ss.fc = graphql.FieldContext{Object: parentType, Field: st.field, Args: args, IsMethod: true, IsResolver: true}
+	ss.site = site{r: r, st: st}
+	ss.ctx = context.WithValue(graphql.WithFieldContext(ctx, &ss.fc), siteKey{}, &ss.site)
 	return ss
 }
 
