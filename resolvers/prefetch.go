@@ -69,7 +69,7 @@ func (r *Resolver) prefetchForCustomers(ctx context.Context, set ast.SelectionSe
 	if len(ids) == 0 {
 		return
 	}
-	acc := levelKeys{ordersOf: map[int][]string{}}
+	var acc levelKeys
 	acc.customerParts(ctx, r, set, ids)
 	acc.start(ctx)
 }
@@ -85,7 +85,7 @@ func (r *Resolver) PrefetchLevel(ctxs []context.Context, parents []any) {
 	if len(ctxs) == 0 {
 		return
 	}
-	acc := levelKeys{ordersOf: map[int][]string{}}
+	var acc levelKeys
 	for i := 0; i < len(ctxs); i++ {
 		ctx := ctxs[i]
 		fc := graphql.GetFieldContext(ctx)
@@ -124,7 +124,7 @@ func (r *Resolver) PrefetchLevel(ctxs []context.Context, parents []any) {
 			first, _ := fc.Args["first"].(*int)
 			if n, err := r.pageSize(first, 10); err == nil && n > 0 {
 				if c, ok := parents[i].(*model.Customer); ok {
-					acc.ordersOf[n] = append(acc.ordersOf[n], c.ID)
+					acc.addOrdersOf(n, c.ID)
 				}
 			}
 		}
@@ -154,9 +154,17 @@ func (a *levelKeys) customerParts(ctx context.Context, r *Resolver, set ast.Sele
 	for _, f := range r.childFields(ctx, set, "Customer", "orders") {
 		first, ok := cost.Int(f.ArgumentMap(vars)["first"])
 		if ok && first > 0 && first <= int64(r.maxPage()) {
-			a.ordersOf[int(first)] = append(a.ordersOf[int(first)], ids...)
+			a.addOrdersOf(int(first), ids...)
 		}
 	}
+}
+
+// addOrdersOf queues the n newest orders of customers ids.
+func (a *levelKeys) addOrdersOf(n int, ids ...string) {
+	if a.ordersOf == nil {
+		a.ordersOf = map[int][]string{}
+	}
+	a.ordersOf[n] = append(a.ordersOf[n], ids...)
 }
 
 func (a *levelKeys) start(ctx context.Context) {
@@ -169,6 +177,9 @@ func (a *levelKeys) start(ctx context.Context) {
 	}
 	if len(a.stats) > 0 {
 		p.Stats(ctx, a.stats)
+	}
+	if len(a.ordersOf) == 0 {
+		return
 	}
 	sizes := make([]int, 0, len(a.ordersOf))
 	for n := range a.ordersOf {
