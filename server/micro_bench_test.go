@@ -1,12 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -103,3 +105,37 @@ func (discard) WriteHeader(int)             {}
 
 // WriteString is there because http.ResponseWriter has it too.
 func (discard) WriteString(s string) (int, error) { return len(s), nil }
+
+// BenchmarkReadPost is the transport reading a POST body into its params:
+// customers_by_ids's as make bench sends it (its 22 ids), and a body the
+// fast path leaves to the general one (a member it does not know).
+func BenchmarkReadPost(b *testing.B) {
+	text, err := os.ReadFile("../testdata/operations/customers_by_ids.graphql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]string, 0, 22)
+	for i := range 20 {
+		ids = append(ids, fmt.Sprintf("c%d", i+1))
+	}
+	ids = append(ids, "nope", "c1")
+	usual, _ := json.Marshal(map[string]any{"query": string(text), "variables": map[string]any{"ids": ids}})
+	other, _ := json.Marshal(map[string]any{"query": string(text), "variables": map[string]any{"ids": ids}, "other": 1})
+	for _, tc := range []struct {
+		name string
+		body []byte
+	}{{"customers_by_ids", usual}, {"an unknown member", other}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				r := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(tc.body))
+				r.Header.Set("Content-Type", "application/json")
+				var p params
+				if st, err := readPost(r, &p); err != nil {
+					b.Fatalf("%d %v", st, err)
+				}
+			}
+		})
+	}
+}

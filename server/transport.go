@@ -175,6 +175,9 @@ func readPost(r *http.Request, p *params) (int, *gqlerror.Error) {
 	case body[0] != '{':
 		return http.StatusBadRequest, newError(CodeBadUserInput, "the request body must be a JSON object")
 	}
+	if decodeParams(body, p) {
+		return 0, nil
+	}
 	if err := decodeJSON(body, p); err != nil {
 		return http.StatusBadRequest, newError(CodeBadUserInput, "the request body is not valid JSON: %s", jsonProblem(err))
 	}
