@@ -22,8 +22,8 @@ func newLimiter(cfg HTTPConfig) *admission.Limiter {
 }
 
 // admit lets a request run only with a slot of the limiter, waiting at
-// most http.queueTimeout in line (a tenth of it while the line is
-// overloaded, see package admission); past that it answers 503 with
+// most http.queueTimeout in line (the no-load latency, at most a tenth
+// of it, while the line is overloaded, see package admission); past that it answers 503 with
 // Retry-After and OVERLOADED before the request is read or parsed. Only
 // the GraphQL endpoint goes through it: health, readiness, metrics and the
 // playground are never refused. The latency of each request admitted
@@ -69,7 +69,7 @@ func (m *metrics) registerLimiter(l *admission.Limiter) {
 			func(s admission.Stats) float64 { return float64(s.Queued) }),
 		gauge("gqlbff_http_baseline_latency_seconds", "The no-load latency the adaptive limit compares with.",
 			func(s admission.Stats) float64 { return s.BaselineRTT.Seconds() }),
-		gauge("gqlbff_http_queue_overloaded", "1 while the line is overloaded: the newest waiter is served first and none waits more than a tenth of http.queueTimeout.",
+		gauge("gqlbff_http_queue_overloaded", "1 while the line is overloaded: the newest waiter is served first and none waits more than the no-load latency (at most a tenth of http.queueTimeout).",
 			func(s admission.Stats) float64 {
 				if s.Overloaded {
 					return 1

@@ -23,11 +23,17 @@
 // request found the line full; a wait that timed out is not enough, since
 // a closed loop of clients makes waits as long as its own size without
 // ever filling the line) it turns to Facebook's adaptive LIFO with a
-// CoDel-style short wait for a second:
-// the newest waiter gets the next free slot and none waits longer than a
-// tenth of the queue timeout. Under a sustained overload the requests that
+// CoDel-style short wait for a second: the newest waiter gets the next
+// free slot and none waits longer than the short wait, the adaptive
+// limit's no-load latency (a request that waited longer is past the
+// tolerance before it runs), at most a tenth of the queue timeout (a
+// fixed limit: that tenth). Under a sustained overload the requests that
 // run are then the fresh ones and the refused ones are refused quickly,
 // instead of every admitted request first waiting out the whole line.
+// Meanwhile a slow window with CPU headroom (see above) does not shrink
+// the limit, but its latency, which includes the refusals' work, is not
+// taken for a baseline: retaken from loaded windows, the baseline would
+// creep up, and the limit with it.
 //
 // It knows nothing of HTTP: the server acquires a slot before it parses a
 // request and refuses the request when Acquire says no.
@@ -51,7 +57,8 @@ type Options struct {
 	Initial, Min, Max int
 	// QueueTimeout is how long a request may wait for a slot; 0 refuses at
 	// once when every slot is taken. While the queue is overloaded (see
-	// the package comment) a request waits a tenth of it at most.
+	// the package comment) a request waits the short wait at most: the
+	// no-load latency, within 1 ms and a tenth of QueueTimeout.
 	QueueTimeout time.Duration
 	// Window is how often the adaptive limit is recomputed (from the
 	// requests that finished in it).
@@ -232,9 +239,9 @@ func New(o Options) *Limiter {
 	return l
 }
 
-// Acquire takes a slot, waiting in line up to the queue timeout (a tenth
-// of it while the queue is overloaded). It returns false when the request
-// is refused: the line is full, the wait timed out, or ctx ended. A true
+// Acquire takes a slot, waiting in line up to the queue timeout (the
+// short wait while the queue is overloaded). It returns false when the
+// request is refused: the line is full, the wait timed out, or ctx ended. A true
 // answer must be followed by one Release with the time returned.
 func (l *Limiter) Acquire(ctx context.Context) (time.Time, bool) {
 	l.mu.Lock()
@@ -307,10 +314,17 @@ func (l *Limiter) queueCap() int {
 	return max(l.limit, DefaultMinQueue)
 }
 
-// shortWait is the longest wait while the queue is overloaded: a tenth of
-// the queue timeout (CoDel's target to its interval), at least 1 ms.
+// shortWait is the longest wait while the queue is overloaded; l.mu is
+// held. A tenth of the queue timeout (CoDel's target to its interval), at
+// least 1 ms; with an adaptive limit, no more than the no-load latency:
+// the tolerance lets an admitted request take twice that, and a request
+// that waited a whole one in line has used half of it before it runs.
 func (l *Limiter) shortWait() time.Duration {
-	return max(l.opts.QueueTimeout/10, time.Millisecond)
+	w := l.opts.QueueTimeout / 10
+	if base := l.baseline(); base > 0 && l.opts.Fixed <= 0 {
+		w = min(w, base)
+	}
+	return max(w, time.Millisecond)
 }
 
 // overloaded says whether the queue showed overload within OverloadHold;
@@ -437,12 +451,17 @@ func (l *Limiter) observe(start, now time.Time) {
 	gradient := math.Max(0.5, math.Min(1, l.opts.Tolerance*float64(base)/float64(mean)))
 	if gradient < 1 && peak >= l.limit && l.cpuBusy >= 0 && l.cpuBusy < cpuHeadroom {
 		// Slower than the tolerance with every slot taken, but not for
-		// want of CPU: the baseline is a lighter mix's (make bench's
+		// want of CPU: shrinking would idle the CPU further. Without an
+		// overload the baseline is a lighter mix's (make bench's
 		// dashboard after customers_by_ids on one server; a workload that
-		// shifts in production). Shrinking would idle the CPU further;
-		// this window's latency, measured below the CPU's knee, is the
-		// new baseline, and the limit grows from it.
-		l.minPrev, l.minCur = mean, mean
+		// shifts in production): this window's latency, measured below
+		// the CPU's knee, is the new baseline, and the limit grows from
+		// it. Under an overload the window's latency includes the
+		// refusals' work, and is not taken for a baseline: the limit
+		// only grows, towards the knee.
+		if !l.overloaded(now) {
+			l.minPrev, l.minCur = mean, mean
+		}
 		gradient = 1
 	}
 	next := float64(l.limit)

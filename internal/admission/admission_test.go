@@ -541,3 +541,135 @@ func TestProcessCPUTimeCountsThisProcess(t *testing.T) {
 		t.Errorf("after a 50 ms busy loop: used %s → %s, waited %s → %s; want used up by 10 ms at least", used0, used, waited0, waited)
 	}
 }
+
+// TestOverloadedShortWaitIsTheNoLoadLatency: while the line is
+// overloaded, an adaptive limit's waiters wait no longer than the no-load
+// latency (3 ms here), not a tenth of the queue timeout (6 min): one that
+// waited longer would be past twice the no-load latency before it runs. A
+// fixed limit keeps the tenth (TestOverloadedQueueWaitsATenthOfTheTimeout).
+func TestOverloadedShortWaitIsTheNoLoadLatency(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0)}
+	l := New(Options{Now: c.now, Initial: 8, Max: 8, QueueTimeout: time.Hour})
+	run(t, l, c, 30, 1000, 3*time.Millisecond)
+	if b := l.Stats().BaselineRTT; b != 3*time.Millisecond {
+		t.Fatalf("baseline: got %s, want 3ms", b)
+	}
+	var starts []time.Time
+	for range 8 {
+		s, ok := l.Acquire(context.Background())
+		if !ok {
+			t.Fatal("refused under the limit")
+		}
+		starts = append(starts, s)
+	}
+	results := make(chan bool, DefaultMinQueue)
+	for range DefaultMinQueue {
+		go func() {
+			_, ok := l.Acquire(context.Background())
+			results <- ok
+		}()
+	}
+	waitQueued(t, l, DefaultMinQueue)
+	if _, ok := l.Acquire(context.Background()); ok || !l.Stats().Overloaded {
+		t.Fatal("a full line: want a refusal and the line overloaded")
+	}
+	// 2 ms later the waiters are within the short wait: the line is
+	// still full.
+	c.add(2 * time.Millisecond)
+	if _, ok := l.Acquire(context.Background()); ok || l.Stats().Queued != DefaultMinQueue {
+		t.Fatalf("2 ms on: want a refusal and the line kept, got %+v", l.Stats())
+	}
+	// 4 ms later they are stale: a new request refuses them all, and
+	// itself waits 3 ms (of the real clock, for want of a slot), not 6 min.
+	c.add(2 * time.Millisecond)
+	start := time.Now()
+	if _, ok := l.Acquire(context.Background()); ok {
+		t.Fatal("got a slot that is taken")
+	}
+	if d := time.Since(start); d < 3*time.Millisecond || d > 5*time.Second {
+		t.Errorf("overloaded: refused after %s, want after the no-load latency (3ms)", d)
+	}
+	timeout := time.After(5 * time.Second)
+	for range DefaultMinQueue {
+		select {
+		case ok := <-results:
+			if ok {
+				t.Error("a stale waiter got a slot")
+			}
+		case <-timeout:
+			t.Fatalf("stale waiters still in line: %+v", l.Stats())
+		}
+	}
+	for _, s := range starts {
+		l.Release(s, true)
+	}
+	if st := l.Stats(); st.Shed != 2+DefaultMinQueue+1 || st.Queued != 0 || st.InFlight != 0 {
+		t.Errorf("stats: got %+v, want %d shed and nothing left", st, 2+DefaultMinQueue+1)
+	}
+}
+
+// overload makes l's line overloaded: every slot taken, the line full,
+// one more request refused; then the line and the slots are given back
+// (without a latency sample: the manual clock did not move).
+func overload(t *testing.T, l *Limiter) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var starts []time.Time
+	for range l.Stats().Limit {
+		s, ok := l.Acquire(ctx)
+		if !ok {
+			t.Fatal("refused under the limit")
+		}
+		starts = append(starts, s)
+	}
+	var wg sync.WaitGroup
+	n := max(l.Stats().Limit, DefaultMinQueue)
+	for range n {
+		wg.Go(func() { l.Acquire(ctx) })
+	}
+	waitQueued(t, l, n)
+	if _, ok := l.Acquire(ctx); ok || !l.Stats().Overloaded {
+		t.Fatal("a full line: want a refusal and the line overloaded")
+	}
+	cancel()
+	wg.Wait()
+	for _, s := range starts {
+		l.Release(s, false)
+	}
+}
+
+// TestOverloadedLimitNeitherIdlesTheCPUNorRetakesTheBaseline models one
+// core as TestAdaptiveLimitSettlesAtTheKnee does (3 ms without load,
+// 0.4 ms of CPU a request: the CPU is busy from 7.5 requests at once),
+// under an overload (the line full), with the baseline of a lighter mix
+// (1 ms), which no window can meet. Under an overload the windows' latency
+// includes the refusals' work: it is not taken for a baseline (a baseline
+// retaken from loaded windows creeps up, and the limit with it; retaking
+// it at the floor halved make bench's overload goodput). Nor does the
+// limit shrink while the CPU has headroom: at the floor the CPU would idle
+// and goodput halve. It settles where the CPU gets busy.
+func TestOverloadedLimitNeitherIdlesTheCPUNorRetakesTheBaseline(t *testing.T) {
+	const cpuPerOp = 400 * time.Microsecond
+	rtt := func(n int) time.Duration { return max(3*time.Millisecond, time.Duration(n)*cpuPerOp) }
+	busy := func(n int) float64 { return min(1, float64(time.Duration(n)*cpuPerOp)/float64(rtt(n))) }
+	c := &clock{t: time.Unix(0, 0)}
+	l := New(Options{Now: c.now, Initial: 100, QueueTimeout: time.Hour, OverloadHold: 1000 * time.Hour, CPUTime: c.cpu, Procs: 1})
+	c.setBusy(busy(4), 0)
+	run(t, l, c, 10, 4, time.Millisecond)
+	overload(t, l)
+	lo, hi := 1000, 0
+	for i := range 100 { // ~10 s, within the first full epoch
+		n := l.Stats().Limit
+		c.setBusy(busy(n), 0)
+		run(t, l, c, 1, n, rtt(n))
+		if st := l.Stats(); i >= 50 && !st.Probing {
+			lo, hi = min(lo, st.Limit), max(hi, st.Limit)
+		}
+	}
+	if b := l.Stats().BaselineRTT; b != time.Millisecond {
+		t.Errorf("baseline after 10 s of overload: got %s, want it kept at 1ms (not retaken from loaded windows)", b)
+	}
+	if lo < 5 || hi > 12 {
+		t.Errorf("the limit ranged %d–%d under the overload, want within 5–12 (the CPU busy from 7.5; the floor is 4)", lo, hi)
+	}
+}
