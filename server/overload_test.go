@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -224,6 +225,15 @@ func TestOverloadUnderRealLoad(t *testing.T) {
 	// the refusals above include the ones it makes.
 	if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "gqlbff_http_queue_overloaded 1") }) {
 		t.Errorf("the line never showed overloaded during the load: %q", lines)
+	}
+	// The adaptive limit read the process's CPU under the load.
+	if !slices.ContainsFunc(lines, func(l string) bool {
+		_, v, found := strings.Cut(l, "gqlbff_http_cpu_busy ")
+		v, _, _ = strings.Cut(v, ";")
+		busy, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		return found && err == nil && busy > 0
+	}) {
+		t.Errorf("the CPU's share never showed during the load: %q", lines)
 	}
 	if len(samples) >= 10 {
 		early, late := peak(samples[2:6]), peak(samples[len(samples)-4:])
