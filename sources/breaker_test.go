@@ -21,8 +21,12 @@ var breakerConfig = sources.BreakerConfig{MinRequests: 20, FailureRatio: 0.5, Wi
 
 func TestDeadSourceOpensTheBreakerAndAProbeClosesIt(t *testing.T) {
 	t.Parallel()
+	// A cool-down long enough that the open phase below fits in it on a
+	// loaded machine (-race, other packages' tests beside it).
+	cfg := breakerConfig
+	cfg.OpenTimeout = time.Second
 	svc := startService(t, sources.OrdersSource)
-	c := newClient(t, svc, nil, sources.ClientConfig{Breaker: breakerConfig, Timeout: time.Second})
+	c := newClient(t, svc, nil, sources.ClientConfig{Breaker: cfg, Timeout: time.Second})
 	ctx := context.Background()
 
 	svc.SetDown(true)
@@ -31,6 +35,7 @@ func TestDeadSourceOpensTheBreakerAndAProbeClosesIt(t *testing.T) {
 			t.Fatalf("call %d to a dead source: got %v, want ErrUnavailable", i, err)
 		}
 	}
+	opened := time.Now()
 	if got := c.src.Breakers()[sources.OrdersSource]; got != sources.BreakerOpen {
 		t.Fatalf("breaker after 20 failures: got %s, want open", got)
 	}
@@ -38,16 +43,23 @@ func TestDeadSourceOpensTheBreakerAndAProbeClosesIt(t *testing.T) {
 		t.Errorf("state reported to the observer: got %s, want open", got)
 	}
 
-	// Open: fail at once, without a connection.
+	// Open: fail at once, without a connection. The service is up again
+	// but answers in 5 s, so a call that reached it would show, by the
+	// service's count and by its time, whatever the machine's load.
+	svc.SetDown(false)
+	svc.SetLatency(5 * time.Second)
 	for i := range 50 {
 		start := time.Now()
 		_, err := c.src.Orders.ByID(ctx, "o1")
-		if d := time.Since(start); d >= time.Millisecond {
-			t.Errorf("call %d with the breaker open took %s, want under 1ms", i, d)
+		if d := time.Since(start); d >= time.Second {
+			t.Errorf("call %d with the breaker open took %s: it waited for the source", i, d)
 		}
 		if !errors.Is(err, sources.ErrUnavailable) || !errors.Is(err, gobreaker.ErrOpenState) {
 			t.Fatalf("call %d with the breaker open: got %v, want ErrUnavailable from gobreaker.ErrOpenState", i, err)
 		}
+	}
+	if d := time.Since(opened); d >= cfg.OpenTimeout {
+		t.Fatalf("the open phase took %s, past the cool-down of %s: the checks above prove nothing", d, cfg.OpenTimeout)
 	}
 	if got := svc.Calls(); got != 20 {
 		t.Errorf("calls at the service: got %d, want 20 (none while open)", got)
@@ -55,9 +67,8 @@ func TestDeadSourceOpensTheBreakerAndAProbeClosesIt(t *testing.T) {
 
 	// Half-open after the cool-down: one probe goes through, the others fail
 	// fast until it answers; its success closes the breaker.
-	svc.SetDown(false)
 	svc.SetLatency(200 * time.Millisecond)
-	time.Sleep(breakerConfig.OpenTimeout + 50*time.Millisecond)
+	time.Sleep(time.Until(opened.Add(cfg.OpenTimeout + 50*time.Millisecond)))
 	probe := make(chan error, 1)
 	go func() {
 		_, err := c.src.Orders.ByID(ctx, "o1")
