@@ -47,7 +47,7 @@ func (a *Analytics) TopCustomers(ctx context.Context, limit int) ([]TopCustomer,
 	q := url.Values{"limit": {strconv.Itoa(limit)}}
 	u := a.c.url("/analytics/top-customers", q)
 	return cachedOne(ctx, a.c, "analytics.topCustomers", q.Encode(), func(ctx context.Context) ([]TopCustomer, directive, error) {
-		out, d, err := fetchDirected[Page[TopCustomer]](ctx, a.c, "analytics.topCustomers", u, 0)
+		out, d, err := fetchExpecting[Page[TopCustomer]](ctx, a.c, "analytics.topCustomers", u, 0, max(limit, 0))
 		return out.Items, d, err
 	})
 }

@@ -49,11 +49,28 @@ type attemptResult struct {
 	retryable bool
 }
 
-type decodeFunc func([]byte) (any, error)
+type decodeFunc func(b []byte, expect int) (any, error)
 
 // decodeAs decodes a JSON answer into a T and checks its contract.
-func decodeAs[T any](b []byte) (any, error) {
+func decodeAs[T any](b []byte, expect int) (any, error) {
 	var out T
+	if p, ok := any(&out).(presizer); ok && expect > 0 {
+		// A page decoded into a list sized as expected. Only one with
+		// items is kept: an empty or missing list, or an error, is
+		// decoded again as it would be without the sizing, so that a
+		// missing list stays nil (validate) and an error reads the same.
+		p.presize(min(expect, maxPresize))
+		if err := json.Unmarshal(b, &out); err == nil && p.len() > 0 {
+			if v, ok := any(&out).(validator); ok {
+				if err := v.validate(); err != nil {
+					return nil, err
+				}
+			}
+			return out, nil
+		}
+		var zero T
+		out = zero
+	}
 	if err := decode(b, &out); err != nil {
 		return nil, err
 	}
@@ -153,7 +170,7 @@ func (c *client) roundTrip(ctx context.Context, cl call, h http.Header, decode d
 		err := fmt.Errorf("answer over %d bytes", c.cfg.MaxResponseBytes)
 		return attemptResult{err: c.fail(cl.endpoint, resp.StatusCode, ErrBadResponse, err), status: resp.StatusCode, outcome: OutcomeBadResponse}
 	}
-	v, err := decode(body)
+	v, err := decode(body, cl.expect)
 	if err != nil {
 		return attemptResult{err: c.fail(cl.endpoint, resp.StatusCode, ErrBadResponse, err), status: resp.StatusCode, outcome: OutcomeBadResponse}
 	}

@@ -160,6 +160,9 @@ type call struct {
 	endpoint string
 	url      string
 	ids      int
+	// expect is how many items the answer's page should hold, 0 when
+	// unknown: the decoder sizes the page's list by it.
+	expect int
 }
 
 // fetch calls GET path?query on c and decodes the JSON answer into a T.
@@ -172,7 +175,15 @@ func fetch[T any](ctx context.Context, c *client, endpoint, path string, query u
 // fetchDirected is fetch of a whole URL that also answers what the
 // source's Cache-Control said of the answer.
 func fetchDirected[T any](ctx context.Context, c *client, endpoint, u string, ids int) (T, directive, error) {
-	cl := call{endpoint: endpoint, url: u, ids: ids}
+	return fetchExpecting[T](ctx, c, endpoint, u, ids, ids)
+}
+
+// fetchExpecting is fetchDirected of an answer whose page should hold
+// expect items (0: unknown). The JSON decoder starts a list at 10 items
+// and doubles it: an answer of 1 order held 10, one of 150 grew through
+// 310.
+func fetchExpecting[T any](ctx context.Context, c *client, endpoint, u string, ids, expect int) (T, directive, error) {
+	cl := call{endpoint: endpoint, url: u, ids: ids, expect: expect}
 	v, err := c.do(ctx, cl, decodeAs[T])
 	if err != nil {
 		var zero T

@@ -77,11 +77,27 @@ func same[T any](t *testing.T, b []byte) {
 		t.Fatalf("%T of %q: encoding/json says %v, decode says %v", want, b, wantErr, gotErr)
 	}
 	if wantErr != nil {
+		for _, expect := range []int{1, 3} {
+			if _, err := decodeAs[T](b, expect); err == nil || err.Error() != gotErr.Error() {
+				t.Fatalf("%T of %q, expecting %d: decode says %v, decodeAs %v", want, b, expect, gotErr, err)
+			}
+		}
 		return
 	}
 	w, err1 := stdjson.Marshal(want)
 	g, err2 := stdjson.Marshal(got)
 	if err1 != nil || err2 != nil || !bytes.Equal(w, g) {
 		t.Fatalf("%T of %q:\nencoding/json decodes %s\ndecode decodes        %s", want, b, w, g)
+	}
+	// A page sized before it is decoded (decodeAs with the items the call
+	// expects) answers the same, fewer or more items than expected alike.
+	for _, expect := range []int{1, 3} {
+		v, err := decodeAs[T](b, expect)
+		if err != nil {
+			t.Fatalf("%T of %q, expecting %d: decodeAs says %v, decode nothing", want, b, expect, err)
+		}
+		if g, _ := stdjson.Marshal(v.(T)); !bytes.Equal(w, g) {
+			t.Fatalf("%T of %q, expecting %d:\nencoding/json decodes %s\ndecodeAs decodes      %s", want, b, expect, w, g)
+		}
 	}
 }

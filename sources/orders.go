@@ -40,7 +40,7 @@ func (o *Orders) byCustomers(ctx context.Context, customerIDs []string, perCusto
 		"customerIds": {strings.Join(customerIDs, ",")},
 		"perCustomer": {strconv.Itoa(perCustomer)},
 	}
-	out, d, err := fetchDirected[Page[Order]](ctx, o.c, "orders.byCustomers", o.c.url("/orders", q), len(customerIDs))
+	out, d, err := fetchExpecting[Page[Order]](ctx, o.c, "orders.byCustomers", o.c.url("/orders", q), len(customerIDs), len(customerIDs)*max(perCustomer, 0))
 	return out.Items, d, err
 }
 
@@ -56,6 +56,6 @@ func (o *Orders) List(ctx context.Context, status string, limit int, cursor stri
 	}
 	u := o.c.url("/orders", q)
 	return cachedOne(ctx, o.c, "orders.list", q.Encode(), func(ctx context.Context) (Page[Order], directive, error) {
-		return fetchDirected[Page[Order]](ctx, o.c, "orders.list", u, 0)
+		return fetchExpecting[Page[Order]](ctx, o.c, "orders.list", u, 0, max(limit, 0))
 	})
 }

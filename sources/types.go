@@ -88,3 +88,17 @@ type Page[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"nextCursor"`
 }
+
+// presizer is an answer whose list can be sized before it is decoded
+// (the decoder fills the capacity it finds), and len its length.
+type presizer interface {
+	presize(n int)
+	len() int
+}
+
+func (p *Page[T]) presize(n int) { p.Items = make([]T, 0, n) }
+
+func (p *Page[T]) len() int { return len(p.Items) }
+
+// maxPresize bounds the list a page is sized for before it is decoded.
+const maxPresize = 1024
