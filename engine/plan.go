@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -97,7 +98,11 @@ func (e *Engine) compile(oc *graphql.OperationContext) *Plan {
 func (c *compiler) selection(def *ast.Definition, set ast.SelectionSet) (*selSet, bool) {
 	out := &selSet{typeName: def.Name}
 	binds := c.e.binds[def.Name]
-	for _, f := range graphql.CollectFields(c.oc, set, []string{def.Name}) {
+	fields := graphql.CollectFields(c.oc, set, []string{def.Name})
+	if len(fields) > math.MaxInt16 {
+		return nil, false // node.pstep holds a step's index in 16 bits
+	}
+	for _, f := range fields {
 		st := &step{id: -1, field: f, keyJSON: append(appendString(nil, f.Alias), ':')}
 		out.steps = append(out.steps, st)
 		if f.Name == "__typename" {
