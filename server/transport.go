@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -19,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlbff/gqlbff/caller"
+	"github.com/gqlbff/gqlbff/internal/bufpool"
 )
 
 // transport is gqlbff's only GraphQL transport: POST with a JSON body and
@@ -155,9 +155,9 @@ func readPost(r *http.Request, p *params) (int, *gqlerror.Error) {
 	if !isJSON(r.Header.Get("Content-Type")) {
 		return http.StatusUnsupportedMediaType, newError(CodeBadUserInput, "Content-Type must be application/json")
 	}
-	buf := bodyBuffers.Get().(*bytes.Buffer)
-	defer putBodyBuffer(buf)
-	if n := r.ContentLength; n > 0 && n < maxPooledBody {
+	buf := bodyBuffers.Get()
+	defer bodyBuffers.Put(buf)
+	if n := r.ContentLength; n > 0 && n < int64(bodyBuffers.Max()) {
 		buf.Grow(int(n) + bytes.MinRead) // ReadFrom keeps MinRead free to see the end
 	}
 	if _, err := buf.ReadFrom(r.Body); err != nil {
@@ -190,18 +190,7 @@ func readPost(r *http.Request, p *params) (int, *gqlerror.Error) {
 // bodyBuffers hold request bodies while they are decoded: the decoder
 // copies what it keeps (strings, numbers), so a buffer goes back to the
 // pool once the request's parameters are read.
-var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPooledBody is the largest buffer kept for reuse.
-const maxPooledBody = 64 << 10
-
-func putBodyBuffer(b *bytes.Buffer) {
-	if b.Cap() > maxPooledBody {
-		return
-	}
-	b.Reset()
-	bodyBuffers.Put(b)
-}
+var bodyBuffers = bufpool.New(64 << 10)
 
 // isJSON reports whether a Content-Type is application/json, parameters
 // or not. The bare type, what clients send most, is recognised without

@@ -1,17 +1,17 @@
 package sources
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"syscall"
 	"time"
 
 	json "github.com/segmentio/encoding/json"
+
+	"github.com/gqlbff/gqlbff/internal/bufpool"
 )
 
 // Outcome is how one attempt of a source call ended; the metrics count
@@ -156,8 +156,8 @@ func (c *client) roundTrip(ctx context.Context, cl call, h http.Header, decode d
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 		return c.statusFailure(cl.endpoint, resp)
 	}
-	buf := bodyBuffers.Get().(*bytes.Buffer)
-	defer putBodyBuffer(buf)
+	buf := bodyBuffers.Get()
+	defer bodyBuffers.Put(buf)
 	if n := resp.ContentLength; n > 0 && n <= c.cfg.MaxResponseBytes {
 		buf.Grow(int(n) + 1) // +1: ReadFrom's probe for the end fits too
 	}
@@ -181,18 +181,7 @@ func (c *client) roundTrip(ctx context.Context, cl call, h http.Header, decode d
 // copies what it keeps (decode), so a buffer goes back to the pool after
 // the call, and a wide answer no longer grows a fresh slice from 512 bytes
 // by doubling (BENCHMARKS.md).
-var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPooledBody is the largest buffer kept for reuse.
-const maxPooledBody = 1 << 20
-
-func putBodyBuffer(b *bytes.Buffer) {
-	if b.Cap() > maxPooledBody {
-		return
-	}
-	b.Reset()
-	bodyBuffers.Put(b)
-}
+var bodyBuffers = bufpool.New(1 << 20)
 
 // transportFailure classifies a call that got no (whole) answer: the
 // caller leaving, a deadline passing, or the connection failing.
