@@ -453,7 +453,7 @@ func runSchema(ctx context.Context, args []string, getenv func(string) string, s
 		if *key == "" && getenv != nil {
 			*key = getenv("GQLBFF_ADMIN_KEY")
 		}
-		u, err := fetchUsage(ctx, *admin, *key, *days)
+		u, err := fetchUsage(ctx, "schema check", "schema check: usage", *admin, *key, *days)
 		if err != nil {
 			return err
 		}

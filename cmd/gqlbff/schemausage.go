@@ -94,29 +94,31 @@ func readUsageFile(path string) (*usageExport, error) {
 }
 
 // fetchUsage reads a running server's usage from its admin listener; the
-// window goes along as ?days=N for a server that narrows the answer.
-func fetchUsage(ctx context.Context, admin, key string, days int) (*usageExport, error) {
+// window goes along as ?days=N for a server that narrows the answer. cmd
+// names the command in its errors ("usage", "schema check"), what is the
+// errors' prefix for the fetch itself ("usage", "schema check: usage").
+func fetchUsage(ctx context.Context, cmd, what, admin, key string, days int) (*usageExport, error) {
 	u := strings.TrimSuffix(admin, "/") + server.UsagePath + "?days=" + strconv.Itoa(days)
 	if _, err := url.ParseRequestURI(u); err != nil || !strings.HasPrefix(admin, "http") {
-		return nil, usagef("schema check: --admin %q: want the admin listener's URL, such as http://127.0.0.1:9090", admin)
+		return nil, usagef("%s: --admin %q: want the admin listener's URL, such as http://127.0.0.1:9090", cmd, admin)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, usagef("schema check: --admin: %v", err)
+		return nil, usagef("%s: --admin: %v", cmd, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("schema check: usage: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("schema check: usage: GET %s: %s %s", req.URL, resp.Status, strings.TrimSpace(string(b)))
+		return nil, fmt.Errorf("%s: GET %s: %s %s", what, req.URL, resp.Status, strings.TrimSpace(string(b)))
 	}
 	var exp usageExport
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&exp); err != nil {
-		return nil, fmt.Errorf("schema check: usage: GET %s: %w", req.URL, err)
+		return nil, fmt.Errorf("%s: GET %s: %w", what, req.URL, err)
 	}
 	return &exp, nil
 }

@@ -2,17 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/gqlbff/gqlbff/server"
 )
 
 // runUsage prints a running server's field usage by client, read from its
@@ -35,24 +30,9 @@ func runUsage(ctx context.Context, args []string, getenv func(string) string, st
 	if *key == "" && getenv != nil {
 		*key = getenv("GQLBFF_ADMIN_KEY")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(*admin, "/")+server.UsagePath+"?days="+strconv.Itoa(*days), nil)
+	rep, err := fetchUsage(ctx, "usage", "usage", *admin, *key, *days)
 	if err != nil {
-		return usagef("usage: --admin: %v", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+*key)
-	c := &http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Do(req)
-	if err != nil {
-		return fmt.Errorf("usage: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("usage: %s: %s %s", req.URL, resp.Status, strings.TrimSpace(string(b)))
-	}
-	var rep usageExport
-	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
-		return fmt.Errorf("usage: %s: %w", req.URL, err)
+		return err
 	}
 	if rep.Warning != "" {
 		fmt.Fprintf(stderr, "gqlbff usage: %s\n", rep.Warning)

@@ -58,6 +58,9 @@ func TestUsageCommand(t *testing.T) {
 	if err := run(context.Background(), []string{"usage", "--admin", admin, "--days", "0"}, env, &stdout, &stderr); !errors.As(err, &ue) {
 		t.Errorf("--days 0: %v, want a usage error", err)
 	}
+	if err := run(context.Background(), []string{"usage", "--admin", "127.0.0.1:9090"}, env, &stdout, &stderr); !errors.As(err, &ue) || !strings.Contains(err.Error(), "want the admin listener's URL") {
+		t.Errorf("--admin without a scheme: %v, want a usage error naming the URL it wants", err)
+	}
 	if err := run(context.Background(), []string{"usage", "--admin", admin, "--days", "400"}, env, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "400 Bad Request") {
 		t.Errorf("--days 400, beyond the retention: %v, want the server's 400", err)
 	}
