@@ -22,16 +22,16 @@ import (
 // UsagePath is the admin endpoint that reads the field usage by client.
 const UsagePath = "/usage"
 
-// usageClient is who used a coordinate: the profile and the client's
+// UsageClient is who used a coordinate: the profile and the client's
 // name and version (apollographql-client-name / -version headers).
-type usageClient struct {
+type UsageClient struct {
 	Profile string `json:"profile"`
 	Name    string `json:"name"`
 	Version string `json:"version"`
 }
 
-// usageCount is one client's use of one coordinate.
-type usageCount struct {
+// UsageCount is one client's use of one coordinate.
+type UsageCount struct {
 	Count    int64     `json:"count"`
 	LastSeen time.Time `json:"lastSeen"`
 }
@@ -104,7 +104,7 @@ type usageRecorder struct {
 	log        *slog.Logger
 
 	mu     sync.Mutex
-	uses   map[usageClient]*clientUses
+	uses   map[UsageClient]*clientUses
 	labels map[string]bool // the client names with a label of their own
 
 	flushMu sync.Mutex // one flush at a time
@@ -127,7 +127,7 @@ func newUsageRecorder(ps profiles, schema *ast.Schema, cacheSize int, cfg UsageC
 	}
 	u := &usageRecorder{profiles: ps, schema: schema, docs: lru.New[*usageDoc](cacheSize), now: time.Now,
 		maxClients: cfg.MaxClients, deprecated: deprecatedCoordinates(schema), store: store, retention: cfg.Retention, log: log,
-		uses: map[usageClient]*clientUses{}, labels: map[string]bool{}}
+		uses: map[UsageClient]*clientUses{}, labels: map[string]bool{}}
 	if store != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		u.stop, u.done = cancel, make(chan struct{})
@@ -212,9 +212,9 @@ const (
 // name and version of the apollographql-client-name and -version headers
 // or, for a header the request lacks, of the token's configured claims
 // (usage.clientNameClaim, clientVersionClaim).
-func clientOf(ctx context.Context, h http.Header, ps profiles) usageClient {
+func clientOf(ctx context.Context, h http.Header, ps profiles) UsageClient {
 	id := caller.From(ctx)
-	c := usageClient{Profile: ps.named(id.Client).name, Name: h.Get(headerClientName), Version: h.Get(headerClientVersion)}
+	c := UsageClient{Profile: ps.named(id.Client).name, Name: h.Get(headerClientName), Version: h.Get(headerClientVersion)}
 	if c.Name == "" {
 		c.Name = id.AppName
 	}
@@ -248,13 +248,13 @@ func cleanClientName(s string) string {
 }
 
 // record counts one use of doc, and of the extra coordinates, by c.
-func (u *usageRecorder) record(c usageClient, doc *usageDoc, extra []string, now int64) {
+func (u *usageRecorder) record(c UsageClient, doc *usageDoc, extra []string, now int64) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	cu := u.uses[c]
 	if cu == nil {
 		if len(u.uses) >= u.maxClients {
-			c = usageClient{Profile: c.Profile, Name: clientLabelOther}
+			c = UsageClient{Profile: c.Profile, Name: clientLabelOther}
 			cu = u.uses[c]
 		}
 		if cu == nil {
@@ -462,19 +462,19 @@ func deprecatedCoordinates(schema *ast.Schema) []string {
 	return out
 }
 
-// usageEntry is one line of the usage report.
-type usageEntry struct {
-	usageClient
-	Coordinates map[string]usageCount `json:"coordinates"`
+// UsageEntry is one line of the usage report.
+type UsageEntry struct {
+	UsageClient
+	Coordinates map[string]UsageCount `json:"coordinates"`
 }
 
 // usageUses are counts by client and coordinate.
-type usageUses map[usageClient]map[string]usageCount
+type usageUses map[UsageClient]map[string]UsageCount
 
-func (m usageUses) add(c usageClient, coord string, n int64, last time.Time) {
+func (m usageUses) add(c UsageClient, coord string, n int64, last time.Time) {
 	cm := m[c]
 	if cm == nil {
-		cm = map[string]usageCount{}
+		cm = map[string]UsageCount{}
 		m[c] = cm
 	}
 	uc := cm[coord]
@@ -509,8 +509,9 @@ func (u *usageRecorder) local(from time.Time) usageUses {
 	return out
 }
 
-// usageReport is GET /usage's answer.
-type usageReport struct {
+// UsageReport is GET /usage's answer, which `gqlbff usage` and `gqlbff
+// schema check --admin/--usage` decode.
+type UsageReport struct {
 	// Days is the window read: the uses of the last Days days.
 	Days int `json:"days"`
 	// Store is where the counts come from: redis (every replica's, in
@@ -518,7 +519,7 @@ type usageReport struct {
 	Store string `json:"store"`
 	// Warning says why a report meant to come from Redis does not.
 	Warning string       `json:"warning,omitempty"`
-	Clients []usageEntry `json:"clients"`
+	Clients []UsageEntry `json:"clients"`
 	// Deprecated is every @deprecated coordinate of the schema.
 	Deprecated []string `json:"deprecated"`
 	// SafeToRemove are the deprecated coordinates no client used in the
@@ -527,10 +528,10 @@ type usageReport struct {
 }
 
 // report is every client's usage of the last days, clients in order.
-func (u *usageRecorder) report(ctx context.Context, days int) usageReport {
+func (u *usageRecorder) report(ctx context.Context, days int) UsageReport {
 	to := u.now()
 	from := to.Add(-time.Duration(days) * 24 * time.Hour)
-	rep := usageReport{Days: days, Store: "memory", Deprecated: u.deprecated}
+	rep := UsageReport{Days: days, Store: "memory", Deprecated: u.deprecated}
 	var uses usageUses
 	if u.store != nil {
 		// This replica's latest uses first, so that they are in the report.
@@ -549,14 +550,14 @@ func (u *usageRecorder) report(ctx context.Context, days int) usageReport {
 		uses = u.local(from)
 	}
 	used := map[string]bool{}
-	rep.Clients = make([]usageEntry, 0, len(uses))
+	rep.Clients = make([]UsageEntry, 0, len(uses))
 	for c, m := range uses {
-		rep.Clients = append(rep.Clients, usageEntry{usageClient: c, Coordinates: m})
+		rep.Clients = append(rep.Clients, UsageEntry{UsageClient: c, Coordinates: m})
 		for coord := range m {
 			used[coord] = true
 		}
 	}
-	slices.SortFunc(rep.Clients, func(a, b usageEntry) int {
+	slices.SortFunc(rep.Clients, func(a, b UsageEntry) int {
 		return strings.Compare(a.Profile+"\x00"+a.Name+"\x00"+a.Version, b.Profile+"\x00"+b.Name+"\x00"+b.Version)
 	})
 	rep.SafeToRemove = []string{}

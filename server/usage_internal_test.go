@@ -63,7 +63,7 @@ func TestUsageStoreWindow(t *testing.T) {
 	defer s.Close()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	old := now.Add(-72 * time.Hour)
-	web := usageClient{Profile: "web", Name: "app", Version: "1"}
+	web := UsageClient{Profile: "web", Name: "app", Version: "1"}
 	at := func(t time.Time) int64 { return t.UnixMilli() / 3_600_000 }
 	ctx := context.Background()
 	if err := s.add(ctx, map[int64]map[string]usageDelta{
@@ -116,7 +116,7 @@ func TestUsageFlushKeepsCountsWhileRedisIsDown(t *testing.T) {
 	u := newUsageRecorder(resolveProfiles(cfg.Profiles), gqlparser.MustLoadSchema(&ast.Source{Input: `type Query { a: Int }`}), 10, cfg.Usage, s, nil)
 	defer u.Close()
 	doc := &usageDoc{coords: []string{"Query.a"}}
-	c := usageClient{Profile: "web", Name: "x"}
+	c := UsageClient{Profile: "web", Name: "x"}
 	u.record(c, doc, nil, time.Now().UnixNano())
 	if err := u.flush(context.Background()); err != nil {
 		t.Fatal(err)
@@ -157,7 +157,7 @@ func TestUsageFlushOnClose(t *testing.T) {
 	defer s.Close()
 	cfg.Usage.FlushInterval = time.Hour
 	u := newUsageRecorder(resolveProfiles(cfg.Profiles), gqlparser.MustLoadSchema(&ast.Source{Input: `type Query { a: Int }`}), 10, cfg.Usage, s, nil)
-	c := usageClient{Profile: "web", Name: "x"}
+	c := UsageClient{Profile: "web", Name: "x"}
 	u.record(c, &usageDoc{coords: []string{"Query.a"}}, nil, time.Now().UnixNano())
 	u.Close()
 	got, err := s.read(context.Background(), time.Now().Add(-time.Hour), time.Now())

@@ -70,16 +70,16 @@ func usageKeys(hour int64) (counts, last string) {
 
 // usageField is a coordinate and a client as a hash field: tab-separated
 // (clientOf leaves no tab in a name or version).
-func usageField(coord string, c usageClient) string {
+func usageField(coord string, c UsageClient) string {
 	return coord + "\t" + c.Profile + "\t" + c.Name + "\t" + c.Version
 }
 
-func parseUsageField(f string) (string, usageClient, bool) {
+func parseUsageField(f string) (string, UsageClient, bool) {
 	p := strings.Split(f, "\t")
 	if len(p) != 4 {
-		return "", usageClient{}, false
+		return "", UsageClient{}, false
 	}
-	return p[0], usageClient{Profile: p[1], Name: p[2], Version: p[3]}, true
+	return p[0], UsageClient{Profile: p[1], Name: p[2], Version: p[3]}, true
 }
 
 // usageDelta is a count to add and a last use, in unix milliseconds.
@@ -182,7 +182,7 @@ func (u *usageRecorder) flush(ctx context.Context) error {
 	}
 	var acks []ack
 	byHour := map[int64]map[string]usageDelta{}
-	add := func(coord string, c usageClient, n *useCount) {
+	add := func(coord string, c UsageClient, n *useCount) {
 		ms := n.last / int64(time.Millisecond)
 		hour := ms / 3_600_000
 		m := byHour[hour]

@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/gqlbff/gqlbff/persisted"
+	"github.com/gqlbff/gqlbff/server"
 )
 
 // The classes of a schema change.
@@ -480,10 +481,10 @@ func runSchema(ctx context.Context, args []string, getenv func(string) string, s
 
 // checkOptions are what counts as usage in a schema check.
 type checkOptions struct {
-	manifests []string     // trusted-documents manifests
-	usage     *usageExport // clients' usage, or nil
-	usageFrom string       // where usage came from, for the report
-	days      int          // the usage window
+	manifests []string            // trusted-documents manifests
+	usage     *server.UsageReport // clients' usage, or nil
+	usageFrom string              // where usage came from, for the report
+	days      int                 // the usage window
 	now       time.Time
 }
 
@@ -516,7 +517,7 @@ func schemaCheck(baseSrc, nextSrc []*ast.Source, opts checkOptions) (report stri
 	used, skipped := documentUsage(base, ops)
 	var clients usageIndex
 	if opts.usage != nil {
-		clients = opts.usage.index(opts.now.AddDate(0, 0, -opts.days))
+		clients = indexUsage(opts.usage, opts.now.AddDate(0, 0, -opts.days))
 	}
 	changes := diffSchemas(base, next)
 	var b strings.Builder

@@ -19,30 +19,6 @@ import (
 	"github.com/gqlbff/gqlbff/server"
 )
 
-// usageExport is what the admin listener's GET /usage answers: per client
-// (profile, name, version), each coordinate it used, how often and when
-// last.
-type usageExport struct {
-	// Store is where a server's counts come from (redis: every replica's;
-	// memory: its own), and Warning why Redis could not be read.
-	Store   string `json:"store"`
-	Warning string `json:"warning"`
-	// Days is the window the server read; Deprecated the schema's
-	// @deprecated coordinates, SafeToRemove those unused in the window.
-	Days         int      `json:"days"`
-	Deprecated   []string `json:"deprecated"`
-	SafeToRemove []string `json:"safeToRemove"`
-	Clients      []struct {
-		Profile     string `json:"profile"`
-		Name        string `json:"name"`
-		Version     string `json:"version"`
-		Coordinates map[string]struct {
-			Count    int64     `json:"count"`
-			LastSeen time.Time `json:"lastSeen"`
-		} `json:"coordinates"`
-	} `json:"clients"`
-}
-
 // clientUse is one client's use of a coordinate, within the window.
 type clientUse struct {
 	Client   string // profile/name@version
@@ -54,8 +30,8 @@ type clientUse struct {
 // window, latest first.
 type usageIndex map[string][]clientUse
 
-// index keeps the uses at or after since.
-func (u *usageExport) index(since time.Time) usageIndex {
+// indexUsage keeps the uses of u at or after since.
+func indexUsage(u *server.UsageReport, since time.Time) usageIndex {
 	out := usageIndex{}
 	for _, c := range u.Clients {
 		who := clientLabel(c.Profile, c.Name, c.Version)
@@ -81,12 +57,12 @@ func clientLabel(profile, name, version string) string {
 }
 
 // readUsageFile reads a usage export saved from GET /usage.
-func readUsageFile(path string) (*usageExport, error) {
+func readUsageFile(path string) (*server.UsageReport, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("schema check: --usage: %w", err)
 	}
-	var u usageExport
+	var u server.UsageReport
 	if err := json.Unmarshal(b, &u); err != nil {
 		return nil, fmt.Errorf("schema check: --usage %s: want the JSON of GET /usage: %w", path, err)
 	}
@@ -97,7 +73,7 @@ func readUsageFile(path string) (*usageExport, error) {
 // window goes along as ?days=N for a server that narrows the answer. cmd
 // names the command in its errors ("usage", "schema check"), what is the
 // errors' prefix for the fetch itself ("usage", "schema check: usage").
-func fetchUsage(ctx context.Context, cmd, what, admin, key string, days int) (*usageExport, error) {
+func fetchUsage(ctx context.Context, cmd, what, admin, key string, days int) (*server.UsageReport, error) {
 	u := strings.TrimSuffix(admin, "/") + server.UsagePath + "?days=" + strconv.Itoa(days)
 	if _, err := url.ParseRequestURI(u); err != nil || !strings.HasPrefix(admin, "http") {
 		return nil, usagef("%s: --admin %q: want the admin listener's URL, such as http://127.0.0.1:9090", cmd, admin)
@@ -116,7 +92,7 @@ func fetchUsage(ctx context.Context, cmd, what, admin, key string, days int) (*u
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return nil, fmt.Errorf("%s: GET %s: %s %s", what, req.URL, resp.Status, strings.TrimSpace(string(b)))
 	}
-	var exp usageExport
+	var exp server.UsageReport
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&exp); err != nil {
 		return nil, fmt.Errorf("%s: GET %s: %w", what, req.URL, err)
 	}
