@@ -73,45 +73,43 @@ type sourceChildren struct {
 	duration prometheus.Observer
 }
 
-func (m *metrics) requestChildren(l requestLabels) *requestChildren {
-	if c, ok := m.requestSeries.Load(l); ok {
-		return c.(*requestChildren)
+// child returns the series stored under k in series, made by mk on the
+// first use of k.
+func child[K comparable, V any](series *sync.Map, k K, mk func() V) V {
+	if v, ok := series.Load(k); ok {
+		return v.(V)
 	}
-	c, _ := m.requestSeries.LoadOrStore(l, &requestChildren{
-		operations: m.operations.WithLabelValues(l.op, l.client, l.outcome),
-		duration:   m.opDuration.WithLabelValues(l.op, l.client),
+	v, _ := series.LoadOrStore(k, mk())
+	return v.(V)
+}
+
+func (m *metrics) requestChildren(l requestLabels) *requestChildren {
+	return child(&m.requestSeries, l, func() *requestChildren {
+		return &requestChildren{
+			operations: m.operations.WithLabelValues(l.op, l.client, l.outcome),
+			duration:   m.opDuration.WithLabelValues(l.op, l.client),
+		}
 	})
-	return c.(*requestChildren)
 }
 
 // batchSizeOf is the batch size histogram of a loader.
 func (m *metrics) batchSizeOf(loader string) prometheus.Observer {
-	if o, ok := m.batchSeries.Load(loader); ok {
-		return o.(prometheus.Observer)
-	}
-	o, _ := m.batchSeries.LoadOrStore(loader, m.batchSize.WithLabelValues(loader))
-	return o.(prometheus.Observer)
+	return child(&m.batchSeries, loader, func() prometheus.Observer { return m.batchSize.WithLabelValues(loader) })
 }
 
 // costOf is the cost histogram of a client, made on its first cost (a
 // client whose requests were never priced has no series).
 func (m *metrics) costOf(client string) prometheus.Observer {
-	if o, ok := m.costSeries.Load(client); ok {
-		return o.(prometheus.Observer)
-	}
-	o, _ := m.costSeries.LoadOrStore(client, m.cost.WithLabelValues(client))
-	return o.(prometheus.Observer)
+	return child(&m.costSeries, client, func() prometheus.Observer { return m.cost.WithLabelValues(client) })
 }
 
 func (m *metrics) sourceChildren(l sourceLabels) *sourceChildren {
-	if c, ok := m.sourceSeries.Load(l); ok {
-		return c.(*sourceChildren)
-	}
-	c, _ := m.sourceSeries.LoadOrStore(l, &sourceChildren{
-		calls:    m.sourceCalls.WithLabelValues(l.source, l.endpoint, string(l.outcome)),
-		duration: m.sourceDuration.WithLabelValues(l.source, l.endpoint),
+	return child(&m.sourceSeries, l, func() *sourceChildren {
+		return &sourceChildren{
+			calls:    m.sourceCalls.WithLabelValues(l.source, l.endpoint, string(l.outcome)),
+			duration: m.sourceDuration.WithLabelValues(l.source, l.endpoint),
+		}
 	})
-	return c.(*sourceChildren)
 }
 
 func newMetrics(maxNames int) *metrics {
