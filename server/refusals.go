@@ -32,7 +32,9 @@ var cannedHeaders = []byte("\r\nContent-Type: text/plain; charset=utf-8\r\nConne
 
 // jsonRefusals wraps ln so that the answers Go's server writes by itself
 // are JSON. It works on plain connections: under TLS the server writes
-// through the TLS connection, which this wrapper sits beneath.
+// through the TLS connection, which this wrapper sits beneath, so only the
+// refusal of plain HTTP sent to the HTTPS listener (written beneath TLS)
+// is rewritten there.
 func jsonRefusals(ln net.Listener, maxHeaderBytes int) net.Listener {
 	return refusalListener{Listener: ln, maxHeaderBytes: maxHeaderBytes}
 }
@@ -76,9 +78,16 @@ func (c refusalConn) CloseWrite() error {
 	return nil
 }
 
+// plainToTLS is what Go's server writes, beneath TLS, to a connection
+// that sent plain HTTP to an HTTPS listener (net/http's conn.serve).
+var plainToTLS = []byte("HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
+
 // jsonCanned rewrites one of Go's own answers as a JSON one.
 func jsonCanned(p []byte, maxHeaderBytes int) ([]byte, bool) {
 	const proto = "HTTP/1.1 "
+	if bytes.Equal(p, plainToTLS) {
+		return jsonAnswer(http.StatusBadRequest, refusalJSON("this port serves HTTPS only: the request was sent as plain HTTP")), true
+	}
 	// The status first: an answer of ours (2xx, 3xx) is never scanned.
 	if len(p) < len(proto)+3 || (p[len(proto)] != '4' && p[len(proto)] != '5') ||
 		!bytes.HasPrefix(p, []byte(proto)) || bytes.Index(p, cannedHeaders) < 0 {
@@ -88,12 +97,17 @@ func jsonCanned(p []byte, maxHeaderBytes int) ([]byte, bool) {
 	if err != nil || status < 400 {
 		return nil, false
 	}
-	body := refusalBody(status, maxHeaderBytes)
+	return jsonAnswer(status, refusalBody(status, maxHeaderBytes)), true
+}
+
+// jsonAnswer is a whole HTTP/1.1 answer of status with a JSON body, after
+// which the connection closes.
+func jsonAnswer(status int, body []byte) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
 		status, http.StatusText(status), len(body))
 	b.Write(body)
-	return b.Bytes(), true
+	return b.Bytes()
 }
 
 // refusalBody is the JSON errors body of a refusal made before the

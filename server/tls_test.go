@@ -155,11 +155,17 @@ func TestTLSServesHTTP2AndReloadsItsCertificate(t *testing.T) {
 	if _, _, err := postTLS(old, r.addr); err == nil {
 		t.Error("TLS 1.1: got an answer, want the handshake refused")
 	}
-	if resp, err := freshClient(t).Get("http://" + r.addr + "/healthz"); err == nil {
-		resp.Body.Close()
-		if resp.StatusCode == 200 {
-			t.Error("plain HTTP: got 200, want HTTPS only")
-		}
+	// Plain HTTP to the HTTPS port: a JSON 400, not Go's text.
+	plain, err := freshClient(t).Get("http://" + r.addr + "/healthz")
+	if err != nil {
+		t.Fatalf("plain HTTP: %v, want a 400 answer", err)
+	}
+	pb, _ := io.ReadAll(plain.Body)
+	plain.Body.Close()
+	pr := answer{status: plain.StatusCode, body: pb}.response(t)
+	if plain.StatusCode != http.StatusBadRequest || !strings.HasPrefix(plain.Header.Get("Content-Type"), "application/json") ||
+		len(pr.Errors) != 1 || pr.Errors[0].Code() != server.CodeBadUserInput || !strings.Contains(pr.Errors[0].Message, "HTTPS") {
+		t.Errorf("plain HTTP: got %d %q %s, want 400 JSON BAD_USER_INPUT naming HTTPS", plain.StatusCode, plain.Header.Get("Content-Type"), pb)
 	}
 
 	// Rotation under load: one client on its HTTP/2 connection, another
