@@ -49,13 +49,14 @@ type LevelPrefetcher interface {
 
 // LevelGate is what a resolver root may implement to hear when a level
 // starts and who its callers are: EnterLevel answers the context the
-// level's calls run in and the function each of its callers calls once it
-// has made all its calls. The loaders hold what the callers queue and send
+// level's calls run in and what each of its callers calls Done on once it
+// has made all its calls (a value, not a method value: no allocation per
+// level). The loaders hold what the callers queue and send
 // it as one batch per loader once every caller has finished or waits for
 // it (sources.Level): what is batched together is decided by the plan,
 // not by a time window.
 type LevelGate interface {
-	EnterLevel(ctx context.Context, callers int) (context.Context, func())
+	EnterLevel(ctx context.Context, callers int) (context.Context, interface{ Done() })
 }
 
 // Engine compiles and runs plans over one schema and one resolver root.

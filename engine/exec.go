@@ -61,8 +61,10 @@ type run struct {
 	pending  []task
 	spare    []task // the level before's tasks: the next level's pending
 	groups   []group
+	placed   []task            // a level's tasks by group: each group's tasks are a window of it
 	ctxs     []context.Context // a level's calls, for the prefetcher
 	parents  []any
+	wg       sync.WaitGroup // a level's groups past the first
 	steps    []stepState
 	nodes    []node
 	slots    []slot
@@ -120,12 +122,21 @@ func (e *Engine) Execute(ctx context.Context, oc *graphql.OperationContext, p *P
 	p.sizeMu.Lock()
 	r.hint = p.use
 	p.sizeMu.Unlock()
+	// A level has at most one group per resolver step; its tasks, and the
+	// next level's, are at most the largest level a run of the plan had:
+	// each list made once at its size, not grown by append.
+	r.groups = make([]group, 0, p.steps)
+	if h := r.hint.tasks; h > 0 {
+		lists := make([]task, 3*h)
+		r.pending, r.spare, r.placed = lists[:0:h], lists[h:h:2*h], lists[2*h:]
+	}
 	r.rootFC = graphql.FieldContext{Object: p.root.typeName}
 	r.ctx = graphql.WithFieldContext(ctx, &r.rootFC)
 	root := r.newNode(p.root, nil, nil, 0, -1)
 	r.visit(root)
 	for len(r.pending) > 0 {
 		level := r.pending
+		r.used.tasks = max(r.used.tasks, len(level))
 		r.pending = r.spare[:0]
 		r.level(level)
 		r.spare = level
@@ -138,7 +149,7 @@ func (e *Engine) Execute(ctx context.Context, oc *graphql.OperationContext, p *P
 		r.writeObject(root)
 	}
 	r.used.size = len(r.buf)
-	if u := r.used; u.nodes > r.hint.nodes || u.slots > r.hint.slots || u.kids > r.hint.kids || u.size > r.hint.size {
+	if u := r.used; u.nodes > r.hint.nodes || u.slots > r.hint.slots || u.kids > r.hint.kids || u.size > r.hint.size || u.tasks > r.hint.tasks {
 		p.sizeMu.Lock()
 		p.use = p.use.max(u)
 		p.sizeMu.Unlock()
@@ -179,12 +190,12 @@ func (r *run) newKids(k int) []*node {
 	return r.kids[len(r.kids)-k:]
 }
 
-// slabUse is how much of each slab a run used, and how long its answer
-// was.
-type slabUse struct{ nodes, slots, kids, size int }
+// slabUse is how much of each slab a run used, how long its answer was,
+// and how many resolver calls its largest level made.
+type slabUse struct{ nodes, slots, kids, size, tasks int }
 
 func (u slabUse) max(v slabUse) slabUse {
-	return slabUse{max(u.nodes, v.nodes), max(u.slots, v.slots), max(u.kids, v.kids), max(u.size, v.size)}
+	return slabUse{max(u.nodes, v.nodes), max(u.slots, v.slots), max(u.kids, v.kids), max(u.size, v.size), max(u.tasks, v.tasks)}
 }
 
 // chunk is the capacity of a slab's next chunk, which must hold need more:
@@ -258,9 +269,15 @@ type group struct {
 	typeName string // the parents' type
 	ss       *stepState
 	tasks    []task // the calls to make: authorization passed
+	n        int    // its calls in the level, counted before they are placed
 	failures []failure
 	actual   int64
 }
+
+// noDone is the level's Done without a LevelGate.
+type noDone struct{}
+
+func (noDone) Done() {}
 
 // level makes every resolver call of one level, as one LevelGate level
 // whose callers are its groups. First, in this goroutine,
@@ -271,7 +288,9 @@ type group struct {
 // are expanded, which queues the next level.
 func (r *run) level(tasks []task) {
 	// The groups, their tasks and the prefetcher's lists are the level
-	// before's, reused: its goroutines are done.
+	// before's, reused: its goroutines are done. The groups (at most one
+	// per step, r.groups made at that size) are counted first, so that
+	// each group's tasks are a window of one list.
 	for i := range r.steps {
 		r.steps[i].group = -1
 	}
@@ -281,23 +300,36 @@ func (r *run) level(tasks []task) {
 		ss := &r.steps[st.id]
 		if ss.group < 0 {
 			ss.group = int32(len(groups))
-			if len(groups) < cap(groups) {
-				groups = groups[:len(groups)+1]
-				g := &groups[len(groups)-1]
-				*g = group{st: st, typeName: t.n.sel.typeName, tasks: g.tasks[:0], failures: g.failures[:0]}
-			} else {
-				groups = append(groups, group{st: st, typeName: t.n.sel.typeName})
-			}
+			groups = append(groups, group{st: st, typeName: t.n.sel.typeName, failures: groups[:cap(groups)][len(groups)].failures[:0]})
 		}
-		g := &groups[ss.group]
+		groups[ss.group].n++
+	}
+	if len(r.placed) < len(tasks) {
+		r.placed = make([]task, max(len(tasks), r.hint.tasks))
+	}
+	at := 0
+	for i := range groups {
+		g := &groups[i]
+		g.tasks = r.placed[at : at : at+g.n]
+		at += g.n
+	}
+	for _, t := range tasks {
+		g := &groups[r.steps[t.n.sel.steps[t.i].id].group]
 		g.tasks = append(g.tasks, t)
 	}
 	r.groups = groups
-	ctx, done := r.ctx, func() {}
+	var (
+		ctx                      = r.ctx
+		done interface{ Done() } = noDone{}
+	)
 	if r.e.gate != nil {
 		ctx, done = r.e.gate.EnterLevel(r.ctx, len(groups))
 	}
 	ctxs, parents := r.ctxs[:0], r.parents[:0]
+	if r.e.pre != nil && cap(ctxs) < len(tasks) {
+		n := max(len(tasks), r.hint.tasks)
+		ctxs, parents = make([]context.Context, 0, n), make([]any, 0, n)
+	}
 	for i := range groups {
 		g := &groups[i]
 		st := g.st
@@ -329,17 +361,16 @@ func (r *run) level(tasks []task) {
 	if len(groups) == 1 {
 		r.runGroup(&groups[0], done)
 	} else {
-		var wg sync.WaitGroup
 		for i := range groups[1:] {
 			g := &groups[1+i]
-			wg.Add(1)
+			r.wg.Add(1)
 			go func() {
-				defer wg.Done()
+				defer r.wg.Done()
 				r.runGroup(g, done)
 			}()
 		}
 		r.runGroup(&groups[0], done)
-		wg.Wait()
+		r.wg.Wait()
 	}
 	for i := range groups {
 		g := &groups[i]
@@ -376,8 +407,8 @@ func (r *run) state(ctx context.Context, st *step, parentType string) *stepState
 // resolved, which the engine then does itself.
 func allow(context.Context) (any, error) { return nil, nil }
 
-func (r *run) runGroup(g *group, done func()) {
-	defer done()
+func (r *run) runGroup(g *group, done interface{ Done() }) {
+	defer done.Done()
 	st, ss := g.st, g.ss
 	for _, t := range g.tasks {
 		s := &t.n.slots[st.slot]

@@ -194,7 +194,7 @@ func (a *levelKeys) start(ctx context.Context) {
 // EnterLevel implements the plan engine's level gate: the prefetches of a
 // level's callers are held by one sources.Level and sent together, one
 // batch per loader, once each caller has finished or waits for them.
-func (r *Resolver) EnterLevel(ctx context.Context, callers int) (context.Context, func()) {
+func (r *Resolver) EnterLevel(ctx context.Context, callers int) (context.Context, interface{ Done() }) {
 	lv := sources.For(ctx).NewLevel(callers)
-	return sources.WithLevel(ctx, lv), lv.Done
+	return sources.WithLevel(ctx, lv), lv
 }
