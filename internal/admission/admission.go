@@ -112,6 +112,13 @@ const (
 // minWindowSamples is the fewest requests a window's latency is taken from.
 const minWindowSamples = 20
 
+// idleSlowWindows is how many windows in a row must run slower than the
+// tolerance with every slot taken and the CPU below cpuHeadroom before
+// that slowness is taken for a heavier mix rather than queueing: an
+// overload that begins late in a window makes one such window (its CPU
+// share counts the idle time before the load), never the next.
+const idleSlowWindows = 3
+
 // cpuHeadroom is the share of its CPUs below which a process is not
 // saturated: its threads ran or waited to run less than five sixths of
 // the window, so its requests were not queueing for a CPU.
@@ -171,6 +178,9 @@ type Limiter struct {
 	cpuAt, winCPUAt time.Time
 	cpuNext         atomic.Int64
 	cpuBusy         float64
+	// idleSlow counts the windows in a row slower than the tolerance
+	// with every slot taken while the CPU had headroom.
+	idleSlow int
 	// The no-load latency: the lowest window mean of this epoch and of the
 	// previous one.
 	epochStart time.Time
@@ -449,7 +459,13 @@ func (l *Limiter) observe(start, now time.Time) {
 	// As Gradient2: the gradient is 1 while the requests are no slower
 	// than the tolerance allows, below 1 (down to a half) when they are.
 	gradient := math.Max(0.5, math.Min(1, l.opts.Tolerance*float64(base)/float64(mean)))
-	if gradient < 1 && peak >= l.limit && l.cpuBusy >= 0 && l.cpuBusy < cpuHeadroom {
+	idleSlow := gradient < 1 && peak >= l.limit && l.cpuBusy >= 0 && l.cpuBusy < cpuHeadroom
+	if idleSlow {
+		l.idleSlow++
+	} else {
+		l.idleSlow = 0
+	}
+	if overloaded := l.overloaded(now); idleSlow && (overloaded || l.idleSlow >= idleSlowWindows) {
 		// Slower than the tolerance with every slot taken, but not for
 		// want of CPU: shrinking would idle the CPU further. Without an
 		// overload the baseline is a lighter mix's (make bench's
@@ -458,8 +474,11 @@ func (l *Limiter) observe(start, now time.Time) {
 		// the CPU's knee, is the new baseline, and the limit grows from
 		// it. Under an overload the window's latency includes the
 		// refusals' work, and is not taken for a baseline: the limit
-		// only grows, towards the knee.
-		if !l.overloaded(now) {
+		// only grows, towards the knee. Nor is one such window without
+		// an overload (idleSlowWindows): the window in which an overload
+		// begins has the latency of its first requests and a CPU share
+		// that counts the idle time before them.
+		if !overloaded {
 			l.minPrev, l.minCur = mean, mean
 		}
 		gradient = 1

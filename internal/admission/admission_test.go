@@ -657,3 +657,34 @@ func TestOverloadedLimitNeitherIdlesTheCPUNorRetakesTheBaseline(t *testing.T) {
 		t.Errorf("the limit ranged %d–%d under the overload, want within 5–12 (the CPU busy from 7.5; the floor is 4)", lo, hi)
 	}
 }
+
+// TestTheWindowAnOverloadBeginsInRetakesNoBaseline: make bench's overload
+// row goes from one client straight to twice the capacity. The window in
+// which the overload begins is slower than the tolerance with every slot
+// taken, and its CPU share counts the idle time before the load: alone it
+// looks like a heavier mix with the CPU idle. Taken for one, it made the
+// baseline twice the no-load latency for the rest of the run (and the
+// tolerance with it: the accepted requests' latency doubled). One such
+// window is the gradient's; the next ones, the CPU busy, shrink the limit
+// from the no-load baseline.
+func TestTheWindowAnOverloadBeginsInRetakesNoBaseline(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0), busy: 0.3}
+	l := New(Options{Now: c.now, Initial: 29, CPUTime: c.cpu, Procs: 1})
+	run(t, l, c, 30, 4, 3*time.Millisecond)
+	if b := l.Stats().BaselineRTT; b != 3*time.Millisecond {
+		t.Fatalf("baseline of the unloaded run: got %s, want 3ms", b)
+	}
+	// The window the overload begins in: every slot taken, 7 ms, the
+	// CPU at half over the window.
+	c.setBusy(0.5, 0)
+	run(t, l, c, 1, 1000, 7*time.Millisecond)
+	// Then the CPU is busy, and the overload goes on.
+	c.setBusy(1, 0)
+	got := run(t, l, c, 5, 1000, 7*time.Millisecond)
+	if b := l.Stats().BaselineRTT; b != 3*time.Millisecond {
+		t.Errorf("baseline after the overload began: got %s, want the no-load 3ms", b)
+	}
+	if got >= 20 {
+		t.Errorf("limit %d after six windows at over twice the no-load latency, want it shrunk from 29 below 20", got)
+	}
+}
