@@ -197,6 +197,9 @@ func decodeObjectOrNull(b []byte, i int) (m map[string]any, next int, ok bool) {
 	if b[i] != '{' {
 		return nil, 0, false
 	}
+	if m, next, ok := scanObject(b, i); ok {
+		return m, next, true
+	}
 	dec := json.NewDecoder(bytes.NewReader(b[i:]))
 	dec.UseNumber()
 	if dec.Decode(&m) != nil {

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -43,21 +45,31 @@ var paramsSeeds = []string{
 // the same params, and repeatsKey finds no repeat; where it does not, it
 // leaves params as they were.
 func FuzzDecodeParamsIsDecodeJSON(f *testing.F) {
-	for _, s := range paramsSeeds {
+	fuzzFastPath(f, paramsSeeds, checkDecodeParams)
+}
+
+// fuzzFastPath fuzzes check, a fast path held to the general one, from seeds.
+func fuzzFastPath(f *testing.F, seeds []string, check func(*testing.T, string) bool) {
+	for _, s := range seeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		checkDecodeParams(t, s)
+		check(t, s)
 	})
 }
 
-func TestDecodeParamsIsDecodeJSON(t *testing.T) {
-	for i, s := range paramsSeeds {
-		// The fast path takes the usual bodies: the first seven seeds.
-		if took := checkDecodeParams(t, s); i < 7 && !took {
+// checkSeeds runs check over seeds; the fast path must take the first
+// usual of them.
+func checkSeeds(t *testing.T, seeds []string, usual int, check func(*testing.T, string) bool) {
+	for i, s := range seeds {
+		if took := check(t, s); i < usual && !took {
 			t.Errorf("%q: not taken by the fast path", s)
 		}
 	}
+}
+
+func TestDecodeParamsIsDecodeJSON(t *testing.T) {
+	checkSeeds(t, paramsSeeds, 7, checkDecodeParams) // the usual bodies
 	deep := `{"variables":{"a":` + strings.Repeat("[", 9000) + strings.Repeat("]", 9000) + `}}`
 	if checkDecodeParams(t, deep) {
 		t.Errorf("the fast path took variables nested 9000 deep (20 KB), want them left to the decoder")
@@ -83,6 +95,80 @@ func checkDecodeParams(t *testing.T, s string) bool {
 	}
 	if !reflect.DeepEqual(fast, slow) {
 		t.Fatalf("%q: fast path %#v, decodeJSON %#v", s, fast, slow)
+	}
+	return true
+}
+
+// objectSeeds are objects for scanObject and beside it.
+var objectSeeds = []string{
+	`{"ids":["c1","c2","c3","c4","c5","c6","c7","c8","c9","c10","c11","c12","c13","c14","c15","c16","c17","c18","c19","c20","nope","c1"]}`,
+	`{"id":"o42"}`,
+	`{}`,
+	` { "first" : 10 , "after" : null , "flag" : true , "off" : false } `,
+	`{"a":{"b":[{"c":null},[],{},[1,[2,[3]]]]}}`,
+	`{"n":[0,-0,1.5e3,-0.25,1E+2,2e-7,12345678901234567890123]}`,
+	`{"s":"caf` + "\u00e9" + `","t":"a\"b\\c\/d\n\t","u":"}{\"]["}`,
+	`{"persistedQuery":{"version":1,"sha256Hash":"abc"}}`,
+	`{"a":1,"a":2}`,
+	`{"a":{"x":1,"\u0078":2}}`,
+	`{"/":1,"\/":2}`,
+	`{"s":"\u0041"}`,
+	"{\"s\":\"\xff\"}",
+	"{\"s\":\"a\x01b\"}",
+	`{"n":01}`,
+	`{"n":1.}`,
+	`{"n":.5}`,
+	`{"n":-}`,
+	`{"n":1e}`,
+	`{"b":tru}`,
+	`{"b":truex}`,
+	`{"b":nul}`,
+	`{"a":[1,]}`,
+	`{"a":1,}`,
+	`{"a" 1}`,
+	`{"a":[}`,
+	`{"a":{]}`,
+	`{"a":"x`,
+	`{"a":1}}`,
+	`{"a":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`,
+}
+
+// FuzzScanObjectIsDecoder holds scanObject to the general way of decoding
+// an object: where it takes one, encoding/json's Decoder (UseNumber) takes
+// the same text with the same value, and repeatsKey finds no repeat.
+func FuzzScanObjectIsDecoder(f *testing.F) {
+	fuzzFastPath(f, objectSeeds, checkScanObject)
+}
+
+func TestScanObjectIsDecoder(t *testing.T) {
+	checkSeeds(t, objectSeeds, 8, checkScanObject) // the usual objects
+}
+
+func checkScanObject(t *testing.T, s string) bool {
+	t.Helper()
+	b := []byte(s)
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	fast, next, ok := scanObject(b, i)
+	if !ok {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(b[i:]))
+	dec.UseNumber()
+	var slow map[string]any
+	if err := dec.Decode(&slow); err != nil {
+		t.Fatalf("%q: scanObject took it, the decoder refused it: %v", s, err)
+	}
+	if end := i + int(dec.InputOffset()); end != next {
+		t.Fatalf("%q: scanObject ends at %d, the decoder at %d", s, next, end)
+	}
+	if repeatsKey(b[i:next]) {
+		t.Fatalf("%q: scanObject took it, but it repeats a key", s)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("%q: scanObject %#v, the decoder %#v", s, fast, slow)
 	}
 	return true
 }
