@@ -22,8 +22,15 @@ type Level struct {
 	active  int // callers not finished
 	waiting int // callers waiting for a held key
 	held    []sender
-	open    map[any]any // loader → its open *batch under this level
+	open    []openBatch // each loader's open batch under this level
+	// The first few of held and open live in the level itself: a level
+	// sends a batch to a few loaders at most.
+	heldSpace [4]sender
+	openSpace [4]openBatch
 }
+
+// openBatch is a loader's open *batch under a level.
+type openBatch struct{ loader, batch any }
 
 // sender is a held batch: send calls it in a goroutine of its own, run in
 // the caller's.
@@ -34,7 +41,9 @@ type sender interface {
 
 // NewLevel opens a level of callers callers; each calls Done once.
 func (l *Loaders) NewLevel(callers int) *Level {
-	return &Level{active: callers, open: map[any]any{}}
+	lv := &Level{active: callers}
+	lv.held, lv.open = lv.heldSpace[:0], lv.openSpace[:0]
+	return lv
 }
 
 type levelKey struct{}
@@ -68,6 +77,7 @@ func (lv *Level) takeIfIdle() []sender {
 	held := lv.held
 	lv.held = nil
 	clear(lv.open)
+	lv.open = lv.open[:0]
 	return held
 }
 
@@ -86,7 +96,7 @@ func sendAll(held []sender) {
 }
 
 // batch is one batch call of a loader: its keys, and the results every
-// key's thunk waits for.
+// key waits for.
 type batch[V any] struct {
 	l       *loader[V]
 	ctx     context.Context
@@ -133,10 +143,11 @@ func (b *batch[V]) result(i int) (V, error) {
 }
 
 // prefetch starts the batch calls for the keys not yet in the cache
-// without a window, and caches a thunk per key that waits for them: keys
-// known together land in one batch (per maxBatch) whatever the goroutine
-// scheduling, and the items' own Loads find them in the cache. Under a
-// Level the batches are held and shared with the level's other callers.
+// without a window, and caches each key as its batch and place there
+// (keyCache): keys known together land in one batch (per maxBatch)
+// whatever the goroutine scheduling, and the items' own Loads find them
+// in the cache. Under a Level the batches are held and shared with the
+// level's other callers.
 func (l *loader[V]) prefetch(ctx context.Context, keys []string) {
 	lv := levelFrom(ctx)
 	if lv != nil {
@@ -149,7 +160,7 @@ func (l *loader[V]) prefetch(ctx context.Context, keys []string) {
 	)
 	for j, k := range keys {
 		// A key repeated in keys is in the cache from its first time on.
-		if _, ok := l.cache.Get(ctx, k); ok {
+		if _, ok := l.cache.get(k); ok {
 			continue
 		}
 		if b == nil || len(b.keys) == l.maxBatch {
@@ -161,9 +172,8 @@ func (l *loader[V]) prefetch(ctx context.Context, keys []string) {
 				b.keys = make([]string, 0, min(len(keys)-j, l.maxBatch))
 			}
 		}
-		i, bb := len(b.keys), b
+		l.cache.put(k, pending[V]{b: b, i: len(b.keys)}, len(keys))
 		b.keys = append(b.keys, k)
-		l.cache.Set(ctx, k, func() (V, error) { return bb.result(i) })
 	}
 	for _, b := range sent {
 		b.send()
@@ -175,14 +185,30 @@ func (l *loader[V]) prefetch(ctx context.Context, keys []string) {
 // else a new batch.
 func (l *loader[V]) batchFor(ctx context.Context, lv *Level, full *batch[V]) *batch[V] {
 	if lv != nil && full == nil {
-		if b, ok := lv.open[l].(*batch[V]); ok && len(b.keys) < l.maxBatch {
-			return b
+		for _, o := range lv.open {
+			if o.loader == any(l) {
+				if b := o.batch.(*batch[V]); len(b.keys) < l.maxBatch {
+					return b
+				}
+				break
+			}
 		}
 	}
 	b := &batch[V]{l: l, ctx: ctx, done: make(chan struct{}), level: lv}
 	if lv != nil {
-		lv.open[l] = b
+		lv.setOpen(l, b)
 		lv.held = append(lv.held, b)
 	}
 	return b
+}
+
+// setOpen makes b the open batch of loader l under lv.
+func (lv *Level) setOpen(l, b any) {
+	for i := range lv.open {
+		if lv.open[i].loader == l {
+			lv.open[i].batch = b
+			return
+		}
+	}
+	lv.open = append(lv.open, openBatch{l, b})
 }

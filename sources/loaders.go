@@ -30,7 +30,7 @@ type Loaders struct {
 // put a whole list of keys into one batch of its own.
 type loader[V any] struct {
 	src      *Sources
-	cache    *dataloader.InMemoryCache[string, V]
+	cache    *keyCache[V]
 	batch    dataloader.BatchFunc[string, V]
 	tracer   batchTracer[V]
 	maxBatch int
@@ -90,7 +90,7 @@ func lazy[V any](l *Loaders, p **loader[V], mk func(*Sources) *loader[V]) *loade
 func newLoader[V any](s *Sources, name string, fn dataloader.BatchFunc[string, V]) *loader[V] {
 	return &loader[V]{
 		src:      s,
-		cache:    dataloader.NewCache[string, V](),
+		cache:    &keyCache[V]{},
 		batch:    fn,
 		tracer:   batchTracer[V]{obs: s.obs, name: name},
 		maxBatch: s.maxBatch,
@@ -102,17 +102,93 @@ func newLoader[V any](s *Sources, name string, fn dataloader.BatchFunc[string, V
 // a Level a key not prefetched joins the level's batch, which the level
 // sends once its callers are all waiting or done: no time window is paid
 // where the level knows it is complete.
-func (l *loader[V]) load(ctx context.Context, key string) dataloader.Thunk[V] {
-	if th, ok := l.cache.Get(ctx, key); ok {
-		return th
+func (l *loader[V]) load(ctx context.Context, key string) pending[V] {
+	if p, ok := l.cache.get(key); ok {
+		return p
 	}
 	if levelFrom(ctx) != nil {
 		l.prefetch(ctx, []string{key})
-		if th, ok := l.cache.Get(ctx, key); ok {
-			return th
+		if p, ok := l.cache.get(key); ok {
+			return p
 		}
 	}
-	return l.dataloader().Load(ctx, key)
+	return pending[V]{th: l.dataloader().Load(ctx, key)}
+}
+
+// keyCache is a loader's cache of the request's keys, which the
+// dataloader uses as its cache too (dataloader.Cache). A prefetched key
+// is held as its batch and its place there, not as a closure of its own:
+// a thunk is made only when the dataloader asks for one.
+type keyCache[V any] struct {
+	mu sync.RWMutex
+	m  map[string]pending[V]
+}
+
+// pending is a key's result to come: a prefetched key's batch and place,
+// or else the dataloader's thunk.
+type pending[V any] struct {
+	b  *batch[V]
+	i  int
+	th dataloader.Thunk[V]
+}
+
+// wait waits for the key's result.
+func (p pending[V]) wait() (V, error) {
+	if p.b != nil {
+		return p.b.result(p.i)
+	}
+	return p.th()
+}
+
+func (c *keyCache[V]) get(key string) (pending[V], bool) {
+	c.mu.RLock()
+	p, ok := c.m[key]
+	c.mu.RUnlock()
+	return p, ok
+}
+
+// put caches key; the first put makes the map for n keys.
+func (c *keyCache[V]) put(key string, p pending[V], n int) {
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[string]pending[V], n)
+	}
+	c.m[key] = p
+	c.mu.Unlock()
+}
+
+// Get implements dataloader.Cache.
+func (c *keyCache[V]) Get(_ context.Context, key string) (dataloader.Thunk[V], bool) {
+	p, ok := c.get(key)
+	switch {
+	case !ok:
+		return nil, false
+	case p.th != nil:
+		return p.th, true
+	default:
+		return p.wait, true
+	}
+}
+
+// Set implements dataloader.Cache.
+func (c *keyCache[V]) Set(_ context.Context, key string, th dataloader.Thunk[V]) {
+	c.put(key, pending[V]{th: th}, 1)
+}
+
+// Delete implements dataloader.Cache.
+func (c *keyCache[V]) Delete(_ context.Context, key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[key]
+	delete(c.m, key)
+	return ok
+}
+
+// Clear implements dataloader.Cache.
+func (c *keyCache[V]) Clear() {
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
 }
 
 // Sources returns the clients, for the calls that are not batched.
@@ -120,13 +196,13 @@ func (l *Loaders) Sources() *Sources { return l.src }
 
 // Order answers one order by id; ErrNotFound when it does not exist.
 func (l *Loaders) Order(ctx context.Context, id string) (Order, error) {
-	v, err := l.orderL().load(ctx, id)()
+	v, err := l.orderL().load(ctx, id).wait()
 	return settle(ctx, v, err)
 }
 
 // Customer answers one customer by id; ErrNotFound when it does not exist.
 func (l *Loaders) Customer(ctx context.Context, id string) (Customer, error) {
-	v, err := l.customerL().load(ctx, id)()
+	v, err := l.customerL().load(ctx, id).wait()
 	return settle(ctx, v, err)
 }
 
@@ -146,17 +222,17 @@ func (l *Loaders) Orders(ctx context.Context, ids []string) ([]Order, []error) {
 	return loadAll(ctx, ld, ids)
 }
 
-// loadAll loads every key: Load queues them all before the first thunk
+// loadAll loads every key: Load queues them all before the first one
 // waits, without LoadMany's goroutine per key.
 func loadAll[V any](ctx context.Context, ld *loader[V], keys []string) ([]V, []error) {
-	thunks := make([]dataloader.Thunk[V], len(keys))
+	pend := make([]pending[V], len(keys))
 	for i, k := range keys {
-		thunks[i] = ld.load(ctx, k)
+		pend[i] = ld.load(ctx, k)
 	}
 	out := make([]V, len(keys))
 	errs := make([]error, len(keys))
-	for i, th := range thunks {
-		v, err := th()
+	for i, p := range pend {
+		v, err := p.wait()
 		out[i], errs[i] = settle(ctx, v, err)
 	}
 	return out, errs
@@ -165,13 +241,13 @@ func loadAll[V any](ctx context.Context, ld *loader[V], keys []string) ([]V, []e
 // Stats answers a customer's analytics; ErrNotFound when the service does
 // not know the customer.
 func (l *Loaders) Stats(ctx context.Context, customerID string) (CustomerStats, error) {
-	v, err := l.statsL().load(ctx, customerID)()
+	v, err := l.statsL().load(ctx, customerID).wait()
 	return settle(ctx, v, err)
 }
 
 // OrdersOf answers up to n newest orders of a customer, newest first.
 func (l *Loaders) OrdersOf(ctx context.Context, customerID string, n int) ([]Order, error) {
-	v, err := l.ordersOfLoader(n).load(ctx, customerID)()
+	v, err := l.ordersOfLoader(n).load(ctx, customerID).wait()
 	return settle(ctx, v, err)
 }
 
