@@ -174,7 +174,12 @@ func accessLog(log *slog.Logger, m *metrics, defaultClient string, tracing bool)
 			if len(rec.sourceErrors) > 0 {
 				attrs = append(attrs, slog.Any("source_errors", rec.sourceErrors))
 			}
-			log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+			// A record made here rather than by LogAttrs, which would walk the
+			// stack for the caller's program counter: nothing logs it (no
+			// AddSource), and the walk was about 0.7% of the CPU under load.
+			line := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+			line.AddAttrs(attrs...)
+			_ = log.Handler().Handle(r.Context(), line)
 		})
 	}
 }

@@ -15,10 +15,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gqlbff/gqlbff/bench/limit"
 	"github.com/gqlbff/gqlbff/bench/scenario"
 	"github.com/gqlbff/gqlbff/bench/serve"
+	"github.com/gqlbff/gqlbff/internal/logbuf"
 	"github.com/gqlbff/gqlbff/server"
 )
 
@@ -55,6 +57,10 @@ func BenchmarkAgainstTheLimit(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer logFile.Close()
+	// As cmd/gqlbff logs: the lines written together, a warning at once.
+	logw := logbuf.New(logFile, 100*time.Millisecond, 32<<10)
+	defer logw.Close()
+	logger := slog.New(logbuf.Handler(slog.NewJSONHandler(logw, nil), logw, slog.LevelWarn))
 	for _, sc := range scenario.All {
 		if !sc.Trusted {
 			b.Run(sc.Name+"/limit", func(b *testing.B) {
@@ -71,7 +77,7 @@ func BenchmarkAgainstTheLimit(b *testing.B) {
 				c.GraphQL.Executor = x
 				src := server.NewSources(c)
 				defer src.Close()
-				h, err := server.New(c, server.Deps{Sources: src, Logger: slog.New(slog.NewJSONHandler(logFile, nil))})
+				h, err := server.New(c, server.Deps{Sources: src, Logger: logger})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -28,6 +28,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/gqlbff/gqlbff/internal/logbuf"
 )
 
 func main() {
@@ -74,12 +76,15 @@ func isHelpOrVersion(arg string) bool {
 	return false
 }
 
-func newLogger(w io.Writer, format, level string) *slog.Logger {
+// newLogger logs to w in format at level and up; a warning or an error
+// is written at once, with the lines before it.
+func newLogger(w *logbuf.Writer, format, level string) *slog.Logger {
 	var lv slog.Level
 	_ = lv.UnmarshalText([]byte(level))
 	opts := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(logbuf.Handler(h, w, slog.LevelWarn))
 }

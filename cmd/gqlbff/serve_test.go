@@ -78,3 +78,40 @@ func TestDemoPrintsATokenThePlaygroundSends(t *testing.T) {
 		t.Errorf("me with the playground's token %q: got %s, want %s", sent, got, want)
 	}
 }
+
+// The request lines are written together (logbuf), and all of them by the
+// time run returns: stopping loses none.
+func TestEveryRequestLineIsWrittenByTheTimeRunReturns(t *testing.T) {
+	s := start(t, []string{"--demo"}, map[string]string{"GQLBFF_LISTEN": "127.0.0.1:0", "GQLBFF_LOG_FORMAT": "json"})
+	base := waitFor(t, &s.stdout, servingRE, s.done)[1]
+	auth := waitFor(t, &s.stdout, tokenRE, s.done)[1]
+	c := client(t)
+	const n = 25
+	for i := range n {
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(fmt.Sprintf(`{"query":"query Q%d { me { id } }"}`, i)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", auth)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	seen := map[string]bool{}
+	for line := range strings.Lines(s.stderr.String()) {
+		var l struct{ Msg, Path, Operation, Outcome string }
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "request" && l.Path == "/graphql" && l.Outcome == "ok" {
+			seen[l.Operation] = true
+		}
+	}
+	for i := range n {
+		if !seen[fmt.Sprintf("Q%d", i)] {
+			t.Errorf("no request line for Q%d after run returned; stderr:\n%s", i, &s.stderr)
+			break
+		}
+	}
+}
