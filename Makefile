@@ -155,11 +155,11 @@ bench:
 	BENCH_MAKE_TARGET=bench $(GO) run ./bench/cmd/bench -write BENCHMARKS.md $(BENCH_FLAGS)
 
 ## pgo: refresh cmd/gqlbff/default.pgo, the CPU profile go build optimises gqlbff with (PGO),
-##      from gqlbff serving make bench's fan-out and dashboard (commit the result)
+##      from gqlbff serving every scenario of make bench (commit the result)
 PGO_DIR ?= bench/out/pgo
 pgo:
 	rm -rf $(PGO_DIR) && mkdir -p $(PGO_DIR)
-	BENCH_MAKE_TARGET=pgo $(GO) run ./bench/cmd/bench -systems gqlbff -scenarios orders_fanout,dashboard -clients 32 -warmup 3s -duration 20s -rate 0 -profile $(PGO_DIR) > $(PGO_DIR)/bench.md
+	BENCH_MAKE_TARGET=pgo $(GO) run ./bench/cmd/bench -systems gqlbff -scenarios orders_fanout,dashboard,order_detail,customers_by_ids,me,dashboard_trusted_get -clients 32 -warmup 3s -duration 12s -rate 0 -overload '' -profile $(PGO_DIR) > $(PGO_DIR)/bench.md
 	$(GO) tool pprof -proto $(PGO_DIR)/*.pprof > cmd/gqlbff/default.pgo.tmp
 	mv cmd/gqlbff/default.pgo.tmp cmd/gqlbff/default.pgo
 
