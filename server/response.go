@@ -11,6 +11,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/gqlbff/gqlbff/internal/bufpool"
 )
 
 // errorsOnly is an answer that never reached execution: per the GraphQL
@@ -36,12 +38,9 @@ func writeResponse(ctx context.Context, w http.ResponseWriter, status int, resp 
 		return
 	}
 	if len(resp.Errors) == 0 && len(resp.Extensions) == 0 {
-		const head, tail = `{"data":`, `}`
-		w.Header().Set("Content-Length", strconv.Itoa(len(head)+len(resp.Data)+len(tail)))
+		w.Header().Set("Content-Length", strconv.Itoa(len(dataHead)+len(resp.Data)+len(dataTail)))
 		w.WriteHeader(status)
-		_, _ = io.WriteString(w, head)
-		_, _ = w.Write(resp.Data)
-		_, _ = io.WriteString(w, tail)
+		writeParts(w, dataHead, resp.Data, dataTail)
 		return
 	}
 	var errs []byte
@@ -74,9 +73,41 @@ func writeResponse(ctx context.Context, w http.ResponseWriter, status int, resp 
 	head = append(head, `"data":`...)
 	w.Header().Set("Content-Length", strconv.Itoa(len(head)+len(resp.Data)+len(tail)))
 	w.WriteHeader(status)
-	_, _ = w.Write(head)
-	_, _ = w.Write(resp.Data)
-	_, _ = w.Write(tail)
+	writeParts(w, head, resp.Data, tail)
+}
+
+// dataHead and dataTail surround the data of an answer of data alone.
+var dataHead, dataTail = []byte(`{"data":`), []byte(`}`)
+
+// joinAbove is the data from which an answer's parts are joined before
+// they are written: net/http's buffer in front of the connection's
+// (bufferBeforeChunkingSize), which a smaller answer's parts fill together.
+const joinAbove = 2 << 10
+
+// answerBuffers hold a wide answer while it is written.
+var answerBuffers = bufpool.New(1 << 20)
+
+// writeParts writes an answer's head, data and tail. Past net/http's
+// buffers, a write of its own goes out in a write(2) of its own: a wide
+// answer written in three parts took three (the fan-out's 16 KB: 4 KiB,
+// 12 KiB, then its 160-byte cost report after them), each on loopback
+// about as dear as copying the whole answer once. A wide answer's parts
+// are copied into one pooled buffer and written at once (two for the
+// fan-out); a narrow one's fill net/http's buffer together as they are.
+func writeParts(w io.Writer, head, data, tail []byte) {
+	if len(data) < joinAbove {
+		_, _ = w.Write(head)
+		_, _ = w.Write(data)
+		_, _ = w.Write(tail)
+		return
+	}
+	buf := answerBuffers.Get()
+	buf.Grow(len(head) + len(data) + len(tail))
+	buf.Write(head)
+	buf.Write(data)
+	buf.Write(tail)
+	_, _ = w.Write(buf.Bytes()) // a ResponseWriter keeps nothing of p past Write
+	answerBuffers.Put(buf)
 }
 
 // appendCostExtensions appends the extensions of an answer whose only

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -21,6 +22,7 @@ func TestWriteResponseIsJSONMarshal(t *testing.T) {
 	errs := gqlerror.List{{Message: "orders is unavailable", Path: ast.Path{ast.PathName("dashboard"), ast.PathName("recentOrders")},
 		Extensions: map[string]any{"code": CodeSourceUnavailable, "source": "orders"}}}
 	hasNext := false
+	wide := json.RawMessage(`{"orders":[` + strings.Repeat(`{"id":"o1","status":"PAID"},`, 200) + `{"id":"o2"}]}`)
 	tests := []struct {
 		name string
 		resp graphql.Response
@@ -40,6 +42,8 @@ func TestWriteResponseIsJSONMarshal(t *testing.T) {
 		{"cost report with fields", graphql.Response{Data: json.RawMessage(`{"x":1}`), Extensions: map[string]any{"cost": costReport{RequestedQueryCost: 3, Fields: []cost.FieldCost{{}}}}}},
 		{"cost report and another extension", graphql.Response{Data: json.RawMessage(`{"x":1}`), Extensions: map[string]any{"cost": costReport{}, "stale": []string{"a"}}}},
 		{"incremental", graphql.Response{Data: json.RawMessage(`{"x":1}`), Label: "l", HasNext: &hasNext}},
+		{"wide data", graphql.Response{Data: wide}},
+		{"wide data and its cost report", graphql.Response{Data: wide, Errors: errs, Extensions: map[string]any{"cost": costReport{RequestedQueryCost: 12, ActualQueryCost: 7}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,6 +60,48 @@ func TestWriteResponseIsJSONMarshal(t *testing.T) {
 			}
 			if cl := rec.Header().Get("Content-Length"); cl != "" && cl != strconv.Itoa(rec.Body.Len()) {
 				t.Errorf("Content-Length: got %s, want %d", cl, rec.Body.Len())
+			}
+		})
+	}
+}
+
+// writes records each Write.
+type writes struct {
+	httptest.ResponseRecorder
+	sizes []int
+}
+
+func (w *writes) Write(p []byte) (int, error) {
+	w.sizes = append(w.sizes, len(p))
+	return w.ResponseRecorder.Write(p)
+}
+
+// TestAWideAnswerIsWrittenAtOnce: past net/http's buffer each Write of an
+// answer's parts went out in a write(2) of its own, so a wide answer's
+// head, data and tail are handed over in one Write; a narrow one's fill the
+// buffer together as they are.
+func TestAWideAnswerIsWrittenAtOnce(t *testing.T) {
+	report := map[string]any{"cost": costReport{RequestedQueryCost: 12, ActualQueryCost: 7}}
+	wide := json.RawMessage(`{"orders":[` + strings.Repeat(`{"id":"o1"},`, 300) + `{"id":"o2"}]}`)
+	for _, tt := range []struct {
+		name   string
+		resp   graphql.Response
+		writes int
+	}{
+		{"wide", graphql.Response{Data: wide}, 1},
+		{"wide with a cost report", graphql.Response{Data: wide, Extensions: report}, 1},
+		{"narrow", graphql.Response{Data: json.RawMessage(`{"x":1}`)}, 3},
+		{"narrow with a cost report", graphql.Response{Data: json.RawMessage(`{"x":1}`), Extensions: report}, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &writes{ResponseRecorder: *httptest.NewRecorder()}
+			writeResponse(context.Background(), w, http.StatusOK, &tt.resp)
+			if len(w.sizes) != tt.writes {
+				t.Errorf("%d writes (%v), want %d", len(w.sizes), w.sizes, tt.writes)
+			}
+			want, _ := json.Marshal(&tt.resp)
+			if got := w.Body.String(); got != string(want) {
+				t.Errorf("got  %s\nwant %s", got, want)
 			}
 		})
 	}
