@@ -35,6 +35,12 @@
 // taken for a baseline: retaken from loaded windows, the baseline would
 // creep up, and the limit with it.
 //
+// A limit grown against a baseline that a later window finds much too
+// high (a server that started under load takes a loaded latency for its
+// first baseline) shrinks with the baseline, in proportion (Little's
+// law): an application-limited load would never correct it, and the next
+// overload would begin at a concurrency the CPU never served.
+//
 // It knows nothing of HTTP: the server acquires a slot before it parses a
 // request and refuses the request when Acquire says no.
 package admission
@@ -437,6 +443,7 @@ func (l *Limiter) observe(start, now time.Time) {
 	appLimited := peak < l.limit/2
 	l.windowCPU()
 	l.winStart, l.winSum, l.winN, l.winMax = now, 0, 0, l.in
+	defer l.scaleToBaseline(l.baseline())
 
 	if l.probing {
 		l.probing, l.limit = false, l.probeSaved
@@ -510,6 +517,23 @@ func (l *Limiter) windowCPU() {
 	}
 	l.cpuBusy = float64(l.cpu-l.winCPU) / (float64(procs) * float64(l.cpuAt.Sub(l.winCPUAt)))
 	l.winCPU, l.winCPUAt = l.cpu, l.cpuAt
+}
+
+// scaleToBaseline shrinks the limit with the baseline when a window has
+// found the no-load latency much lower than the one the limit grew
+// against (a server that started under load: its first baseline was a
+// loaded latency); l.mu is held. At the same throughput a latency that
+// much lower needs that much less concurrency (Little's law). Left as it
+// was, an application-limited load (a few clients) would never correct
+// it, and the next overload would be admitted at a concurrency the CPU
+// never served: its first windows' latency spikes, and an open loop's
+// clients open connection after connection.
+func (l *Limiter) scaleToBaseline(before time.Duration) {
+	after := l.baseline()
+	if before <= 0 || after <= 0 || after >= before*3/4 {
+		return
+	}
+	l.limit = min(max(int(math.Ceil(float64(l.limit)*float64(after)/float64(before))), l.opts.Min), l.opts.Max)
 }
 
 // newEpoch starts an epoch whose baseline starts at the latency a probe

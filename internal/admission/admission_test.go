@@ -688,3 +688,34 @@ func TestTheWindowAnOverloadBeginsInRetakesNoBaseline(t *testing.T) {
 		t.Errorf("limit %d after six windows at over twice the no-load latency, want it shrunk from 29 below 20", got)
 	}
 }
+
+// TestALimitLearnedAgainstALoadedBaselineShrinksWithIt is make bench's
+// overload row on one core: a fresh server under a closed loop of 64
+// clients (its first baseline a loaded latency; 3 ms without load, 0.3 ms
+// of CPU a request), then one client, then an overload. The one client's
+// probe finds the no-load latency several times lower; the limit, grown
+// against the loaded baseline, must shrink with it (Little's law), or the
+// overload begins at a concurrency the CPU never served, the first
+// windows' latency spikes, and an open loop's clients pile up.
+func TestALimitLearnedAgainstALoadedBaselineShrinksWithIt(t *testing.T) {
+	rtt := func(n int) time.Duration { return max(3*time.Millisecond, time.Duration(n)*300*time.Microsecond) }
+	c := &clock{t: time.Unix(0, 0)}
+	l := New(Options{Now: c.now})
+	// 64 clients: the limit serves min(64, limit) at once, the rest wait.
+	for range 100 { // ~11 s
+		n := min(64, l.Stats().Limit)
+		run(t, l, c, 1, n, rtt(n))
+	}
+	loaded, grown := l.Stats().BaselineRTT, l.Stats().Limit
+	// One client, ~11 s.
+	for range 100 {
+		run(t, l, c, 1, 1, rtt(1))
+	}
+	st := l.Stats()
+	if st.BaselineRTT != rtt(1) {
+		t.Fatalf("baseline after one client: got %s, want the no-load %s (it was %s)", st.BaselineRTT, rtt(1), loaded)
+	}
+	if want := max(DefaultMin, grown*int(rtt(1))/int(loaded)+1); st.Limit > want {
+		t.Errorf("limit after the probe found %s against %s: %d (it was %d), want at most %d", rtt(1), loaded, st.Limit, grown, want)
+	}
+}
