@@ -9,11 +9,6 @@ import (
 	"github.com/gqlbff/gqlbff/sources"
 )
 
-// money renders integer cents as a decimal string: 1250 → "12.50".
-func money(cents int64, currency string) *model.Money {
-	return &model.Money{Amount: string(appendAmount(make([]byte, 0, 24), cents)), Currency: currency}
-}
-
 // appendAmount appends cents as a decimal string: 1250 → "12.50".
 func appendAmount(b []byte, cents int64) []byte {
 	if cents < 0 {
@@ -105,7 +100,13 @@ func toOrders(os []sources.Order, parts orderParts) []model.Order {
 }
 
 func toCustomer(c sources.Customer) *model.Customer {
-	return &model.Customer{
+	m := customerOf(c)
+	return &m
+}
+
+// customerOf is toCustomer as a value, for a list of customers.
+func customerOf(c sources.Customer) model.Customer {
+	return model.Customer{
 		ID:    c.ID,
 		Name:  c.Name,
 		Email: c.Email,
@@ -113,19 +114,30 @@ func toCustomer(c sources.Customer) *model.Customer {
 	}
 }
 
+// toStats maps a customer's stats; the stats and their Money are one
+// allocation, and the amount's string another.
 func toStats(s sources.CustomerStats) *model.CustomerStats {
-	return &model.CustomerStats{
-		LifetimeValue: money(s.LifetimeValueCents, s.Currency),
-		OrderCount:    s.OrderCount,
-		LastOrderAt:   s.LastOrderAt,
-	}
+	m := &struct {
+		stats model.CustomerStats
+		ltv   model.Money
+	}{}
+	m.ltv = model.Money{Amount: string(appendAmount(make([]byte, 0, 24), s.LifetimeValueCents)), Currency: s.Currency}
+	m.stats = model.CustomerStats{LifetimeValue: &m.ltv, OrderCount: s.OrderCount, LastOrderAt: s.LastOrderAt}
+	return &m.stats
 }
 
+// toSummary maps the summary; it and its two Money values are one
+// allocation, and their amounts one string.
 func toSummary(s sources.Summary) *model.AnalyticsSummary {
-	return &model.AnalyticsSummary{
-		OrderCount:        s.OrderCount,
-		Revenue:           money(s.RevenueCents, s.Currency),
-		AverageOrderValue: money(s.AverageOrderValueCents, s.Currency),
-		ActiveCustomers:   s.ActiveCustomers,
-	}
+	m := &struct {
+		summary      model.AnalyticsSummary
+		revenue, avg model.Money
+	}{}
+	b := appendAmount(make([]byte, 0, 48), s.RevenueCents)
+	end := len(b)
+	amounts := string(appendAmount(b, s.AverageOrderValueCents))
+	m.revenue = model.Money{Amount: amounts[:end], Currency: s.Currency}
+	m.avg = model.Money{Amount: amounts[end:], Currency: s.Currency}
+	m.summary = model.AnalyticsSummary{OrderCount: s.OrderCount, Revenue: &m.revenue, AverageOrderValue: &m.avg, ActiveCustomers: s.ActiveCustomers}
+	return &m.summary
 }

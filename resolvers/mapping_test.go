@@ -25,8 +25,13 @@ func TestAppendAmount(t *testing.T) {
 			if got := string(appendAmount(nil, tt.cents)); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
-			if got := money(tt.cents, "EUR"); got.Amount != tt.want || got.Currency != "EUR" {
-				t.Errorf("money: got %+v, want %s EUR", got, tt.want)
+			st := toStats(sources.CustomerStats{LifetimeValueCents: tt.cents, Currency: "EUR", OrderCount: 3})
+			if got := *st.LifetimeValue; got.Amount != tt.want || got.Currency != "EUR" || st.OrderCount != 3 {
+				t.Errorf("toStats: got %+v and %+v, want %s EUR", *st, got, tt.want)
+			}
+			sum := toSummary(sources.Summary{RevenueCents: tt.cents, AverageOrderValueCents: 1250, Currency: "EUR", OrderCount: 4, ActiveCustomers: 2})
+			if r, a := *sum.Revenue, *sum.AverageOrderValue; r.Amount != tt.want || a.Amount != "12.50" || r.Currency != "EUR" || a.Currency != "EUR" || sum.OrderCount != 4 || sum.ActiveCustomers != 2 {
+				t.Errorf("toSummary: got %+v, %+v and %+v, want %s and 12.50 EUR", *sum, r, a, tt.want)
 			}
 		})
 	}

@@ -74,7 +74,7 @@ func (r *dashboardResolver) TopCustomers(ctx context.Context, obj *model.Dashboa
 			return nil, err
 		}
 		if errs[i] == nil {
-			out = append(out, *toCustomer(c))
+			out = append(out, customerOf(c))
 		}
 	}
 	return out, nil
