@@ -29,7 +29,9 @@ func newLimiter(cfg HTTPConfig) *admission.Limiter {
 // playground are never refused. The latency of each request admitted
 // feeds the adaptive limit, unless its client went away.
 func admit(l *admission.Limiter) func(http.Handler) http.Handler {
-	retryAfter := strconv.Itoa(int(overloadRetryAfter / time.Second))
+	retryAfterValue := []string{strconv.Itoa(int(overloadRetryAfter / time.Second))}
+	jsonContentType := []string{"application/json; charset=utf-8"}
+	overloadedLength := []string{strconv.Itoa(len(overloadedBody))}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			asked := time.Now()
@@ -43,9 +45,15 @@ func admit(l *admission.Limiter) func(http.Handler) http.Handler {
 				rec.mu.Unlock()
 			}
 			if !ok {
-				w.Header().Set("Retry-After", retryAfter)
-				writeErrors(r.Context(), w, http.StatusServiceUnavailable,
-					newError(CodeOverloaded, "the server is at its concurrency limit: try again after Retry-After"))
+				// The refusal is made once per request the server cannot
+				// serve, so its body is encoded once, at start.
+				recordFrom(r.Context()).addError(CodeOverloaded, nil)
+				h := w.Header()
+				h["Retry-After"] = retryAfterValue
+				h["Content-Type"] = jsonContentType
+				h["Content-Length"] = overloadedLength
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write(overloadedBody)
 				return
 			}
 			defer func() { l.Release(start, r.Context().Err() == nil) }()
@@ -53,6 +61,9 @@ func admit(l *admission.Limiter) func(http.Handler) http.Handler {
 		})
 	}
 }
+
+// overloadedBody is the JSON errors body of every OVERLOADED refusal.
+var overloadedBody = refusalJSONCode(CodeOverloaded, "the server is at its concurrency limit: try again after Retry-After")
 
 // registerLimiter exposes the limiter's state as metrics, read at scrape
 // time (nothing is counted per request).

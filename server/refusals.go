@@ -131,8 +131,11 @@ func refusalBody(status, maxHeaderBytes int) []byte {
 
 // refusalJSON is the JSON errors body of a refusal: one BAD_USER_INPUT
 // error saying msg.
-func refusalJSON(msg string) []byte {
-	b, _ := json.Marshal(errorsOnly{Errors: gqlerror.List{newError(CodeBadUserInput, "%s", msg)}})
+func refusalJSON(msg string) []byte { return refusalJSONCode(CodeBadUserInput, msg) }
+
+// refusalJSONCode is the JSON errors body of one error with code saying msg.
+func refusalJSONCode(code, msg string) []byte {
+	b, _ := json.Marshal(errorsOnly{Errors: gqlerror.List{newError(code, "%s", msg)}})
 	return b
 }
 
