@@ -60,6 +60,9 @@ test: check-generate vet check-manifest test-deps
 	@# it printed no event (testsummary then exits 1, and so does make).
 	{ $(GO) test -race -shuffle=on -count=1 -timeout 8m -json $(PKGS) || echo '{"Action":"fail","Package":"(go test $(PKGS) exited non-zero)"}'; \
 	  $(GO) test -json -run '^$$' -fuzz '^FuzzEngineMatchesGqlgen$$' -fuzztime 5s ./engine || echo '{"Action":"fail","Package":"(go test -fuzz ./engine exited non-zero)"}'; \
+	  for f in FuzzDecodeParamsIsDecodeJSON FuzzScanObjectIsDecoder; do \
+	    $(GO) test -json -run '^$$' -fuzz "^$$f\$$" -fuzztime 3s ./server || echo "{\"Action\":\"fail\",\"Package\":\"(go test -fuzz $$f ./server exited non-zero)\"}"; \
+	  done; \
 	  (cd $(KUBE_DIR) && $(GO) test -json -shuffle=on -count=1 ./...) || echo '{"Action":"fail","Package":"(go test $(KUBE_DIR) exited non-zero)"}'; \
 	} | bin/testsummary
 
