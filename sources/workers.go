@@ -5,10 +5,15 @@ import (
 	"time"
 )
 
-// Workers kept idle, and for how long: enough for a server's steady
-// concurrency, and gone soon after the load.
+// Workers kept idle, and for how long: as many as a source's bulkhead
+// lets calls be in flight by default, and gone soon after the load. With
+// 64, a closed loop of 64 clients (up to 64 calls on one source at once,
+// and a few more workers while the last ones find their way back) made
+// the workers beyond the cap exit and the next calls start goroutines
+// that grew their stacks again (BENCHMARKS.md, why the 64-client cells
+// cost more per operation).
 const (
-	maxIdleWorkers = 64
+	maxIdleWorkers = DefaultMaxInFlight
 	workerIdle     = 100 * time.Millisecond
 )
 

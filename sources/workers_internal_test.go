@@ -73,3 +73,57 @@ func goroutineOf() string {
 	id, _, _ := strings.Cut(strings.TrimPrefix(string(b), "goroutine "), " ")
 	return id
 }
+
+// TestWorkerPoolKeepsABurstOfTheBulkheadsSize: after a burst of as many
+// jobs at once as a source's bulkhead lets be in flight by default, the
+// workers stay for the next burst, which then starts (nearly) no
+// goroutine: with fewer kept, the workers beyond them exited and the next
+// burst grew new stacks again (a closed loop of 64 clients is such a
+// burst, call after call).
+func TestWorkerPoolKeepsABurstOfTheBulkheadsSize(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	var p workerPool
+	burst := func() map[string]bool {
+		release := make(chan struct{})
+		ids := make(chan string, DefaultMaxInFlight)
+		var started sync.WaitGroup
+		started.Add(DefaultMaxInFlight)
+		for range DefaultMaxInFlight {
+			p.run(func() {
+				ids <- goroutineOf()
+				started.Done()
+				<-release
+			})
+		}
+		started.Wait()
+		close(release)
+		seen := map[string]bool{}
+		for range DefaultMaxInFlight {
+			seen[<-ids] = true
+		}
+		return seen
+	}
+	first := burst()
+	// Every worker waits for the next job (within workerIdle, past which
+	// the first back would leave); on a loaded machine a few may be late.
+	peak := int32(0)
+	for deadline := time.Now().Add(workerIdle / 2); peak < DefaultMaxInFlight && time.Now().Before(deadline); {
+		peak = max(peak, p.idle.Load())
+		time.Sleep(time.Millisecond)
+	}
+	if peak < DefaultMaxInFlight*3/4 {
+		t.Fatalf("idle workers after a burst of %d: at most %d, want them all", DefaultMaxInFlight, peak)
+	}
+	fresh := 0
+	for id := range burst() {
+		if !first[id] {
+			fresh++
+		}
+	}
+	// On a loaded machine a worker may now and then not be back in time.
+	if fresh > DefaultMaxInFlight/4 {
+		t.Errorf("the second burst of %d ran on %d new goroutines, want the first burst's workers", DefaultMaxInFlight, fresh)
+	}
+	time.Sleep(2 * workerIdle)
+	goleak.VerifyNone(t, before)
+}
