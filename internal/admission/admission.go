@@ -118,8 +118,9 @@ const (
 // minWindowSamples is the fewest requests a window's latency is taken from.
 const minWindowSamples = 20
 
-// idleSlowWindows is how many windows in a row must run slower than the
-// tolerance with every slot taken and the CPU below cpuHeadroom before
+// idleSlowWindows is how many windows must run slower than the tolerance
+// with every slot taken and the CPU below cpuHeadroom (with no window
+// between them that left the limit unused or found the CPU busy) before
 // that slowness is taken for a heavier mix rather than queueing: an
 // overload that begins late in a window makes one such window (its CPU
 // share counts the idle time before the load), never the next.
@@ -467,9 +468,14 @@ func (l *Limiter) observe(start, now time.Time) {
 	// than the tolerance allows, below 1 (down to a half) when they are.
 	gradient := math.Max(0.5, math.Min(1, l.opts.Tolerance*float64(base)/float64(mean)))
 	idleSlow := gradient < 1 && peak >= l.limit && l.cpuBusy >= 0 && l.cpuBusy < cpuHeadroom
-	if idleSlow {
+	switch {
+	case idleSlow:
 		l.idleSlow++
-	} else {
+	case peak < l.limit || l.cpuBusy < 0 || l.cpuBusy >= cpuHeadroom:
+		// Only a window that leaves the limit unused or finds the CPU
+		// busy starts the count again: a window within the tolerance,
+		// every slot taken and the CPU with headroom neither counts nor
+		// resets it.
 		l.idleSlow = 0
 	}
 	if overloaded := l.overloaded(now); idleSlow && (overloaded || l.idleSlow >= idleSlowWindows) {
