@@ -29,9 +29,7 @@ func newLimiter(cfg HTTPConfig) *admission.Limiter {
 // playground are never refused. The latency of each request admitted
 // feeds the adaptive limit, unless its client went away.
 func admit(l *admission.Limiter) func(http.Handler) http.Handler {
-	retryAfterValue := []string{strconv.Itoa(int(overloadRetryAfter / time.Second))}
-	jsonContentType := []string{"application/json; charset=utf-8"}
-	overloadedLength := []string{strconv.Itoa(len(overloadedBody))}
+	retryAfter := strconv.Itoa(int(overloadRetryAfter / time.Second))
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			asked := time.Now()
@@ -48,12 +46,8 @@ func admit(l *admission.Limiter) func(http.Handler) http.Handler {
 				// The refusal is made once per request the server cannot
 				// serve, so its body is encoded once, at start.
 				recordFrom(r.Context()).addError(CodeOverloaded, nil)
-				h := w.Header()
-				h["Retry-After"] = retryAfterValue
-				h["Content-Type"] = jsonContentType
-				h["Content-Length"] = overloadedLength
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = w.Write(overloadedBody)
+				w.Header().Set("Retry-After", retryAfter)
+				writeRefusal(w, http.StatusServiceUnavailable, overloadedBody)
 				return
 			}
 			defer func() { l.Release(start, r.Context().Err() == nil) }()
