@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gqlbff/gqlbff/internal/logbuf"
 )
@@ -22,7 +21,7 @@ func BenchmarkAccessLog(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	lw := logbuf.New(f, 100*time.Millisecond, 32<<10)
+	lw := logbuf.New(f, logbuf.DefaultDelay, logbuf.DefaultSize)
 	defer lw.Close()
 	answer := []byte(`{"data":{"customers":[{"id":"c1","name":"Ada"}]}}`)
 	final := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

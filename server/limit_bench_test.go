@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gqlbff/gqlbff/bench/limit"
 	"github.com/gqlbff/gqlbff/bench/scenario"
@@ -58,7 +57,7 @@ func BenchmarkAgainstTheLimit(b *testing.B) {
 	}
 	defer logFile.Close()
 	// As cmd/gqlbff logs: the lines written together, a warning at once.
-	logw := logbuf.New(logFile, 100*time.Millisecond, 32<<10)
+	logw := logbuf.New(logFile, logbuf.DefaultDelay, logbuf.DefaultSize)
 	defer logw.Close()
 	logger := slog.New(logbuf.Handler(slog.NewJSONHandler(logw, nil), logw, slog.LevelWarn))
 	for _, sc := range scenario.All {

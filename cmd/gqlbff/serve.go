@@ -4,19 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gqlbff/gqlbff/internal/logbuf"
 	"github.com/gqlbff/gqlbff/server"
-)
-
-// The log's lines are held at most logDelay, and at most logBuffer bytes
-// of them: a process killed outright loses at most the last logDelay.
-const (
-	logDelay  = 100 * time.Millisecond
-	logBuffer = 32 << 10
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -47,7 +39,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// The log's lines are written together: a write(2) per request line
 	// cost about 2% of the CPU under load (BENCHMARKS.md). A warning or an
 	// error is written at once, and every line before run returns.
-	lw := logbuf.New(stderr, logDelay, logBuffer)
+	lw := logbuf.New(stderr, logbuf.DefaultDelay, logbuf.DefaultSize)
 	defer lw.Close()
 	log := newLogger(lw, cfg.Log.Format, cfg.Log.Level)
 	// go-redis logs through one process-wide logger: the process's is ours.

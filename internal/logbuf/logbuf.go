@@ -17,6 +17,14 @@ import (
 	"time"
 )
 
+// What gqlbff's log holds: at most DefaultDelay after the first line
+// held, at most DefaultSize bytes of lines. A process killed outright
+// loses at most the last DefaultDelay.
+const (
+	DefaultDelay = 100 * time.Millisecond
+	DefaultSize  = 32 << 10
+)
+
 // Writer holds lines for out; it is safe for concurrent use. Each Write
 // is kept whole: a line is never split between two writes to out.
 type Writer struct {
