@@ -120,8 +120,9 @@ const minWindowSamples = 20
 
 // idleSlowWindows is how many windows must run slower than the tolerance
 // with every slot taken and the CPU below cpuHeadroom (with no window
-// between them that left the limit unused or found the CPU busy) before
-// that slowness is taken for a heavier mix rather than queueing: an
+// between them that left the limit unused, and one more for each that
+// found the CPU busy) before that slowness is taken for a heavier mix
+// rather than queueing: an
 // overload that begins late in a window makes one such window (its CPU
 // share counts the idle time before the load), never the next.
 const idleSlowWindows = 3
@@ -185,8 +186,9 @@ type Limiter struct {
 	cpuAt, winCPUAt time.Time
 	cpuNext         atomic.Int64
 	cpuBusy         float64
-	// idleSlow counts the windows in a row slower than the tolerance
-	// with every slot taken while the CPU had headroom.
+	// idleSlow counts the windows slower than the tolerance with every
+	// slot taken while the CPU had headroom, less those that found the
+	// CPU busy, since the last that left the limit unused.
 	idleSlow int
 	// The no-load latency: the lowest window mean of this epoch and of the
 	// previous one.
@@ -471,12 +473,19 @@ func (l *Limiter) observe(start, now time.Time) {
 	switch {
 	case idleSlow:
 		l.idleSlow++
-	case peak < l.limit || l.cpuBusy < 0 || l.cpuBusy >= cpuHeadroom:
-		// Only a window that leaves the limit unused or finds the CPU
-		// busy starts the count again: a window within the tolerance,
-		// every slot taken and the CPU with headroom neither counts nor
-		// resets it.
+	case peak < l.limit || l.cpuBusy < 0:
+		// A window that leaves the limit unused starts the count again.
 		l.idleSlow = 0
+	case l.cpuBusy >= cpuHeadroom:
+		// One that finds the CPU busy takes one back: at a low limit a
+		// heavier operation keeps the CPU near five sixths busy (more
+		// CPU per operation with fewer in flight), and a busy window
+		// every third one would otherwise hold the count below three
+		// for good, and the limit at its floor. A real overload keeps
+		// the CPU busy window after window. A window within the
+		// tolerance, every slot taken and the CPU with headroom neither
+		// counts nor takes one back.
+		l.idleSlow = max(l.idleSlow-1, 0)
 	}
 	if overloaded := l.overloaded(now); idleSlow && (overloaded || l.idleSlow >= idleSlowWindows) {
 		// Slower than the tolerance with every slot taken, but not for
