@@ -78,6 +78,11 @@ type planKey struct {
 
 // New returns an engine for schema (as served, after the server's
 // changes), calling res and enforcing dirs' authorization directives.
+// Those must decide from the caller in their context, not from the object
+// (as gqlbff's @authenticated and @requiresScopes do): once one lets a
+// step's first call through, the step's other calls of the request go
+// through without it being asked again; a denied call is asked for each
+// instance, so that each has its own error.
 func New(schema *ast.Schema, res graph.ResolverRoot, dirs graph.DirectiveRoot, opts Options) *Engine {
 	if opts.PlanCacheSize <= 0 {
 		opts.PlanCacheSize = 1000

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -46,6 +47,13 @@ var queries = []struct {
 	{"since", `query($t: Time) { dashboard { summary(since: $t) { activeCustomers } } }`, map[string]any{"t": "2024-01-01T00:00:00Z"}},
 	{"resolver error", `{ orders(first: 3, after: "bad") { edges { cursor } } dashboard { summary { orderCount } } }`, nil},
 	{"nested", `{ customer(id: "c1") { orders(first: 3) { customer { orders(first: 2) { id customer { name } } } } } }`, nil},
+	// Authorization decided once per step: denied instances inside lists,
+	// under aliases and fragments, each with its error at its own path.
+	{"denied in lists", `query($n: Int = 2) { orders(first: 6) { edges { node { id c: customer { id ...S } customer { name }
+	    ... on Order { customer { orders(first: $n) { id customer { ...S } } } } } } }
+	  customers(ids: ["c1", "c2", "zz", "c3"]) { id s: stats { orderCount } ...S more: orders(first: 1) { customer { stats { lastOrderAt } } } }
+	  me { ...S } }
+	  fragment S on Customer { stats { orderCount lastOrderAt } }`, nil},
 }
 
 // faults are the failures each query runs under: resolver errors, panics
@@ -64,7 +72,7 @@ var faults = []map[string]string{
 	{"Query.orders": "panic", "Query.customers": "err"},
 }
 
-var callers = []*string{nil, ptr(""), ptr("orders:read"), ptr("orders:read customers:read analytics:read")}
+var callers = []*string{nil, ptr(""), ptr("orders:read"), ptr("orders:read customers:read"), ptr("orders:read customers:read analytics:read")}
 
 // TestEngineMatchesGqlgen runs each query under each fault and caller on
 // gqlgen's executor and on the engine, resolvers answering from memory:
@@ -82,6 +90,32 @@ func TestEngineMatchesGqlgen(t *testing.T) {
 					t.Errorf("%s, faults %v, caller %v:\nplans:  %s\ngqlgen: %s", q.name, f, c, got, want)
 				}
 			}
+		}
+	}
+}
+
+// TestAuthorizationIsAskedOncePerStep: a step's authorization is the
+// caller's, so an allowed step asks its directives once per request, not
+// once per instance (the fan-out: 151 instances of four steps); a denied
+// step asks for each instance, each denied with an error at its own path.
+func TestAuthorizationIsAskedOncePerStep(t *testing.T) {
+	m := newMemory(50)
+	plans := executors(m, true)
+	out := run(plans, fanout, nil, ptr("orders:read customers:read analytics:read"))
+	if strings.Contains(out, "forbidden") || len(out) < 10000 {
+		t.Fatalf("fan-out: %s", out)
+	}
+	if n := m.asked.Load(); n != 4 {
+		t.Errorf("allowed fan-out: the directives were asked %d times, want 4 (one per step)", n)
+	}
+	m.asked.Store(0)
+	out = run(plans, fanout, nil, ptr("orders:read customers:read"))
+	if n := m.asked.Load(); n != 3+50 {
+		t.Errorf("fan-out without analytics:read: the directives were asked %d times, want 53 (a stats instance each)", n)
+	}
+	for i := range 50 {
+		if at := fmt.Sprintf("forbidden orders.edges[%d].node.customer.stats ", i); !strings.Contains(out, at) {
+			t.Fatalf("no error %q: %s", at, out)
 		}
 	}
 }

@@ -335,16 +335,25 @@ func (r *run) level(tasks []task) {
 		st := g.st
 		g.ss = r.state(ctx, st, g.typeName)
 		allowed := g.tasks[:0]
+		// A step's authorization is the caller's, fixed for the request:
+		// once it lets one call through, it lets all of the step's calls
+		// (all in this level) through, without being asked again. Until
+		// then each call asks, so that each denied instance has an error
+		// of its own, as under gqlgen (the presenter sets its path).
+		authorized := len(st.auth) == 0
 		for _, t := range g.tasks {
 			if g.ss.err != nil {
 				t.n.slots[st.slot].err = true
 				r.failures = append(r.failures, failure{n: t.n, st: st, args: true, raw: g.ss.raw})
 				continue
 			}
-			if err, p := r.authorize(g.ss.ctx, st, t.n.obj); err != nil || p != nil {
-				t.n.slots[st.slot].err = true
-				r.failures = append(r.failures, failure{n: t.n, st: st, err: err, panic: p})
-				continue
+			if !authorized {
+				if err, p := r.authorize(g.ss.ctx, st, t.n.obj); err != nil || p != nil {
+					t.n.slots[st.slot].err = true
+					r.failures = append(r.failures, failure{n: t.n, st: st, err: err, panic: p})
+					continue
+				}
+				authorized = true
 			}
 			allowed = append(allowed, t)
 			if r.e.pre != nil {

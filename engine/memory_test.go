@@ -29,6 +29,8 @@ type memory struct {
 	faults    map[string]string // Type.field → err, panic, nil
 	// peak is the most goroutines seen while a resolver ran.
 	peak atomic.Int64
+	// asked counts the authorization directives' calls.
+	asked atomic.Int64
 }
 
 func newMemory(n int) *memory {
@@ -228,12 +230,14 @@ func (e *graphqlError) Error() string { return e.msg }
 // executable schema, configured alike.
 func executors(m *memory, withEngine bool) *executor.Executor {
 	scopes := func(ctx context.Context, _ any, next graphql.Resolver, s [][]string) (any, error) {
+		m.asked.Add(1)
 		if held, _ := ctx.Value(scopesKey{}).(string); !strings.Contains(held, s[0][0]) {
 			return nil, errors.New("forbidden")
 		}
 		return next(ctx)
 	}
 	authn := func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
+		m.asked.Add(1)
 		if ctx.Value(scopesKey{}) == nil {
 			return nil, errors.New("unauthenticated")
 		}

@@ -250,3 +250,34 @@ func TestExecutorsAgreeOnGeneratedDocuments(t *testing.T) {
 		t.Errorf("only %d of %d documents reached execution", tw.executed, n)
 	}
 }
+
+// TestExecutorsAgreeOnDeniedFieldsInLists: the plans decide a step's
+// authorization once per request; a field denied inside lists, under
+// aliases and fragments, must still be FORBIDDEN at each instance's path,
+// with no source call for it, as gqlgen's executor answers.
+func TestExecutorsAgreeOnDeniedFieldsInLists(t *testing.T) {
+	t.Parallel()
+	tw := newTwin(t)
+	docs := []string{
+		`query($n: Int = 2) { orders(first: 6) { edges { node { id c: customer { id ...S } customer { name }
+		    ... on Order { customer { orders(first: $n) { id customer { ...S } } } } } } }
+		  customers(ids: ["c1", "c2", "zz", "c3"]) { id s: stats { orderCount } ...S more: orders(first: 1) { customer { stats { lastOrderAt } } } }
+		  me { ...S } }
+		fragment S on Customer { stats { orderCount lastOrderAt } }`,
+		`{ dashboard { recentOrders(first: 5) { id a: customer { name } b: customer { stats { orderCount } } }
+		    topCustomers(first: 3) { id ... on Customer { stats { orderCount } } } summary { orderCount } } }`,
+	}
+	for _, f := range faults[:3] {
+		tw.svcs.Reset()
+		f.set(tw.svcs)
+		for d, q := range docs {
+			for i, tok := range scopeSets {
+				tw.same(diffCase{name: fmt.Sprintf("%s/doc %d/caller %d", f.name, d, i), query: q, token: tok})
+			}
+		}
+	}
+	tw.svcs.Reset()
+	if tw.codes["FORBIDDEN"] < 20 {
+		t.Errorf("only %d FORBIDDEN errors: the documents do not reach the denied fields (%v)", tw.codes["FORBIDDEN"], tw.codes)
+	}
+}
