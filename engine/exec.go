@@ -6,6 +6,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/gqlbff/gqlbff/internal/workers"
 )
 
 // node is one object of the answer: its model value and, per object step
@@ -279,6 +281,13 @@ type noDone struct{}
 
 func (noDone) Done() {}
 
+// groupWorkers run a level's groups past the first. A group's resolver
+// calls go as deep as a source call (the first caller of a call runs it
+// itself: sources' flightGroup), so a goroutine started afresh for each
+// group grew its stack through the call every time (BENCHMARKS.md, the
+// source calls' timers and hand-overs).
+var groupWorkers workers.Pool
+
 // level makes every resolver call of one level, as one LevelGate level
 // whose callers are its groups. First, in this goroutine,
 // each step's arguments are coerced and each call's authorization run;
@@ -373,10 +382,10 @@ func (r *run) level(tasks []task) {
 		for i := range groups[1:] {
 			g := &groups[1+i]
 			r.wg.Add(1)
-			go func() {
+			groupWorkers.Go(func() {
 				defer r.wg.Done()
 				r.runGroup(g, done)
-			}()
+			})
 		}
 		r.runGroup(&groups[0], done)
 		r.wg.Wait()

@@ -120,10 +120,13 @@ func (c *client) try(ctx context.Context, cl call, decode decodeFunc) attemptRes
 }
 
 func (c *client) throughBulkhead(ctx context.Context, cl call, h http.Header, decode decodeFunc) attemptResult {
-	release, err := c.slots.acquire(ctx)
+	release, err := c.slots.acquire(ctx, cl.deadline)
 	if err != nil {
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return attemptResult{err: c.contextError(cl.endpoint, ctx), outcome: OutcomeBulkheadFull}
+		case errors.Is(err, context.DeadlineExceeded):
+			return attemptResult{err: c.fail(cl.endpoint, 0, ErrTimeout, err), outcome: OutcomeBulkheadFull}
 		}
 		return attemptResult{err: c.fail(cl.endpoint, 0, ErrUnavailable, err), outcome: OutcomeBulkheadFull}
 	}
@@ -131,10 +134,15 @@ func (c *client) throughBulkhead(ctx context.Context, cl call, h http.Header, de
 	return c.roundTrip(ctx, cl, h, decode)
 }
 
-// roundTrip is one HTTP GET, bounded by the attempt's timeout (and the
-// request's deadline), its answer read through the size cap.
+// roundTrip is one HTTP GET, bounded by the attempt's timeout and the
+// call's deadline (one timer: the earlier of the two), its answer read
+// through the size cap.
 func (c *client) roundTrip(ctx context.Context, cl call, h http.Header, decode decodeFunc) attemptResult {
-	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	dl := time.Now().Add(c.cfg.Timeout)
+	if !cl.deadline.IsZero() && cl.deadline.Before(dl) {
+		dl = cl.deadline
+	}
+	actx, cancel := context.WithDeadline(ctx, dl)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, cl.url, nil)
 	if err != nil {

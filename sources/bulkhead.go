@@ -21,20 +21,29 @@ func newBulkhead(n int, wait time.Duration) bulkhead {
 	return bulkhead{slots: make(chan struct{}, n), wait: wait}
 }
 
-// acquire takes a slot; release gives it back.
-func (b bulkhead) acquire(ctx context.Context) (release func(), err error) {
+// acquire takes a slot; release gives it back. It waits at most the
+// bulkhead's wait, and not past the call's deadline dl (zero: none), which
+// the context of a shared call does not carry: then the error is
+// context.DeadlineExceeded.
+func (b bulkhead) acquire(ctx context.Context, dl time.Time) (release func(), err error) {
 	select {
 	case b.slots <- struct{}{}:
 		return b.release, nil
 	default:
 	}
-	t := time.NewTimer(b.wait)
+	wait, full := b.wait, error(errBulkheadFull)
+	if !dl.IsZero() {
+		if left := time.Until(dl); left < wait {
+			wait, full = max(left, 0), context.DeadlineExceeded
+		}
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case b.slots <- struct{}{}:
 		return b.release, nil
 	case <-t.C:
-		return nil, errBulkheadFull
+		return nil, full
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

@@ -163,6 +163,10 @@ type call struct {
 	// expect is how many items the answer's page should hold, 0 when
 	// unknown: the decoder sizes the page's list by it.
 	expect int
+	// deadline is the caller's (the request's), zero when it has none:
+	// it bounds every attempt and decides the retries. A shared call's
+	// context does not carry it (do), so it travels here.
+	deadline time.Time
 }
 
 // fetch calls GET path?query on c and decodes the JSON answer into a T.
@@ -203,8 +207,13 @@ func (c *client) url(path string, query url.Values) string {
 }
 
 // do runs a call, sharing it with identical calls in flight when the
-// client coalesces.
+// client coalesces. The caller's deadline bounds the call's attempts
+// (roundTrip) whether its context carries it or not: a shared call runs
+// under a context without the first caller's cancellation, and without a
+// deadline of its own, which would be a timer more per call (BENCHMARKS.md,
+// the source calls' timers and hand-overs).
 func (c *client) do(ctx context.Context, cl call, decode decodeFunc) (any, error) {
+	cl.deadline, _ = ctx.Deadline()
 	if !c.cfg.Coalesce {
 		return c.withRetries(ctx, cl, decode)
 	}

@@ -13,17 +13,19 @@ var errStoppedWaiting = errors.New("stopped waiting for a shared call")
 
 // flightGroup lets identical concurrent calls share one upstream call, like
 // golang.org/x/sync/singleflight, with two differences that the fault rules
-// need: each caller stops waiting when its own context ends, and the shared
-// call is cancelled (the source sees it) once no caller waits any more.
-// Nothing is cached: a call that starts after another ended makes its own.
+// need: each caller that joins a call stops waiting when its own context
+// ends, and the shared call is cancelled (the source sees it) once no
+// caller waits any more. Nothing is cached: a call that starts after
+// another ended makes its own.
 type flightGroup struct {
 	mu sync.Mutex
 	m  map[string]*flight
-	// workers run the shared calls.
-	workers workerPool
 }
 
 type flight struct {
+	// done is made by the first caller that joins (under the group's
+	// lock) and closed when the call ends: a call nobody joins, most of
+	// them, makes no channel.
 	done    chan struct{}
 	val     any
 	err     error
@@ -31,33 +33,50 @@ type flight struct {
 	cancel  context.CancelFunc
 }
 
-// do runs fn once for the overlapping callers of key. fn runs in a
-// goroutine of its own (a worker's: workerPool) under a context that keeps
-// the first caller's values and deadline but not its cancellation. joined
-// reports that this caller shared a call another started.
+// do runs fn once for the overlapping callers of key. The first caller
+// runs it itself, in its own goroutine (a batch's, a level's field's: they
+// run side by side already), under a context that keeps its values but not
+// its cancellation, so that the call goes on for the others when it leaves;
+// fn bounds the call by the deadline it was given (client.do). The callers
+// that join wait for it. joined reports that this caller shared a call
+// another started.
+//
+// A first caller whose context ends while others wait goes on running the
+// call for them and answers when it ends, with errStoppedWaiting; when no
+// other caller waits, its leaving cancels the call, which then ends at
+// once. Every caller's deadline is the call's: a shared call never runs
+// past its first caller's deadline.
 func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Context) (any, error)) (v any, err error, joined bool) {
 	g.mu.Lock()
 	if g.m == nil {
 		g.m = make(map[string]*flight)
 	}
-	f, joined := g.m[key]
-	if joined {
+	if f, ok := g.m[key]; ok {
 		f.waiters++
+		if f.done == nil {
+			f.done = make(chan struct{})
+		}
 		g.mu.Unlock()
-	} else {
-		fctx, cancel := detach(ctx)
-		f = &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
-		g.m[key] = f
-		g.mu.Unlock()
-		g.workers.run(func() { g.run(fctx, key, f, fn) })
+		select {
+		case <-f.done:
+			return f.val, f.err, true
+		case <-ctx.Done():
+			g.leave(key, f)
+			return nil, errStoppedWaiting, true
+		}
 	}
-	select {
-	case <-f.done:
-		return f.val, f.err, joined
-	case <-ctx.Done():
-		g.leave(key, f)
-		return nil, errStoppedWaiting, joined
+	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	f := &flight{waiters: 1, cancel: cancel}
+	g.m[key] = f
+	g.mu.Unlock()
+	// This caller leaving drops its wait (and, the last, cancels the call)
+	// while it runs the call: it cannot select on its context meanwhile.
+	stop := context.AfterFunc(ctx, func() { g.leave(key, f) })
+	g.run(fctx, key, f, fn)
+	if !stop() {
+		return nil, errStoppedWaiting, false
 	}
+	return f.val, f.err, false
 }
 
 func (g *flightGroup) run(ctx context.Context, key string, f *flight, fn func(context.Context) (any, error)) {
@@ -70,8 +89,11 @@ func (g *flightGroup) run(ctx context.Context, key string, f *flight, fn func(co
 		if g.m[key] == f {
 			delete(g.m, key)
 		}
+		done := f.done
 		g.mu.Unlock()
-		close(f.done)
+		if done != nil {
+			close(done)
+		}
 	}()
 	f.val, f.err = fn(ctx)
 }
@@ -89,14 +111,4 @@ func (g *flightGroup) leave(key string, f *flight) {
 	if last {
 		f.cancel()
 	}
-}
-
-// detach returns a context with ctx's values and deadline that only its
-// cancel function ends.
-func detach(ctx context.Context) (context.Context, context.CancelFunc) {
-	d := context.WithoutCancel(ctx)
-	if dl, ok := ctx.Deadline(); ok {
-		return context.WithDeadline(d, dl)
-	}
-	return context.WithCancel(d)
 }

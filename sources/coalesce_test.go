@@ -115,3 +115,64 @@ func TestOneCallerLeavingDoesNotCancelTheOthers(t *testing.T) {
 		t.Errorf("cancels at the service once every caller left: got %d, want 1", got)
 	}
 }
+
+// TestTheFirstCallerRunsASharedCallToItsEnd: the caller that starts a
+// shared call runs it in its own goroutine (no hand-over to another), so
+// when it leaves while another caller waits, it answers its context's
+// error once the call ends, not before, and the call goes on for the
+// other; when it is the only caller, its leaving cancels the call at once.
+func TestTheFirstCallerRunsASharedCallToItsEnd(t *testing.T) {
+	svc := startService(t, sources.OrdersSource)
+	c := newClient(t, svc, nil, sources.ClientConfig{Coalesce: true})
+	svc.SetLatency(400 * time.Millisecond)
+
+	first, cancelFirst := context.WithCancel(context.Background())
+	defer cancelFirst()
+	start := time.Now()
+	firstDone := make(chan time.Duration, 1)
+	var firstErr error
+	go func() { _, firstErr = c.src.Orders.ByID(first, "o1"); firstDone <- time.Since(start) }()
+	for svc.InFlight() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	secondErr := make(chan error, 1)
+	go func() { _, err := c.src.Orders.ByID(context.Background(), "o1"); secondErr <- err }()
+	time.Sleep(20 * time.Millisecond) // the second caller joins the call in flight
+	cancelFirst()
+	if err := <-secondErr; err != nil {
+		t.Errorf("the caller that stayed: got %v, want the answer", err)
+	}
+	if took := <-firstDone; took < 400*time.Millisecond {
+		t.Errorf("the first caller answered after %s, before the call it runs ended (400ms)", took)
+	}
+	if !errors.Is(firstErr, sources.ErrUnavailable) || !errors.Is(firstErr, context.Canceled) {
+		t.Errorf("the first caller, which left: got %v, want ErrUnavailable from context.Canceled", firstErr)
+	}
+	if got, cancelled := svc.Calls(), svc.Cancelled(); got != 1 || cancelled != 0 {
+		t.Errorf("calls and cancels at the service: got %d and %d, want 1 and 0", got, cancelled)
+	}
+
+	// Alone, the first caller's leaving ends the call at once.
+	svc.SetLatency(5 * time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	alone := make(chan error, 1)
+	go func() { _, err := c.src.Orders.ByID(ctx, "o2"); alone <- err }()
+	for svc.InFlight() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	left := time.Now()
+	cancel()
+	if err := <-alone; !errors.Is(err, context.Canceled) {
+		t.Errorf("the only caller, which left: got %v, want context.Canceled", err)
+	}
+	if took := time.Since(left); took > time.Second {
+		t.Errorf("the only caller answered %s after it left, want at once", took)
+	}
+	deadline := time.Now().Add(time.Second)
+	for svc.Cancelled() != 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if got := svc.Cancelled(); got != 1 {
+		t.Errorf("cancels at the service once the only caller left: got %d, want 1", got)
+	}
+}

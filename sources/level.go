@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/gqlbff/gqlbff/internal/workers"
 )
 
 // A Level is one step of an execution that knows who its callers are: the
@@ -106,10 +108,11 @@ type batch[V any] struct {
 	level   *Level // the level holding it, nil when sent at once
 }
 
-// batchWorkers run the batches a level sends besides its last.
-var batchWorkers workerPool
+// batchWorkers run the batches a level sends besides its last, and each
+// batch's source call with it (flightGroup): one hand-over a batch.
+var batchWorkers workers.Pool
 
-func (b *batch[V]) send() { batchWorkers.run(b.run) }
+func (b *batch[V]) send() { batchWorkers.Go(b.run) }
 
 func (b *batch[V]) run() {
 	defer close(b.done)

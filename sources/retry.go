@@ -33,7 +33,7 @@ func (c *client) withRetries(ctx context.Context, cl call, decode decodeFunc) (a
 			return nil, r.err
 		}
 		wait := c.backoff(n, retryAfterOf(r.err))
-		if !c.roomFor(ctx, wait, time.Since(start)) {
+		if !c.roomFor(cl.deadline, wait, time.Since(start)) {
 			return nil, r.err
 		}
 		c.obs.Retry(c.name, cl.endpoint)
@@ -52,11 +52,11 @@ func (c *client) backoff(n int, retryAfter time.Duration) time.Duration {
 	return max(d, retryAfter)
 }
 
-// roomFor reports whether ctx's deadline leaves room for a wait and then an
-// attempt as long as the last one took, and at least the retry budget.
-func (c *client) roomFor(ctx context.Context, wait, last time.Duration) bool {
-	dl, ok := ctx.Deadline()
-	if !ok {
+// roomFor reports whether the call's deadline dl (zero: none) leaves room
+// for a wait and then an attempt as long as the last one took, and at
+// least the retry budget.
+func (c *client) roomFor(dl time.Time, wait, last time.Duration) bool {
+	if dl.IsZero() {
 		return true
 	}
 	return time.Until(dl)-wait >= min(max(retryBudget, last), c.cfg.Timeout)

@@ -3,6 +3,7 @@ package sources_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
@@ -54,22 +55,120 @@ func TestRetriesStopAtTheRequestDeadline(t *testing.T) {
 		{"deadline leaves room for one retry", 1500 * time.Millisecond, 2, 1000 * time.Millisecond},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+		// A shared call's context carries no deadline: the caller's
+		// travels with the call (coalesced or not, the same rule).
+		for _, coalesce := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/coalesce=%v", tc.name, coalesce), func(t *testing.T) {
+				svc := startService(t, sources.OrdersSource)
+				c := newClient(t, svc, nil, sources.ClientConfig{Retries: 1, Timeout: time.Second, Coalesce: coalesce})
+				svc.SetLatency(300 * time.Millisecond)
+				svc.SetStatus(http.StatusServiceUnavailable)
+				start := time.Now()
+				_, err := c.src.Orders.ByID(withTimeout(t, tc.deadline), "o1")
+				elapsed := time.Since(start)
+				if !errors.Is(err, sources.ErrUnavailable) {
+					t.Errorf("error: got %v, want ErrUnavailable", err)
+				}
+				if got := svc.Calls(); got != tc.wantCalls {
+					t.Errorf("calls: got %d, want %d", got, tc.wantCalls)
+				}
+				if elapsed > tc.maxElapsed {
+					t.Errorf("answered after %s, want within %s", elapsed, tc.maxElapsed)
+				}
+			})
+		}
+	}
+}
+
+// TestAnAttemptEndsAtTheRequestDeadline: an attempt is bounded by the
+// earlier of its timeout and the caller's deadline, coalesced or not (a
+// shared call's context carries no deadline of its own: one timer an
+// attempt), and the source sees the cancel.
+func TestAnAttemptEndsAtTheRequestDeadline(t *testing.T) {
+	t.Parallel()
+	for _, coalesce := range []bool{false, true} {
+		t.Run(fmt.Sprintf("coalesce=%v", coalesce), func(t *testing.T) {
 			svc := startService(t, sources.OrdersSource)
-			c := newClient(t, svc, nil, sources.ClientConfig{Retries: 1, Timeout: time.Second})
-			svc.SetLatency(300 * time.Millisecond)
-			svc.SetStatus(http.StatusServiceUnavailable)
+			c := newClient(t, svc, nil, sources.ClientConfig{Timeout: 3 * time.Second, Coalesce: coalesce})
+			svc.SetLatency(5 * time.Second)
 			start := time.Now()
-			_, err := c.src.Orders.ByID(withTimeout(t, tc.deadline), "o1")
+			// Coalesced, a caller without a deadline that shares the call
+			// times out with it at its first caller's deadline.
+			joiner := make(chan error, 1)
+			go func() {
+				if !coalesce {
+					joiner <- sources.ErrTimeout
+					return
+				}
+				for svc.InFlight() != 1 {
+					time.Sleep(time.Millisecond)
+				}
+				_, err := c.src.Orders.ByID(context.Background(), "o1")
+				joiner <- err
+			}()
+			_, err := c.src.Orders.ByID(withTimeout(t, 250*time.Millisecond), "o1")
 			elapsed := time.Since(start)
-			if !errors.Is(err, sources.ErrUnavailable) {
-				t.Errorf("error: got %v, want ErrUnavailable", err)
+			if !errors.Is(err, sources.ErrTimeout) {
+				t.Errorf("error: got %v, want ErrTimeout", err)
 			}
-			if got := svc.Calls(); got != tc.wantCalls {
-				t.Errorf("calls: got %d, want %d", got, tc.wantCalls)
+			if elapsed < 250*time.Millisecond || elapsed > time.Second {
+				t.Errorf("answered after %s, want at the 250ms deadline", elapsed)
 			}
-			if elapsed > tc.maxElapsed {
-				t.Errorf("answered after %s, want within %s", elapsed, tc.maxElapsed)
+			if err := <-joiner; !errors.Is(err, sources.ErrTimeout) {
+				t.Errorf("the caller that joined: got %v, want ErrTimeout (the first caller's deadline)", err)
+			}
+			deadline := time.Now().Add(time.Second)
+			for svc.Cancelled() != 1 && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if got := svc.Cancelled(); got != 1 {
+				t.Errorf("calls the source saw cancelled: got %d, want 1", got)
+			}
+		})
+	}
+}
+
+// TestAFullBulkheadWaitsNoLongerThanTheRequestDeadline: a call waiting for
+// a slot gives up at the caller's deadline, as a timeout, when that comes
+// before the bulkhead's wait, coalesced or not.
+func TestAFullBulkheadWaitsNoLongerThanTheRequestDeadline(t *testing.T) {
+	t.Parallel()
+	for _, coalesce := range []bool{false, true} {
+		t.Run(fmt.Sprintf("coalesce=%v", coalesce), func(t *testing.T) {
+			svc := startService(t, sources.OrdersSource)
+			c := newClient(t, svc, nil, sources.ClientConfig{MaxInFlight: 1, InFlightWait: 3 * time.Second, Coalesce: coalesce})
+			svc.SetLatency(time.Second)
+			held := make(chan error, 1)
+			go func() { _, err := c.src.Orders.ByID(context.Background(), "o1"); held <- err }()
+			for svc.InFlight() != 1 {
+				time.Sleep(time.Millisecond)
+			}
+			start := time.Now()
+			// Coalesced, a caller without a deadline shares the call: the
+			// call, and so its wait, still ends at its first caller's.
+			joiner := make(chan error, 1)
+			go func() {
+				if !coalesce {
+					joiner <- sources.ErrTimeout
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+				_, err := c.src.Orders.ByID(context.Background(), "o2")
+				joiner <- err
+			}()
+			_, err := c.src.Orders.ByID(withTimeout(t, 200*time.Millisecond), "o2")
+			elapsed := time.Since(start)
+			if !errors.Is(err, sources.ErrTimeout) {
+				t.Errorf("error: got %v, want ErrTimeout", err)
+			}
+			if elapsed > 800*time.Millisecond {
+				t.Errorf("answered after %s, want at the 200ms deadline", elapsed)
+			}
+			if err := <-joiner; !errors.Is(err, sources.ErrTimeout) {
+				t.Errorf("the caller that joined: got %v, want ErrTimeout (the first caller's deadline)", err)
+			}
+			if err := <-held; err != nil {
+				t.Errorf("the call holding the slot: %v", err)
 			}
 		})
 	}
