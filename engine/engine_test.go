@@ -1,9 +1,11 @@
 package engine_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -11,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"go.uber.org/goleak"
 
+	"github.com/gqlbff/gqlbff/engine"
 	"github.com/gqlbff/gqlbff/internal/testkit"
 )
 
@@ -116,6 +121,56 @@ func TestAuthorizationIsAskedOncePerStep(t *testing.T) {
 	for i := range 50 {
 		if at := fmt.Sprintf("forbidden orders.edges[%d].node.customer.stats ", i); !strings.Contains(out, at) {
 			t.Fatalf("no error %q: %s", at, out)
+		}
+	}
+}
+
+// TestCollectFieldsFromThePlan: the resolvers' look-ahead gets, under a
+// plan, the fields the plan collected when it was compiled (the same
+// slice for every request), equal to what gqlgen collects for the
+// request; without a plan, gqlgen's.
+func TestCollectFieldsFromThePlan(t *testing.T) {
+	const q = `query($s: Boolean!) { orders(first: 2) { edges { cursor @skip(if: $s) ...E node { id } } } }
+	  fragment E on OrderEdge { n: node { status } node { total { amount } ... on Order @include(if: $s) { createdAt } } }`
+	for _, plans := range []bool{true, false} {
+		var got [][]graphql.CollectedField
+		m := newMemory(4)
+		m.look = func(ctx context.Context) {
+			own := graphql.GetFieldContext(ctx).Field.Selections
+			var edges []graphql.CollectedField
+			for _, f := range engine.CollectFields(ctx, own, "OrderConnection") {
+				if f.Name == "edges" {
+					edges = append(edges, f)
+				}
+			}
+			if len(edges) != 1 {
+				t.Fatalf("plans %v: edges %v", plans, edges)
+			}
+			for _, c := range []struct {
+				set      ast.SelectionSet
+				typeName string
+			}{{own, "OrderConnection"}, {edges[0].Selections, "OrderEdge"}} {
+				f := engine.CollectFields(ctx, c.set, c.typeName)
+				if want := graphql.CollectFields(graphql.GetOperationContext(ctx), c.set, []string{c.typeName}); !reflect.DeepEqual(f, want) {
+					t.Errorf("plans %v, %s: %v, gqlgen collects %v", plans, c.typeName, f, want)
+				}
+				got = append(got, f)
+			}
+		}
+		x := executors(m, plans)
+		for _, s := range []bool{true, false, true} {
+			if out := run(x, q, map[string]any{"s": s}, ptr("orders:read")); !strings.Contains(out, `"edges":[`) {
+				t.Fatalf("plans %v: %s", plans, out)
+			}
+		}
+		// Two runs of the same plan (s true) share what it collected; a
+		// run of another plan (s false) collects otherwise.
+		same := &got[0][0] == &got[4][0] && &got[1][0] == &got[5][0]
+		if same != plans {
+			t.Errorf("plans %v: the collected fields shared across requests: %v", plans, same)
+		}
+		if len(got[3]) == len(got[5]) {
+			t.Errorf("plans %v: @skip/@include did not change the collected edge fields: %v and %v", plans, got[3], got[5])
 		}
 	}
 }

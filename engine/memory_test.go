@@ -31,6 +31,8 @@ type memory struct {
 	peak atomic.Int64
 	// asked counts the authorization directives' calls.
 	asked atomic.Int64
+	// look, when set, is called by Query.orders with its context.
+	look func(ctx context.Context)
 }
 
 func newMemory(n int) *memory {
@@ -170,7 +172,10 @@ func (r queryRes) Order(_ context.Context, id string) (*model.Order, error) {
 	return nil, nil
 }
 
-func (r queryRes) Orders(_ context.Context, _ *model.OrderStatus, n *int, after *string) (*model.OrderConnection, error) {
+func (r queryRes) Orders(ctx context.Context, _ *model.OrderStatus, n *int, after *string) (*model.OrderConnection, error) {
+	if r.m.look != nil {
+		r.m.look(ctx)
+	}
 	if err := r.m.fault("Query.orders"); err != nil {
 		return nil, err
 	}

@@ -21,6 +21,40 @@ type Plan struct {
 	// starts with slabs and a buffer that big.
 	sizeMu sync.Mutex
 	use    slabUse
+	// fields are the collected fields of each selection set the plan
+	// compiled, by the set and its type: what graphql.CollectFields
+	// answers for them under the plan's @skip/@include values, for the
+	// resolvers' look-ahead (CollectFields). Read-only once compiled.
+	fields map[fieldsKey][]graphql.CollectedField
+}
+
+// fieldsKey names a selection set by its backing array, its length and
+// the concrete type it is collected on, as gqlgen's own cache of collected
+// fields does.
+type fieldsKey struct {
+	first    *ast.Selection
+	n        int
+	typeName string
+}
+
+func keyOf(set ast.SelectionSet, typeName string) fieldsKey {
+	return fieldsKey{first: &set[0], n: len(set), typeName: typeName}
+}
+
+// CollectFields answers graphql.CollectFields(oc, set, []string{typeName})
+// for the operation ctx runs: under a plan, for a selection set the plan
+// compiled (a field's own Selections, as the plan's field contexts hold
+// them), from the plan, without collecting them again for each request;
+// else from gqlgen. The answer is shared: read it, do not change it.
+func CollectFields(ctx context.Context, set ast.SelectionSet, typeName string) []graphql.CollectedField {
+	if len(set) > 0 {
+		if s, _ := ctx.Value(siteKey{}).(*site); s != nil {
+			if f, ok := s.r.p.fields[keyOf(set, typeName)]; ok {
+				return f
+			}
+		}
+	}
+	return graphql.CollectFields(graphql.GetOperationContext(ctx), set, []string{typeName})
 }
 
 // selSet is a selection set on one concrete object type.
@@ -75,9 +109,10 @@ type directive struct {
 
 // compiler holds what compiling one operation needs.
 type compiler struct {
-	e     *Engine
-	oc    *graphql.OperationContext
-	steps int
+	e      *Engine
+	oc     *graphql.OperationContext
+	steps  int
+	fields map[fieldsKey][]graphql.CollectedField
 }
 
 // compile answers nil when the plan cannot run the operation: gqlgen's
@@ -87,12 +122,12 @@ func (e *Engine) compile(oc *graphql.OperationContext) *Plan {
 	if op == nil || op.Operation != ast.Query || e.schema.Query == nil {
 		return nil
 	}
-	c := &compiler{e: e, oc: oc}
+	c := &compiler{e: e, oc: oc, fields: map[fieldsKey][]graphql.CollectedField{}}
 	root, ok := c.selection(e.schema.Query, op.SelectionSet)
 	if !ok {
 		return nil
 	}
-	return &Plan{root: root, steps: c.steps}
+	return &Plan{root: root, steps: c.steps, fields: c.fields}
 }
 
 func (c *compiler) selection(def *ast.Definition, set ast.SelectionSet) (*selSet, bool) {
@@ -101,6 +136,9 @@ func (c *compiler) selection(def *ast.Definition, set ast.SelectionSet) (*selSet
 	fields := graphql.CollectFields(c.oc, set, []string{def.Name})
 	if len(fields) > math.MaxInt16 {
 		return nil, false // node.pstep holds a step's index in 16 bits
+	}
+	if len(set) > 0 {
+		c.fields[keyOf(set, def.Name)] = fields
 	}
 	for _, f := range fields {
 		st := &step{id: -1, field: f, keyJSON: append(appendString(nil, f.Alias), ':')}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -143,9 +144,20 @@ func (r *Resolver) orderPage(ctx context.Context, src *sources.Orders, status st
 // resolved: edges { node { … } }.
 func (r *Resolver) nodeSelection(ctx context.Context) ast.SelectionSet {
 	var set ast.SelectionSet
+	merged := false
 	for _, e := range r.childFields(ctx, ownSelection(ctx), "OrderConnection", "edges") {
 		for _, n := range r.childFields(ctx, e.Selections, "OrderEdge", "node") {
-			set = append(set, n.Selections...)
+			switch {
+			case set == nil:
+				// One node field (the usual case): its own selections, which
+				// a plan knows collected, not a copy of them.
+				set = n.Selections
+			case !merged:
+				set = append(slices.Clip(set), n.Selections...) // a copy: set is the document's
+				merged = true
+			default:
+				set = append(set, n.Selections...)
+			}
 		}
 	}
 	return set
