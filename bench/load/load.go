@@ -191,3 +191,23 @@ type Failure struct {
 }
 
 func (f *Failure) Error() string { return fmt.Sprintf("%s: %s", f.Kind, f.Detail) }
+
+// Preopen sends n copies of the first request at once and waits for their
+// answers, whatever they are, so that client's pool holds up to n open
+// connections before a run. An open loop started without them opens one
+// for each request the server has not yet answered: at twice a server's
+// capacity, thousands in its first second (BENCHMARKS.md, "The overload
+// row's two modes explained"), a cold start that measures the load
+// generator, not the server. A closed loop needs none: it opens its
+// connections one per client.
+func Preopen(ctx context.Context, client *http.Client, cfg Config, n int) {
+	if len(cfg.Requests) == 0 {
+		return
+	}
+	r := &runner{client: client, cfg: cfg}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { _ = r.do(ctx) })
+	}
+	wg.Wait()
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -175,5 +176,52 @@ func TestCheck(t *testing.T) {
 				t.Errorf("got %v, want kind %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestPreopenLeavesNConnectionsOpen: n requests at once, each on a
+// connection of its own, all of them kept for the run after.
+func TestPreopenLeavesNConnectionsOpen(t *testing.T) {
+	const n = 12
+	var mu sync.Mutex
+	conns := map[string]bool{}
+	arrived := make(chan struct{}, n)
+	all := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		conns[r.RemoteAddr] = true
+		mu.Unlock()
+		// Held until all n are in: no request finds another's connection
+		// idle, so the n are n connections.
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-all:
+		case <-time.After(5 * time.Second):
+		}
+		w.WriteHeader(http.StatusServiceUnavailable) // a refusal keeps the connection too
+	}))
+	srv.Start()
+	defer srv.Close()
+	go func() {
+		for range n {
+			<-arrived
+		}
+		close(all)
+	}()
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}
+	defer c.CloseIdleConnections()
+	Preopen(context.Background(), c, Config{Requests: request(srv.URL)}, n)
+	if len(conns) != n {
+		t.Fatalf("Preopen(%d) opened %d connections", n, len(conns))
+	}
+	// The run after it opens none.
+	if _, err := Run(context.Background(), c, Config{Requests: request(srv.URL), Concurrency: n, Duration: 50 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if len(conns) != n {
+		t.Errorf("after a closed loop of %d: %d connections, want the %d preopened", n, len(conns), n)
 	}
 }

@@ -1,6 +1,8 @@
 package probe
 
 import (
+	"time"
+
 	"github.com/gqlbff/gqlbff/bench/load"
 )
 
@@ -69,6 +71,9 @@ func NewReport(res load.Result, before, after Snapshot) Report {
 type Line struct {
 	Phase string  `json:"phase"`
 	T     float64 `json:"t"`
+	// Start is when the measured run (or its slice's run) began, by the
+	// wall clock: with T it finds the run in the server's log.
+	Start time.Time `json:"start"`
 	// ProbeError says the counters could not be read at the end of this
 	// slice (the server did not answer its debug listener in time): its
 	// server figures are missing, and the next slice covers both.

@@ -51,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		others   = fs.String("other-pids", "", "comma-separated process ids of the benchmark's other processes (this one is added), for their CPU time")
 		timeout  = fs.Duration("timeout", 30*time.Second, "per-request timeout")
 		reqFile  = fs.String("requests", "", "JSON `file` of requests ([]load.Request), sent round robin, instead of -url")
+		preopen  = fs.Int("preopen", 0, "before the warm-up, send this many requests at once and wait for their answers, leaving as many connections open (for an open loop, which would otherwise open one per request the server has not answered yet)")
 		interval time.Duration
 	)
 	rq.Header = http.Header{}
@@ -121,6 +122,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	probes := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}
 	defer probes.CloseIdleConnections()
 
+	if *preopen > 0 {
+		load.Preopen(ctx, client, cfg, *preopen)
+	}
 	if *warmup > 0 {
 		w := cfg
 		w.Duration = *warmup
@@ -169,5 +173,5 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func line(phase string, t time.Duration, cfg load.Config, r load.Result, before, after probe.Snapshot) probe.Line {
 	rep := probe.NewReport(r, before, after)
 	rep.Concurrency, rep.Rate = cfg.Concurrency, cfg.Rate
-	return probe.Line{Phase: phase, T: t.Seconds(), Report: rep}
+	return probe.Line{Phase: phase, T: t.Seconds(), Start: before.At, Report: rep}
 }
