@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gqlbff/gqlbff/bench/probe"
 )
@@ -25,6 +26,10 @@ type OverloadRun struct {
 	// twice-capacity runs; nil when not run (NA says why).
 	Unloaded, Full, Over *probe.Report
 	NA                   string
+	// OwnUnloaded, OwnFull and OwnOver are the same three runs' accepted
+	// requests by gqlbff's own clock (its access log); N is 0 when the log
+	// could not be read.
+	OwnUnloaded, OwnFull, OwnOver OwnLatency
 }
 
 // overloadKind is the failure kind of gqlbff's refusal at the door (503
@@ -50,10 +55,13 @@ func (e *env) overload(ctx context.Context, opts Options, name string) *Overload
 		return run
 	}
 	sc := scs[0]
-	if run.Full, err = e.run(ctx, s, sc, opts, run.Clients, 0); err != nil {
+	var lines [3]*probe.Line
+	defer func() { run.readOwn(s.p.log, lines) }()
+	if lines[1], err = e.runLine(ctx, s, sc, opts, run.Clients, 0); err != nil {
 		run.NA = "capacity run: " + err.Error()
 		return run
 	}
+	run.Full = &lines[1].Report
 	if run.Full.Seconds > 0 {
 		run.Capacity = float64(run.Full.Ops-run.Full.Errors) / run.Full.Seconds
 	}
@@ -61,18 +69,33 @@ func (e *env) overload(ctx context.Context, opts Options, name string) *Overload
 		run.NA = "no clean answer at capacity"
 		return run
 	}
-	if run.Unloaded, err = e.run(ctx, s, sc, opts, 1, 0); err != nil {
+	if lines[0], err = e.runLine(ctx, s, sc, opts, 1, 0); err != nil {
 		run.NA = "unloaded run: " + err.Error()
 		return run
 	}
+	run.Unloaded = &lines[0].Report
 	over := opts
 	if opts.OverloadDuration > 0 {
 		over.Duration = opts.OverloadDuration
 	}
-	if run.Over, err = e.run(ctx, s, sc, over, 0, 2*run.Capacity); err != nil {
+	if lines[2], err = e.runLine(ctx, s, sc, over, 0, 2*run.Capacity); err != nil {
 		run.NA = "overload run: " + err.Error()
+		return run
 	}
+	run.Over = &lines[2].Report
 	return run
+}
+
+// readOwn reads the accepted requests' latency of each run in lines from
+// gqlbff's log at path, once its last lines are written (the log is
+// flushed every 100 ms).
+func (o *OverloadRun) readOwn(path string, lines [3]*probe.Line) {
+	time.Sleep(300 * time.Millisecond)
+	for i, own := range []*OwnLatency{&o.OwnUnloaded, &o.OwnFull, &o.OwnOver} {
+		if l := lines[i]; l != nil && !l.Start.IsZero() {
+			*own, _ = ownLatency(path, l.Start, l.Start.Add(time.Duration(l.T*float64(time.Second))))
+		}
+	}
 }
 
 // markdown writes the overload row and whether it meets the target: the
@@ -91,20 +114,21 @@ func (o *OverloadRun) markdown(w io.Writer) {
 	u, f, r := o.Unloaded, o.Full, o.Over
 	fmt.Fprintf(w, "Capacity is the clean answers per second of a closed loop of %d clients; unloaded is one client; the overload is an open loop at twice the capacity (%.0f/s, the load generator sending at most %d at once: past that a request is not sent and counted apart). Accepted are the clean answers; p99 is theirs. Server CPU is gqlbff's CPU time over the run (1.00: all of CPU %d), demo + load that of the sources and the load generator (on CPU %d), and CPU N busy how busy each CPU was with anything, other work on the machine included: the machine is shared, so the ratio is indicative.\n\n",
 		o.Clients, 2*o.Capacity, max(100, int(2*o.Capacity/2)), serverCPU, otherCPU)
-	fmt.Fprintf(w, "| load | ops | accepted | accepted/s | refused OVERLOADED | not sent | other failures | accepted p50 / p99 ms | peak RSS MiB | goroutines at end | server CPU | CPU %d busy | demo + load | CPU %d busy |\n", serverCPU, otherCPU)
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintf(w, "| load | ops | accepted | accepted/s | refused OVERLOADED | not sent | other failures | accepted p50 / p99 ms | gqlbff's own p50 / p99 ms | peak RSS MiB | goroutines at end | server CPU | CPU %d busy | demo + load | CPU %d busy |\n", serverCPU, otherCPU)
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, row := range []struct {
 		name string
 		r    *probe.Report
+		own  OwnLatency
 	}{
-		{"1 client (unloaded)", u},
-		{fmt.Sprintf("%d clients (capacity %.0f/s)", o.Clients, o.Capacity), f},
-		{fmt.Sprintf("open loop %.0f/s (2x)", 2*o.Capacity), r},
+		{"1 client (unloaded)", u, o.OwnUnloaded},
+		{fmt.Sprintf("%d clients (capacity %.0f/s)", o.Clients, o.Capacity), f, o.OwnFull},
+		{fmt.Sprintf("open loop %.0f/s (2x)", 2*o.Capacity), r, o.OwnOver},
 	} {
 		x := row.r
 		ok := x.Ops - x.Errors
-		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %d | %d | %s | %.1f / %.1f | %.1f | %d | %.2f | %s | %.2f | %s |\n", row.name, x.Ops, ok, float64(ok)/x.Seconds,
-			x.ErrorKinds[overloadKind], x.ErrorKinds[notSentKind], otherFailures(x), x.OKLatency.P50, x.OKLatency.P99,
+		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %d | %d | %s | %.1f / %.1f | %s | %.1f | %d | %.2f | %s | %.2f | %s |\n", row.name, x.Ops, ok, float64(ok)/x.Seconds,
+			x.ErrorKinds[overloadKind], x.ErrorKinds[notSentKind], otherFailures(x), x.OKLatency.P50, x.OKLatency.P99, row.own,
 			float64(x.PeakRSSKiB)/1024, x.Goroutines, x.CPUUtil, busyOf(x.CPUBusy, serverCPU), x.OthersUtil, busyOf(x.CPUBusy, otherCPU))
 	}
 	if r.ErrorKinds[overloadKind] == 0 {
@@ -118,6 +142,18 @@ func (o *OverloadRun) markdown(w io.Writer) {
 	onlyOverloaded := otherFailures(r) == "none"
 	fmt.Fprintf(w, "\nAt 2x: the accepted requests' p99 is %.1fx the unloaded p99 (target: within 2x: %s) and %.1fx the p99 at capacity; failures other than OVERLOADED: %s (target: none: %s).\n",
 		ratio, yes(ratio <= 2), r.OKLatency.P99/f.OKLatency.P99, otherFailures(r), yes(onlyOverloaded))
+	if o.OwnOver.N > 0 && o.OwnUnloaded.N > 0 {
+		fmt.Fprintf(w, "\nBy gqlbff's own clock (its access log: from before admission to the answer written, without the load generator's and the kernel's part), the accepted requests' p99 at 2x is %.1fx the unloaded one (%.1f against %.1f ms; the wait for a slot's p99: %.1f ms).\n",
+			o.OwnOver.P99/o.OwnUnloaded.P99, o.OwnOver.P99, o.OwnUnloaded.P99, o.OwnOver.QueueP99)
+	}
+}
+
+// String is the p50 / p99 ms of a table cell, n/a without a reading.
+func (l OwnLatency) String() string {
+	if l.N == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f / %.1f", l.P50, l.P99)
 }
 
 // otherFailures are the failures other than gqlbff's OVERLOADED and the

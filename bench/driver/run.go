@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,16 @@ import (
 // run runs the load generator against one system: closed loop at clients,
 // or open loop at rate.
 func (e *env) run(ctx context.Context, s *system, sc scenario.Scenario, opts Options, clients int, rate float64) (*probe.Report, error) {
+	l, err := e.runLine(ctx, s, sc, opts, clients, rate)
+	if err != nil {
+		return nil, err
+	}
+	return &l.Report, nil
+}
+
+// runLine is run with the load generator's whole line: the report, and
+// when the measured run began and how long it took.
+func (e *env) runLine(ctx context.Context, s *system, sc scenario.Scenario, opts Options, clients int, rate float64) (*probe.Line, error) {
 	tokens := opts.Tokens
 	if len(tokens) == 0 {
 		tokens = []string{opts.Token}
@@ -54,6 +65,10 @@ func (e *env) run(ctx context.Context, s *system, sc scenario.Scenario, opts Opt
 		// not sustained, and the table says so rather than measuring a queue.
 		inFlight := max(100, int(rate/2))
 		args = append(args, "-rate", strconv.FormatFloat(rate, 'f', -1, 64), "-max-in-flight", strconv.Itoa(inFlight))
+		// As many connections open before the warm-up as the closed loops
+		// keep: the open loop's start measures the server, not a load
+		// generator opening a connection per request not yet answered.
+		args = append(args, "-preopen", strconv.Itoa(slices.Max(append([]int{32}, opts.Clients...))))
 	} else {
 		args = append(args, "-concurrency", strconv.Itoa(clients))
 	}
@@ -81,7 +96,7 @@ func (e *env) run(ctx context.Context, s *system, sc scenario.Scenario, opts Opt
 	if last.Phase != "run" {
 		return nil, errors.New("load printed no run report")
 	}
-	return &last.Report, nil
+	return &last, nil
 }
 
 // profile takes a CPU profile of the server over the measured part of a
