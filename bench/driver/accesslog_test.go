@@ -61,7 +61,8 @@ func TestMarkdownShowsGqlbffsOwnLatency(t *testing.T) {
 	}
 	o := &OverloadRun{Scenario: "dashboard", Clients: 32, Capacity: 1000,
 		Unloaded: rep(1000, 0, nil, 5), Full: rep(10000, 0, nil, 40), Over: rep(20000, 12000, map[string]int{overloadKind: 12000}, 30),
-		OwnUnloaded: OwnLatency{N: 1000, P50: 2.9, P99: 4.4}, OwnOver: OwnLatency{N: 8000, P50: 5.7, P99: 22, QueueP99: 3.5}}
+		Below:       rep(16000, 0, nil, 15),
+		OwnUnloaded: OwnLatency{N: 1000, P50: 2.9, P99: 4.4}, OwnBelow: OwnLatency{N: 16000, P50: 4, P99: 11}, OwnOver: OwnLatency{N: 8000, P50: 5.7, P99: 22, QueueP99: 3.5}}
 	var b strings.Builder
 	o.markdown(&b)
 	for _, want := range []string{
@@ -69,6 +70,8 @@ func TestMarkdownShowsGqlbffsOwnLatency(t *testing.T) {
 		"| 32 clients (capacity 1000/s) | 10000 | 10000 | 1000 | 0 | 0 | none | 20.0 / 40.0 | n/a |",
 		"| open loop 2000/s (2x) | 20000 | 8000 | 800 | 12000 | 0 | none | 15.0 / 30.0 | 5.7 / 22.0 |",
 		"the accepted requests' p99 at 2x is 5.0x the unloaded one (22.0 against 4.4 ms; the wait for a slot's p99: 3.5 ms)",
+		"| open loop 800/s (0.8x, below capacity) | 16000 | 16000 | 1600 | 0 | 0 | none | 7.5 / 15.0 | 4.0 / 11.0 |",
+		"the open loop at 0.8x the capacity had an accepted p99 of 15.0 ms, 3.0x the unloaded one (0 refused), so that much of the latency at 2x is any open loop's at that concurrency; against it the accepted p99 at 2x is 2.0x (by gqlbff's own clock 2.0x: 22.0 against 11.0 ms).",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("want %q in\n%s", want, b.String())

@@ -22,15 +22,20 @@ type OverloadRun struct {
 	// Clients clients.
 	Capacity float64
 	Clients  int
-	// Unloaded, Full and Over are the one-client, the capacity and the
+	// Unloaded, Full, Below and Over are the one-client, the capacity, the
+	// below-capacity (BelowFactor of it, open loop) and the
 	// twice-capacity runs; nil when not run (NA says why).
-	Unloaded, Full, Over *probe.Report
-	NA                   string
-	// OwnUnloaded, OwnFull and OwnOver are the same three runs' accepted
+	Unloaded, Full, Below, Over *probe.Report
+	NA                          string
+	// OwnUnloaded, OwnFull, OwnBelow and OwnOver are the same runs' accepted
 	// requests by gqlbff's own clock (its access log); N is 0 when the log
 	// could not be read.
-	OwnUnloaded, OwnFull, OwnOver OwnLatency
+	OwnUnloaded, OwnFull, OwnBelow, OwnOver OwnLatency
 }
+
+// BelowFactor is the rate of the overload row's open loop below capacity,
+// as a share of it.
+const BelowFactor = 0.8
 
 // overloadKind is the failure kind of gqlbff's refusal at the door (503
 // with the OVERLOADED code); notSentKind the load generator's own bound.
@@ -55,7 +60,7 @@ func (e *env) overload(ctx context.Context, opts Options, name string) *Overload
 		return run
 	}
 	sc := scs[0]
-	var lines [3]*probe.Line
+	var lines [4]*probe.Line
 	defer func() { run.readOwn(s.p.log, lines) }()
 	if lines[1], err = e.runLine(ctx, s, sc, opts, run.Clients, 0); err != nil {
 		run.NA = "capacity run: " + err.Error()
@@ -78,20 +83,28 @@ func (e *env) overload(ctx context.Context, opts Options, name string) *Overload
 	if opts.OverloadDuration > 0 {
 		over.Duration = opts.OverloadDuration
 	}
-	if lines[2], err = e.runLine(ctx, s, sc, over, 0, 2*run.Capacity); err != nil {
+	// The same open loop below the capacity: the latency that concurrency
+	// alone gives, without an overload, for the overload's to be read
+	// against (not a target).
+	if lines[2], err = e.runLine(ctx, s, sc, opts, 0, BelowFactor*run.Capacity); err != nil {
+		run.NA = "below-capacity run: " + err.Error()
+		return run
+	}
+	run.Below = &lines[2].Report
+	if lines[3], err = e.runLine(ctx, s, sc, over, 0, 2*run.Capacity); err != nil {
 		run.NA = "overload run: " + err.Error()
 		return run
 	}
-	run.Over = &lines[2].Report
+	run.Over = &lines[3].Report
 	return run
 }
 
 // readOwn reads the accepted requests' latency of each run in lines from
 // gqlbff's log at path, once its last lines are written (the log is
 // flushed every 100 ms).
-func (o *OverloadRun) readOwn(path string, lines [3]*probe.Line) {
+func (o *OverloadRun) readOwn(path string, lines [4]*probe.Line) {
 	time.Sleep(300 * time.Millisecond)
-	for i, own := range []*OwnLatency{&o.OwnUnloaded, &o.OwnFull, &o.OwnOver} {
+	for i, own := range []*OwnLatency{&o.OwnUnloaded, &o.OwnFull, &o.OwnBelow, &o.OwnOver} {
 		if l := lines[i]; l != nil && !l.Start.IsZero() {
 			*own, _ = ownLatency(path, l.Start, l.Start.Add(time.Duration(l.T*float64(time.Second))))
 		}
@@ -112,8 +125,8 @@ func (o *OverloadRun) markdown(w io.Writer) {
 		return
 	}
 	u, f, r := o.Unloaded, o.Full, o.Over
-	fmt.Fprintf(w, "Capacity is the clean answers per second of a closed loop of %d clients; unloaded is one client; the overload is an open loop at twice the capacity (%.0f/s, the load generator sending at most %d at once: past that a request is not sent and counted apart). Accepted are the clean answers; p99 is theirs. Server CPU is gqlbff's CPU time over the run (1.00: all of CPU %d), demo + load that of the sources and the load generator (on CPU %d), and CPU N busy how busy each CPU was with anything, other work on the machine included: the machine is shared, so the ratio is indicative.\n\n",
-		o.Clients, 2*o.Capacity, max(100, int(2*o.Capacity/2)), serverCPU, otherCPU)
+	fmt.Fprintf(w, "Capacity is the clean answers per second of a closed loop of %d clients; unloaded is one client; the overload is an open loop at twice the capacity (%.0f/s, the load generator sending at most %d at once: past that a request is not sent and counted apart); the open loop below capacity is the same at %.1fx the capacity, for reading the ratio. Accepted are the clean answers; p99 is theirs, by the load generator's clock (from each request's scheduled time) and by gqlbff's own (its access log's duration). Server CPU is gqlbff's CPU time over the run (1.00: all of CPU %d), demo + load that of the sources and the load generator (on CPU %d), and CPU N busy how busy each CPU was with anything, other work on the machine included: the machine is shared, so the ratio is indicative.\n\n",
+		o.Clients, 2*o.Capacity, max(100, int(2*o.Capacity/2)), BelowFactor, serverCPU, otherCPU)
 	fmt.Fprintf(w, "| load | ops | accepted | accepted/s | refused OVERLOADED | not sent | other failures | accepted p50 / p99 ms | gqlbff's own p50 / p99 ms | peak RSS MiB | goroutines at end | server CPU | CPU %d busy | demo + load | CPU %d busy |\n", serverCPU, otherCPU)
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, row := range []struct {
@@ -123,9 +136,13 @@ func (o *OverloadRun) markdown(w io.Writer) {
 	}{
 		{"1 client (unloaded)", u, o.OwnUnloaded},
 		{fmt.Sprintf("%d clients (capacity %.0f/s)", o.Clients, o.Capacity), f, o.OwnFull},
+		{fmt.Sprintf("open loop %.0f/s (%.1fx, below capacity)", BelowFactor*o.Capacity, BelowFactor), o.Below, o.OwnBelow},
 		{fmt.Sprintf("open loop %.0f/s (2x)", 2*o.Capacity), r, o.OwnOver},
 	} {
 		x := row.r
+		if x == nil {
+			continue
+		}
 		ok := x.Ops - x.Errors
 		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %d | %d | %s | %.1f / %.1f | %s | %.1f | %d | %.2f | %s | %.2f | %s |\n", row.name, x.Ops, ok, float64(ok)/x.Seconds,
 			x.ErrorKinds[overloadKind], x.ErrorKinds[notSentKind], otherFailures(x), x.OKLatency.P50, x.OKLatency.P99, row.own,
@@ -146,6 +163,22 @@ func (o *OverloadRun) markdown(w io.Writer) {
 		fmt.Fprintf(w, "\nBy gqlbff's own clock (its access log: from before admission to the answer written, without the load generator's and the kernel's part), the accepted requests' p99 at 2x is %.1fx the unloaded one (%.1f against %.1f ms; the wait for a slot's p99: %.1f ms).\n",
 			o.OwnOver.P99/o.OwnUnloaded.P99, o.OwnOver.P99, o.OwnUnloaded.P99, o.OwnOver.QueueP99)
 	}
+	o.markdownBelow(w)
+}
+
+// markdownBelow says what the overload adds to the latency of the same
+// open loop below capacity.
+func (o *OverloadRun) markdownBelow(w io.Writer) {
+	b, r := o.Below, o.Over
+	if b == nil || b.OKLatency.P99 <= 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nFor reading the ratio (not a target): the open loop at %.1fx the capacity had an accepted p99 of %.1f ms, %.1fx the unloaded one (%d refused), so that much of the latency at 2x is any open loop's at that concurrency; against it the accepted p99 at 2x is %.1fx",
+		BelowFactor, b.OKLatency.P99, b.OKLatency.P99/o.Unloaded.OKLatency.P99, b.ErrorKinds[overloadKind], r.OKLatency.P99/b.OKLatency.P99)
+	if o.OwnBelow.N > 0 && o.OwnOver.N > 0 {
+		fmt.Fprintf(w, " (by gqlbff's own clock %.1fx: %.1f against %.1f ms)", o.OwnOver.P99/o.OwnBelow.P99, o.OwnOver.P99, o.OwnBelow.P99)
+	}
+	fmt.Fprintln(w, ".")
 }
 
 // String is the p50 / p99 ms of a table cell, n/a without a reading.
