@@ -73,13 +73,6 @@ type Options struct {
 	// before the limit shrinks: 2 is twice as slow. A shared machine's
 	// noise makes a tighter one shrink the limit without an overload.
 	Tolerance float64
-	// OverloadTolerance is the tolerance while the queue is overloaded (a
-	// request found the line full): there is more demand than any limit
-	// serves, so a limit nearer the knee costs no throughput, and the
-	// requests admitted run nearer the no-load latency. Envoy's adaptive
-	// concurrency allows a quarter above its minimum latency; Netflix's
-	// Gradient2 a half.
-	OverloadTolerance float64
 	// BaselineEpoch is how long a measured no-load latency stands: the
 	// baseline is the lowest window latency of the current and the previous
 	// epoch, so it follows a change of the workload within two epochs.
@@ -108,14 +101,12 @@ const (
 	// DefaultMin is low enough for one core: with ~0.4 ms of CPU per
 	// operation, 32 requests in flight already queue ~13 ms on the CPU, so
 	// the limit must be free to settle below that.
-	DefaultMin       = 4
-	DefaultMax       = 1000
-	DefaultWindow    = 100 * time.Millisecond
-	DefaultTolerance = 2
-	// DefaultOverloadTolerance: see Options.OverloadTolerance.
-	DefaultOverloadTolerance = 1.3
-	DefaultSmoothing         = 0.5
-	DefaultBaselineEpoch     = 15 * time.Second
+	DefaultMin           = 4
+	DefaultMax           = 1000
+	DefaultWindow        = 100 * time.Millisecond
+	DefaultTolerance     = 2
+	DefaultSmoothing     = 0.5
+	DefaultBaselineEpoch = 15 * time.Second
 	// DefaultMinQueue is the shortest line of an adaptive limit: the limit
 	// may sit far below the concurrency clients bring (32 clients, a limit
 	// of 6), and the rest then wait in line, first come first served,
@@ -240,9 +231,6 @@ func New(o Options) *Limiter {
 	}
 	if o.Tolerance <= 1 {
 		o.Tolerance = DefaultTolerance
-	}
-	if o.OverloadTolerance <= 1 {
-		o.OverloadTolerance = min(DefaultOverloadTolerance, o.Tolerance)
 	}
 	if o.OverloadHold <= 0 {
 		o.OverloadHold = DefaultOverloadHold
@@ -480,11 +468,7 @@ func (l *Limiter) observe(start, now time.Time) {
 	base := l.baseline()
 	// As Gradient2: the gradient is 1 while the requests are no slower
 	// than the tolerance allows, below 1 (down to a half) when they are.
-	tolerance := l.opts.Tolerance
-	if l.overloaded(now) {
-		tolerance = l.opts.OverloadTolerance
-	}
-	gradient := math.Max(0.5, math.Min(1, tolerance*float64(base)/float64(mean)))
+	gradient := math.Max(0.5, math.Min(1, l.opts.Tolerance*float64(base)/float64(mean)))
 	idleSlow := gradient < 1 && peak >= l.limit && l.cpuBusy >= 0 && l.cpuBusy < cpuHeadroom
 	switch {
 	case idleSlow:

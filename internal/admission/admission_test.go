@@ -797,33 +797,3 @@ func TestAHeavierMixWithTheCPUNearFiveSixths(t *testing.T) {
 		t.Errorf("after 3 s of the heavier mix: limit %d, baseline %s; want at least 24 (of 32 clients; 31 fit the tolerance) and 3.9ms", st.Limit, st.BaselineRTT)
 	}
 }
-
-// TestAnOverloadHoldsTheLimitNearerTheKnee: the model of
-// TestAdaptiveLimitSettlesAtTheKnee (one core, 3 ms without load, 0.4 ms
-// of CPU a request: throughput stops growing at 7.5 in flight) with the
-// line full all along. Without the overload the limit settles near 15,
-// where requests take twice the no-load latency for the throughput of
-// 7.5; with it, where they take 1.3 times it: the same throughput, the
-// latency a third lower.
-func TestAnOverloadHoldsTheLimitNearerTheKnee(t *testing.T) {
-	rtt := func(n int) time.Duration {
-		return max(3*time.Millisecond, time.Duration(n)*400*time.Microsecond)
-	}
-	c := &clock{t: time.Unix(0, 0)}
-	l := New(Options{Now: c.now, Initial: 100, QueueTimeout: 50 * time.Millisecond})
-	run(t, l, c, 10, 4, rtt(4))
-	lo, hi := 1000, 0
-	for i := range 600 {
-		l.mu.Lock()
-		l.overloadedAt = c.now() // a request found the line full
-		l.mu.Unlock()
-		n := l.Stats().Limit
-		run(t, l, c, 1, n, rtt(n))
-		if st := l.Stats(); i >= 300 && !st.Probing {
-			lo, hi = min(lo, st.Limit), max(hi, st.Limit)
-		}
-	}
-	if lo < 8 || hi > 11 {
-		t.Errorf("overloaded: the limit ranged %d–%d once settled, want within 8–11 (7.5 fill the CPU; 9.75 take 1.3 times the no-load latency)", lo, hi)
-	}
-}
