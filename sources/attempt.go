@@ -115,13 +115,12 @@ func (c *client) try(ctx context.Context, cl call, decode decodeFunc) attemptRes
 		return attemptResult{err: c.fail(cl.endpoint, 0, ErrUnavailable, err), outcome: OutcomeBreakerOpen}
 	}
 	r := c.throughBulkhead(ctx, cl, h, decode)
-	done(r.outcome)
+	done(verdict(r.outcome))
 	return r
 }
 
 func (c *client) throughBulkhead(ctx context.Context, cl call, h http.Header, decode decodeFunc) attemptResult {
-	release, err := c.slots.acquire(ctx, cl.deadline)
-	if err != nil {
+	if err := c.slots.acquire(ctx, cl.deadline); err != nil {
 		switch {
 		case ctx.Err() != nil:
 			return attemptResult{err: c.contextError(cl.endpoint, ctx), outcome: OutcomeBulkheadFull}
@@ -130,7 +129,7 @@ func (c *client) throughBulkhead(ctx context.Context, cl call, h http.Header, de
 		}
 		return attemptResult{err: c.fail(cl.endpoint, 0, ErrUnavailable, err), outcome: OutcomeBulkheadFull}
 	}
-	defer release()
+	defer c.slots.release()
 	return c.roundTrip(ctx, cl, h, decode)
 }
 

@@ -139,13 +139,10 @@ func newBreaker(name string, cfg BreakerConfig, obs Observer) *breaker {
 
 // allow lets a call through, or answers gobreaker.ErrOpenState (open) or
 // gobreaker.ErrTooManyRequests (half-open, its probes taken). done reports
-// the call's outcome.
-func (b *breaker) allow() (done func(Outcome), err error) {
-	d, err := b.cb.Allow()
-	if err != nil {
-		return nil, err
-	}
-	return func(o Outcome) { d(verdict(o)) }, nil
+// the call's outcome as its verdict: done(verdict(o)), gobreaker's own
+// function, not wrapped in a closure of ours (an allocation a call).
+func (b *breaker) allow() (done func(error), err error) {
+	return b.cb.Allow()
 }
 
 func (b *breaker) state() BreakerState { return stateOf(b.cb.State()) }

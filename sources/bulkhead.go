@@ -21,14 +21,15 @@ func newBulkhead(n int, wait time.Duration) bulkhead {
 	return bulkhead{slots: make(chan struct{}, n), wait: wait}
 }
 
-// acquire takes a slot; release gives it back. It waits at most the
+// acquire takes a slot, which release gives back (release is called, not
+// answered: a method value answered would be an allocation a call). It waits at most the
 // bulkhead's wait, and not past the call's deadline dl (zero: none), which
 // the context of a shared call does not carry: then the error is
 // context.DeadlineExceeded.
-func (b bulkhead) acquire(ctx context.Context, dl time.Time) (release func(), err error) {
+func (b bulkhead) acquire(ctx context.Context, dl time.Time) error {
 	select {
 	case b.slots <- struct{}{}:
-		return b.release, nil
+		return nil
 	default:
 	}
 	wait, full := b.wait, error(errBulkheadFull)
@@ -41,11 +42,11 @@ func (b bulkhead) acquire(ctx context.Context, dl time.Time) (release func(), er
 	defer t.Stop()
 	select {
 	case b.slots <- struct{}{}:
-		return b.release, nil
+		return nil
 	case <-t.C:
-		return nil, full
+		return full
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 }
 

@@ -312,12 +312,19 @@ func (c *client) setHeaders(ctx context.Context, h http.Header) error {
 	// The names are in canonical form already: set without h.Set's
 	// canonicalization, as h.Set would.
 	h["Accept"] = acceptJSON
+	// The values of the caller's headers share one array: one allocation
+	// where each was a slice of its own.
+	vals := make([]string, 0, 3)
+	add := func(name, v string) {
+		vals = append(vals, v)
+		h[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
 	if m.RequestID != "" {
-		h["X-Request-Id"] = []string{m.RequestID}
+		add("X-Request-Id", m.RequestID)
 	}
 	if m.Subject != "" {
-		h["X-User-Id"] = []string{m.Subject}
-		h["X-User-Scopes"] = []string{strings.Join(m.Scopes, " ")}
+		add("X-User-Id", m.Subject)
+		add("X-User-Scopes", strings.Join(m.Scopes, " "))
 	}
 	if c.cfg.ForwardAuthorization && m.Authorization != "" {
 		h["Authorization"] = []string{m.Authorization}

@@ -34,18 +34,18 @@ type flight struct {
 }
 
 // do runs fn once for the overlapping callers of key. The first caller
-// runs it itself, in its own goroutine (a batch's, a level's field's: they
-// run side by side already), under a context that keeps its values but not
-// its cancellation, so that the call goes on for the others when it leaves;
-// fn bounds the call by the deadline it was given (client.do). The callers
-// that join wait for it. joined reports that this caller shared a call
-// another started.
+// runs it itself, in its own goroutine (a batch's, a level's group's: they
+// run side by side already), under a context that keeps its values but
+// not its cancellation, so that the call goes on for the others when it
+// leaves; fn bounds the call by the deadline it was given (client.do).
+// The callers that join wait for it. joined reports that this caller
+// shared a call another started.
 //
 // A first caller whose context ends while others wait goes on running the
 // call for them and answers when it ends, with errStoppedWaiting; when no
 // other caller waits, its leaving cancels the call, which then ends at
-// once. Every caller's deadline is the call's: a shared call never runs
-// past its first caller's deadline.
+// once. The first caller's deadline is the call's: a shared call never
+// runs past it, for the callers that joined it too.
 func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Context) (any, error)) (v any, err error, joined bool) {
 	g.mu.Lock()
 	if g.m == nil {
