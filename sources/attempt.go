@@ -120,7 +120,7 @@ func (c *client) try(ctx context.Context, cl call, decode decodeFunc) attemptRes
 }
 
 func (c *client) throughBulkhead(ctx context.Context, cl call, h http.Header, decode decodeFunc) attemptResult {
-	if err := c.slots.acquire(ctx, cl.deadline); err != nil {
+	if err := c.slots.acquire(ctx, cl.deadline, cl.flight); err != nil {
 		switch {
 		case ctx.Err() != nil:
 			return attemptResult{err: c.contextError(cl.endpoint, ctx), outcome: OutcomeBulkheadFull}
@@ -143,6 +143,10 @@ func (c *client) roundTrip(ctx context.Context, cl call, h http.Header, decode d
 	}
 	actx, cancel := context.WithDeadline(ctx, dl)
 	defer cancel()
+	if !cl.flight.begin(cancel) {
+		return attemptResult{err: c.fail(cl.endpoint, 0, ErrUnavailable, context.Canceled), outcome: OutcomeCanceled}
+	}
+	defer cl.flight.end()
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, cl.url, nil)
 	if err != nil {
 		return attemptResult{err: c.fail(cl.endpoint, 0, ErrUnavailable, err), outcome: OutcomeUnavailable}
@@ -194,7 +198,9 @@ var bodyBuffers = bufpool.New(1 << 20)
 // caller leaving, a deadline passing, or the connection failing.
 func (c *client) transportFailure(endpoint string, parent, attempt context.Context, status int, err error) attemptResult {
 	switch {
-	case errors.Is(parent.Err(), context.Canceled):
+	// A shared call's cancellation reaches only its attempt's context
+	// (flight.begin), which nothing else cancels while it runs.
+	case errors.Is(parent.Err(), context.Canceled) || errors.Is(attempt.Err(), context.Canceled):
 		return attemptResult{err: c.fail(endpoint, status, ErrUnavailable, err), status: status, outcome: OutcomeCanceled}
 	case errors.Is(parent.Err(), context.DeadlineExceeded) || errors.Is(attempt.Err(), context.DeadlineExceeded):
 		return attemptResult{err: c.fail(endpoint, status, ErrTimeout, err), status: status, outcome: OutcomeTimeout}

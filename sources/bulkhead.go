@@ -25,8 +25,9 @@ func newBulkhead(n int, wait time.Duration) bulkhead {
 // answered: a method value answered would be an allocation a call). It waits at most the
 // bulkhead's wait, and not past the call's deadline dl (zero: none), which
 // the context of a shared call does not carry: then the error is
-// context.DeadlineExceeded.
-func (b bulkhead) acquire(ctx context.Context, dl time.Time) error {
+// context.DeadlineExceeded; nor past a shared call's cancellation (f, nil
+// for a call not shared), which its context does not carry either.
+func (b bulkhead) acquire(ctx context.Context, dl time.Time, f *flight) error {
 	select {
 	case b.slots <- struct{}{}:
 		return nil
@@ -47,6 +48,8 @@ func (b bulkhead) acquire(ctx context.Context, dl time.Time) error {
 		return full
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-f.stopped():
+		return context.Canceled
 	}
 }
 

@@ -167,6 +167,9 @@ type call struct {
 	// it bounds every attempt and decides the retries. A shared call's
 	// context does not carry it (do), so it travels here.
 	deadline time.Time
+	// flight is a shared call's cancellation, which its context does not
+	// carry either; nil for a call not shared.
+	flight *flight
 }
 
 // fetch calls GET path?query on c and decodes the JSON answer into a T.
@@ -218,7 +221,8 @@ func (c *client) do(ctx context.Context, cl call, decode decodeFunc) (any, error
 		return c.withRetries(ctx, cl, decode)
 	}
 	key := c.flightKey(cl.url, caller.From(ctx))
-	v, err, joined := c.flights.do(ctx, key, func(fctx context.Context) (any, error) {
+	v, err, joined := c.flights.do(ctx, key, func(fctx context.Context, f *flight) (any, error) {
+		cl.flight = f
 		return c.withRetries(fctx, cl, decode)
 	})
 	if joined {

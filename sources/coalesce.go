@@ -30,14 +30,84 @@ type flight struct {
 	val     any
 	err     error
 	waiters int
-	cancel  context.CancelFunc
+
+	// The call's cancellation, without a context of its own (whose
+	// cancellation, done channel and children would be four allocations
+	// a call): the attempt in flight, its cancel registered here, and
+	// the waits between attempts or for a bulkhead's slot follow quit.
+	mu        sync.Mutex
+	cancelled bool
+	attempt   context.CancelFunc
+	quit      chan struct{} // made by the first wait that needs it
+}
+
+// cancel ends the call: the attempt in flight, any wait, and every
+// attempt after (begin).
+func (f *flight) cancel() {
+	f.mu.Lock()
+	if f.cancelled {
+		f.mu.Unlock()
+		return
+	}
+	f.cancelled = true
+	a, q := f.attempt, f.quit
+	f.mu.Unlock()
+	if a != nil {
+		a()
+	}
+	if q != nil {
+		close(q)
+	}
+}
+
+// begin registers the cancel of an attempt about to start; false when the
+// call is cancelled already. A nil flight (a call not shared) begins.
+func (f *flight) begin(cancel context.CancelFunc) bool {
+	if f == nil {
+		return true
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cancelled {
+		return false
+	}
+	f.attempt = cancel
+	return true
+}
+
+// end forgets the attempt begin registered.
+func (f *flight) end() {
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	f.attempt = nil
+	f.mu.Unlock()
+}
+
+// stopped answers a channel closed once the call is cancelled: nil for a
+// nil flight (never).
+func (f *flight) stopped() <-chan struct{} {
+	if f == nil {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.quit == nil {
+		f.quit = make(chan struct{})
+		if f.cancelled {
+			close(f.quit)
+		}
+	}
+	return f.quit
 }
 
 // do runs fn once for the overlapping callers of key. The first caller
 // runs it itself, in its own goroutine (a batch's, a level's group's: they
 // run side by side already), under a context that keeps its values but
 // not its cancellation, so that the call goes on for the others when it
-// leaves; fn bounds the call by the deadline it was given (client.do).
+// leaves; fn bounds the call by the deadline it was given (client.do),
+// and follows the flight's cancellation (flight.begin, flight.stopped).
 // The callers that join wait for it. joined reports that this caller
 // shared a call another started.
 //
@@ -46,7 +116,7 @@ type flight struct {
 // other caller waits, its leaving cancels the call, which then ends at
 // once. The first caller's deadline is the call's: a shared call never
 // runs past it, for the callers that joined it too.
-func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Context) (any, error)) (v any, err error, joined bool) {
+func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Context, *flight) (any, error)) (v any, err error, joined bool) {
 	g.mu.Lock()
 	if g.m == nil {
 		g.m = make(map[string]*flight)
@@ -65,8 +135,8 @@ func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Contex
 			return nil, errStoppedWaiting, true
 		}
 	}
-	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	f := &flight{waiters: 1, cancel: cancel}
+	fctx := context.WithoutCancel(ctx)
+	f := &flight{waiters: 1}
 	g.m[key] = f
 	g.mu.Unlock()
 	// This caller leaving drops its wait (and, the last, cancels the call)
@@ -79,12 +149,11 @@ func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Contex
 	return f.val, f.err, false
 }
 
-func (g *flightGroup) run(ctx context.Context, key string, f *flight, fn func(context.Context) (any, error)) {
+func (g *flightGroup) run(ctx context.Context, key string, f *flight, fn func(context.Context, *flight) (any, error)) {
 	defer func() {
 		if p := recover(); p != nil {
 			f.val, f.err = nil, fmt.Errorf("panic in a source call: %v", p)
 		}
-		f.cancel()
 		g.mu.Lock()
 		if g.m[key] == f {
 			delete(g.m, key)
@@ -95,7 +164,7 @@ func (g *flightGroup) run(ctx context.Context, key string, f *flight, fn func(co
 			close(done)
 		}
 	}()
-	f.val, f.err = fn(ctx)
+	f.val, f.err = fn(ctx, f)
 }
 
 // leave drops a waiter; the last one to leave cancels the call, which no

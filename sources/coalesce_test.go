@@ -3,6 +3,7 @@ package sources_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -175,4 +176,71 @@ func TestTheFirstCallerRunsASharedCallToItsEnd(t *testing.T) {
 	if got := svc.Cancelled(); got != 1 {
 		t.Errorf("cancels at the service once the only caller left: got %d, want 1", got)
 	}
+	// A cancelled call is the caller's doing, never the source's failure
+	// (the breaker does not count it).
+	c.rec.mu.Lock()
+	last := c.rec.outcomes[len(c.rec.outcomes)-1]
+	c.rec.mu.Unlock()
+	if last != sources.OutcomeCanceled {
+		t.Errorf("the cancelled call's outcome: got %s, want %s", last, sources.OutcomeCanceled)
+	}
+}
+
+// TestASharedCallStopsWaitingWhenItsCallersLeave: a shared call's waits
+// follow its cancellation, which its context does not carry: the wait
+// before a retry, and the wait for a bulkhead's slot, end as soon as its
+// last caller leaves, and no further attempt is made.
+func TestASharedCallStopsWaitingWhenItsCallersLeave(t *testing.T) {
+	t.Run("the wait before a retry", func(t *testing.T) {
+		svc := startService(t, sources.OrdersSource)
+		c := newClient(t, svc, nil, sources.ClientConfig{Coalesce: true, Retries: 1})
+		svc.SetStatus(http.StatusServiceUnavailable)
+		svc.SetRetryAfter("2")
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { _, err := c.src.Orders.ByID(ctx, "o1"); done <- err }()
+		for c.rec.retryCount() != 1 {
+			time.Sleep(time.Millisecond)
+		}
+		left := time.Now()
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("the caller that left: got %v, want context.Canceled", err)
+		}
+		if took := time.Since(left); took > time.Second {
+			t.Errorf("answered %s after the caller left, want at once (not after the 2s wait)", took)
+		}
+		if got := svc.Calls(); got != 1 {
+			t.Errorf("calls at the service: got %d, want 1 (no retry once every caller left)", got)
+		}
+	})
+	t.Run("the wait for a slot", func(t *testing.T) {
+		svc := startService(t, sources.OrdersSource)
+		c := newClient(t, svc, nil, sources.ClientConfig{Coalesce: true, MaxInFlight: 1, InFlightWait: 3 * time.Second})
+		svc.SetLatency(time.Second)
+		held := make(chan error, 1)
+		go func() { _, err := c.src.Orders.ByID(context.Background(), "o1"); held <- err }()
+		for svc.InFlight() != 1 {
+			time.Sleep(time.Millisecond)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { _, err := c.src.Orders.ByID(ctx, "o2"); done <- err }()
+		time.Sleep(50 * time.Millisecond) // waiting for the slot
+		left := time.Now()
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("the caller that left: got %v, want context.Canceled", err)
+		}
+		if took := time.Since(left); took > 500*time.Millisecond {
+			t.Errorf("answered %s after the caller left, want at once (not when the slot came free)", took)
+		}
+		if err := <-held; err != nil {
+			t.Errorf("the call holding the slot: %v", err)
+		}
+		if got := svc.Calls(); got != 1 {
+			t.Errorf("calls at the service: got %d, want 1 (the call that left never made)", got)
+		}
+	})
 }

@@ -37,7 +37,10 @@ func (c *client) withRetries(ctx context.Context, cl call, decode decodeFunc) (a
 			return nil, r.err
 		}
 		c.obs.Retry(c.name, cl.endpoint)
-		if !sleep(ctx, wait) {
+		if !sleep(ctx, cl.flight, wait) {
+			if ctx.Err() == nil { // the shared call was cancelled
+				return nil, c.fail(cl.endpoint, 0, ErrUnavailable, context.Canceled)
+			}
 			return nil, c.contextError(cl.endpoint, ctx)
 		}
 	}
@@ -69,14 +72,17 @@ func retryAfterOf(err error) time.Duration {
 	return 0
 }
 
-// sleep waits for d; false when ctx ends first.
-func sleep(ctx context.Context, d time.Duration) bool {
+// sleep waits for d; false when ctx ends first, or the shared call f (nil:
+// a call not shared) is cancelled.
+func sleep(ctx context.Context, f *flight, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return true
 	case <-ctx.Done():
+		return false
+	case <-f.stopped():
 		return false
 	}
 }
