@@ -39,7 +39,9 @@ type twin struct {
 	codes    map[string]int // the errors' codes
 }
 
-func newTwin(t testing.TB) *twin {
+// newTwin starts the two handlers; each of configure changes both
+// handlers' configuration, after the defaults below.
+func newTwin(t testing.TB, configure ...func(*server.Config)) *twin {
 	t.Helper()
 	svcs, err := demo.Start(demo.Options{Data: defaultData()})
 	if err != nil {
@@ -63,6 +65,9 @@ func newTwin(t testing.TB) *twin {
 		cfg.Profiles.Web.AllowAnonymous = true
 		for _, p := range []*server.ProfileConfig{&cfg.Profiles.Web, &cfg.Profiles.Mobile} {
 			p.MaxAliases, p.MaxRootFields, p.MaxCost = 100, 50, 50000
+		}
+		for _, f := range configure {
+			f(&cfg)
 		}
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
