@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // errStoppedWaiting is what a caller gets when its own context ended while
@@ -135,7 +136,7 @@ func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Contex
 			return nil, errStoppedWaiting, true
 		}
 	}
-	fctx := context.WithoutCancel(ctx)
+	fctx := &valuesOf{ctx}
 	f := &flight{waiters: 1}
 	g.m[key] = f
 	g.mu.Unlock()
@@ -181,3 +182,19 @@ func (g *flightGroup) leave(key string, f *flight) {
 		f.cancel()
 	}
 }
+
+// valuesOf is a context with the values of its parent and nothing else:
+// no deadline, never done. It is context.WithoutCancel, whose Value boxes
+// the context (a value type) into an interface on every lookup that
+// reaches it: an allocation for each of a call's lookups of the caller,
+// the trace span and the baggage that the call's own contexts do not
+// answer. Its parent's cancellation stays hidden as WithoutCancel's does:
+// the context package looks for a parent's cancellation only in a parent
+// that can be done, and context.Cause of a context that is not is nil
+// (TestValuesOfIsWithoutCancel).
+type valuesOf struct{ parent context.Context }
+
+func (*valuesOf) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (*valuesOf) Done() <-chan struct{}       { return nil }
+func (*valuesOf) Err() error                  { return nil }
+func (v *valuesOf) Value(key any) any         { return v.parent.Value(key) }
