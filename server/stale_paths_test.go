@@ -51,7 +51,7 @@ func staleOf(t *testing.T, a parsedAnswer) (entries []string, rest string) {
 }
 
 // TestStalePathsInListsAreEachInstances: when a list's objects are answered
-// from stale records (their sources down), each stale entry names the
+// from stale records (every source down), each stale entry names the
 // path of the field whose resolver looked the record up, list indexes
 // included: every instance once, none twice, none of another field. The
 // plan engine's calls of one step share a site whose node changes from
@@ -85,8 +85,9 @@ func TestStalePathsInListsAreEachInstances(t *testing.T) {
 		expect      expectFunc
 	}{{
 		name:  "orders fan-out",
-		query: `{ orders(first: 12) { edges { node { id customer { id name stats { orderCount } } c2: customer { tier } } } } }`,
-		expect: func(t *testing.T, data map[string]any) (want []string) {
+		query: `{ orders(first: 12) { edges { node { id customer { id name stats { orderCount } orders(first: 3) { id } } c2: customer { tier } } } } }`,
+		expect: func(t *testing.T, data map[string]any) []string {
+			want := []string{note("orders", "orders")}
 			for i, e := range list(t, data["orders"].(map[string]any)["edges"]) {
 				node := e.(map[string]any)["node"].(map[string]any)
 				if node["customer"] == nil {
@@ -98,6 +99,7 @@ func TestStalePathsInListsAreEachInstances(t *testing.T) {
 				if node["customer"].(map[string]any)["stats"] != nil {
 					want = append(want, note("analytics", "orders", "edges", float64(i), "node", "customer", "stats"))
 				}
+				want = append(want, note("orders", "orders", "edges", float64(i), "node", "customer", "orders"))
 			}
 			return want
 		},
@@ -111,7 +113,7 @@ func TestStalePathsInListsAreEachInstances(t *testing.T) {
 				if c == nil {
 					continue
 				}
-				want = append(want, note("analytics", "customers", float64(i), "stats"))
+				want = append(want, note("analytics", "customers", float64(i), "stats"), note("orders", "customers", float64(i), "orders"))
 				for j := range c.(map[string]any)["orders"].([]any) {
 					want = append(want, note("customers", "customers", float64(i), "orders", float64(j), "customer"))
 				}
@@ -123,6 +125,7 @@ func TestStalePathsInListsAreEachInstances(t *testing.T) {
 		query: `{ dashboard { recentOrders(first: 8) { id customer { id name } } topCustomers(first: 4) { id stats { orderCount } } } }`,
 		expect: func(t *testing.T, data map[string]any) (want []string) {
 			d := data["dashboard"].(map[string]any)
+			want = append(want, note("orders", "dashboard", "recentOrders"))
 			for i := range list(t, d["recentOrders"]) {
 				want = append(want, note("customers", "dashboard", "recentOrders", float64(i), "customer"))
 			}
@@ -149,6 +152,7 @@ func TestStalePathsInListsAreEachInstances(t *testing.T) {
 	time.Sleep(ttl + 100*time.Millisecond)
 	tw.svcs.Customers.SetDown(true)
 	tw.svcs.Analytics.SetDown(true)
+	tw.svcs.Orders.SetDown(true)
 	defer tw.svcs.Reset()
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
