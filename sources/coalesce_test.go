@@ -108,11 +108,7 @@ func TestOneCallerLeavingDoesNotCancelTheOthers(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
-	deadline := time.Now().Add(100 * time.Millisecond)
-	for svc.Cancelled() != 1 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if got := svc.Cancelled(); got != 1 {
+	if got := cancelledAfter(svc, 100 * time.Millisecond); got != 1 {
 		t.Errorf("cancels at the service once every caller left: got %d, want 1", got)
 	}
 }
@@ -169,11 +165,7 @@ func TestTheFirstCallerRunsASharedCallToItsEnd(t *testing.T) {
 	if took := time.Since(left); took > time.Second {
 		t.Errorf("the only caller answered %s after it left, want at once", took)
 	}
-	deadline := time.Now().Add(time.Second)
-	for svc.Cancelled() != 1 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if got := svc.Cancelled(); got != 1 {
+	if got := cancelledAfter(svc, time.Second); got != 1 {
 		t.Errorf("cancels at the service once the only caller left: got %d, want 1", got)
 	}
 	// A cancelled call is the caller's doing, never the source's failure

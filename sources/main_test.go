@@ -106,3 +106,14 @@ func withTimeout(t *testing.T, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// cancelledAfter waits up to d for svc to have seen one call cancelled,
+// and returns how many it saw: the source sees a cancellation a moment
+// after the caller gives up.
+func cancelledAfter(svc *demo.Service, d time.Duration) int {
+	deadline := time.Now().Add(d)
+	for svc.Cancelled() != 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	return svc.Cancelled()
+}

@@ -29,11 +29,7 @@ func TestSlowSourceTimesOutAtTheTimeout(t *testing.T) {
 	if got := svc.Calls(); got != 1 {
 		t.Errorf("calls: got %d, want 1 (a timeout is not retried)", got)
 	}
-	deadline := time.Now().Add(time.Second)
-	for svc.Cancelled() != 1 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if got := svc.Cancelled(); got != 1 {
+	if got := cancelledAfter(svc, time.Second); got != 1 {
 		t.Errorf("calls the source saw cancelled: got %d, want 1", got)
 	}
 }
@@ -117,11 +113,7 @@ func TestAnAttemptEndsAtTheRequestDeadline(t *testing.T) {
 			if err := <-joiner; !errors.Is(err, sources.ErrTimeout) {
 				t.Errorf("the caller that joined: got %v, want ErrTimeout (the first caller's deadline)", err)
 			}
-			deadline := time.Now().Add(time.Second)
-			for svc.Cancelled() != 1 && time.Now().Before(deadline) {
-				time.Sleep(5 * time.Millisecond)
-			}
-			if got := svc.Cancelled(); got != 1 {
+			if got := cancelledAfter(svc, time.Second); got != 1 {
 				t.Errorf("calls the source saw cancelled: got %d, want 1", got)
 			}
 		})
