@@ -108,7 +108,7 @@ func TestOneCallerLeavingDoesNotCancelTheOthers(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
-	if got := cancelledAfter(svc, 100 * time.Millisecond); got != 1 {
+	if got := cancelledAfter(svc, 100*time.Millisecond); got != 1 {
 		t.Errorf("cancels at the service once every caller left: got %d, want 1", got)
 	}
 }
