@@ -26,7 +26,7 @@ func TestDependenciesPointDown(t *testing.T) {
 		{"sources", []string{mod + "/graph", mod + "/resolvers", mod + "/server", mod + "/cmd", "github.com/99designs/gqlgen", "github.com/vektah/gqlparser"}},
 		{"sources/demo", []string{mod + "/graph", mod + "/resolvers", mod + "/server", mod + "/cmd", "github.com/99designs/gqlgen"}},
 		{"graph", []string{mod + "/resolvers", mod + "/server", mod + "/cmd"}},
-		{"resolvers", []string{mod + "/server", mod + "/cmd"}},
+		{"resolvers", []string{mod + "/server", mod + "/cmd", mod + "/engine"}},
 		{"cost", []string{mod + "/server", mod + "/cmd", "net/http", "github.com/99designs/gqlgen"}},
 		{"budget", []string{mod + "/server", mod + "/cmd", "net/http", "github.com/99designs/gqlgen"}},
 		{"persisted", []string{mod + "/server", mod + "/cmd", "net/http", "github.com/99designs/gqlgen"}},

@@ -9,7 +9,6 @@ import (
 
 	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/cost"
-	"github.com/gqlbff/gqlbff/engine"
 	"github.com/gqlbff/gqlbff/graph/model"
 	"github.com/gqlbff/gqlbff/sources"
 )
@@ -23,13 +22,13 @@ import (
 // childFields returns the fields named name selected in set on typeName,
 // with fragments and aliases resolved; none when the caller may not
 // resolve that field. Under a plan the selections are the plan's, collected
-// once when it was compiled.
+// once when it was compiled (Resolver.CollectFields).
 func (r *Resolver) childFields(ctx context.Context, set ast.SelectionSet, typeName, name string) []graphql.CollectedField {
 	if r.Allow != nil && !r.Allow(ctx, typeName, name) {
 		return nil
 	}
 	var out []graphql.CollectedField
-	for _, f := range engine.CollectFields(ctx, set, typeName) {
+	for _, f := range r.collectFields(ctx, set, typeName) {
 		if f.Name == name {
 			out = append(out, f)
 		}

@@ -3,7 +3,12 @@
 // call a source per item.
 package resolvers
 
-import "context"
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
 
 //go:generate go run ../internal/gqlgen
 
@@ -19,9 +24,22 @@ type Resolver struct {
 	// it before it queues a field's lookups, so that a field the caller may
 	// not see costs no source call. Nil allows every field.
 	Allow func(ctx context.Context, typeName, field string) bool
+	// CollectFields answers graphql.CollectFields for the lookahead: the
+	// fields of set on typeName, for the operation ctx runs. The plan
+	// engine's (engine.CollectFields) answers a compiled plan's sets
+	// without collecting them again per request. The answer is read,
+	// never changed. Nil is gqlgen's.
+	CollectFields func(ctx context.Context, set ast.SelectionSet, typeName string) []graphql.CollectedField
 	// MaxPage is the largest page size (`first`) and the most `ids` one
 	// field may ask for: graphql.maxPage. 0: 100.
 	MaxPage int
+}
+
+func (r *Resolver) collectFields(ctx context.Context, set ast.SelectionSet, typeName string) []graphql.CollectedField {
+	if r.CollectFields != nil {
+		return r.CollectFields(ctx, set, typeName)
+	}
+	return graphql.CollectFields(graphql.GetOperationContext(ctx), set, []string{typeName})
 }
 
 func (r *Resolver) maxPage() int {

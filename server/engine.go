@@ -25,7 +25,7 @@ const (
 // withPlans puts the plan engine in front of es: the same resolvers and
 // authorization hooks, and the cost policy's actual-cost meter.
 func withPlans(es graphql.ExecutableSchema, costs *costLimit, maxPage int) graphql.ExecutableSchema {
-	res := &resolvers.Resolver{Allow: fieldGate(es.Schema()), MaxPage: maxPage}
+	res := &resolvers.Resolver{Allow: fieldGate(es.Schema()), MaxPage: maxPage, CollectFields: engine.CollectFields}
 	e := engine.New(es.Schema(), res, graph.DirectiveRoot{
 		Authenticated:  authenticatedDirective,
 		RequiresScopes: requiresScopesDirective,
