@@ -122,9 +122,9 @@ const minWindowSamples = 20
 // with every slot taken and the CPU below cpuHeadroom (with no window
 // between them that left the limit unused, and one more for each that
 // found the CPU busy) before that slowness is taken for a heavier mix
-// rather than queueing: an
-// overload that begins late in a window makes one such window (its CPU
-// share counts the idle time before the load), never the next.
+// rather than queueing: an overload that begins late in a window makes
+// one such window (its CPU share counts the idle time before the load),
+// never the next.
 const idleSlowWindows = 3
 
 // cpuHeadroom is the share of its CPUs below which a process is not
