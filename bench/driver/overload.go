@@ -47,7 +47,7 @@ const (
 // overload runs the overload row against the system named name (gqlbff,
 // or gqlbff-before for a like-for-like comparison in one run).
 func (e *env) overload(ctx context.Context, opts Options, name string) *OverloadRun {
-	run := &OverloadRun{System: name, Scenario: opts.Overload, Clients: slices.Max(append([]int{32}, opts.Clients...))}
+	run := &OverloadRun{System: name, Scenario: opts.Overload, Clients: opts.mostClients()}
 	i := slices.IndexFunc(e.systems, func(s *system) bool { return s.name == name })
 	if i < 0 {
 		run.NA = name + " is not among the systems"

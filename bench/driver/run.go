@@ -20,6 +20,11 @@ import (
 	"github.com/gqlbff/gqlbff/bench/scenario"
 )
 
+// mostClients is the largest closed loop the run has, at least 32: the
+// overload row's capacity loop, and the connections an open loop opens
+// before its warm-up.
+func (o Options) mostClients() int { return slices.Max(append([]int{32}, o.Clients...)) }
+
 // run runs the load generator against one system: closed loop at clients,
 // or open loop at rate.
 func (e *env) run(ctx context.Context, s *system, sc scenario.Scenario, opts Options, clients int, rate float64) (*probe.Report, error) {
@@ -68,7 +73,7 @@ func (e *env) runLine(ctx context.Context, s *system, sc scenario.Scenario, opts
 		// As many connections open before the warm-up as the closed loops
 		// keep: the open loop's start measures the server, not a load
 		// generator opening a connection per request not yet answered.
-		args = append(args, "-preopen", strconv.Itoa(slices.Max(append([]int{32}, opts.Clients...))))
+		args = append(args, "-preopen", strconv.Itoa(opts.mostClients()))
 	} else {
 		args = append(args, "-concurrency", strconv.Itoa(clients))
 	}
