@@ -35,15 +35,22 @@ type record struct {
 	sourceErrors []string
 }
 
-type recordKey struct{}
+// recordSlot holds the request's record in its caller.Request.
+var recordSlot = caller.NewSlot()
 
+// withRecord returns a context that carries rec: in place, in the
+// request's caller.Request when it has one (requestMeta made it).
 func withRecord(ctx context.Context, rec *record) context.Context {
-	return context.WithValue(ctx, recordKey{}, rec)
+	if req := caller.RequestOf(ctx); req != nil {
+		req.Set(recordSlot, rec)
+		return ctx
+	}
+	return caller.WithValue(ctx, recordSlot, rec)
 }
 
 // recordFrom returns the request's record; a throwaway one outside a request.
 func recordFrom(ctx context.Context) *record {
-	if rec, ok := ctx.Value(recordKey{}).(*record); ok {
+	if rec, ok := caller.Value(ctx, recordSlot).(*record); ok {
 		return rec
 	}
 	return &record{}
@@ -131,7 +138,10 @@ func accessLog(log *slog.Logger, m *metrics, defaultClient string, tracing bool)
 			start := time.Now()
 			rec := &record{client: defaultClient}
 			sw := &statusWriter{ResponseWriter: w}
-			next.ServeHTTP(sw, r.WithContext(withRecord(r.Context(), rec)))
+			if ctx := withRecord(r.Context(), rec); ctx != r.Context() {
+				r = r.WithContext(ctx)
+			}
+			next.ServeHTTP(sw, r)
 			d := time.Since(start)
 
 			rec.mu.Lock()

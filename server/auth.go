@@ -54,8 +54,16 @@ func authenticate(v *auth.Verifier, ps profiles, signer *auth.Signer, trusted []
 			if !id.Anonymous() {
 				id.Authorization = header
 			}
-			ctx := withIdentityTokens(caller.With(r.Context(), id), signer, id)
-			next.ServeHTTP(w, r.WithContext(ctx))
+			ctx := r.Context()
+			if req := caller.RequestOf(ctx); req != nil {
+				req.SetCaller(id) // in place: requestMeta made it for this request
+			} else {
+				ctx = caller.With(ctx, id)
+			}
+			if ctx = withIdentityTokens(ctx, signer, id); ctx != r.Context() {
+				r = r.WithContext(ctx)
+			}
+			next.ServeHTTP(w, r)
 		})
 	}
 }

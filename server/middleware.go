@@ -16,7 +16,10 @@ const maxRequestIDLen = 128
 
 // requestMeta decides the request id once, at the edge, and puts it in the
 // request's caller (caller.Caller), which every source call of the request
-// reads; traceContext does the same for the trace context. Headers
+// reads; traceContext does the same for the trace context. The caller
+// goes in the request's caller.Request, which the layers under it fill in
+// place (the authenticated caller, the access record, the loaders): one
+// context value for all of them. Headers
 // that only gqlbff may set toward the sources are removed from the request.
 func requestMeta(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -27,7 +30,8 @@ func requestMeta(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		r.Header.Del("X-User-Id")
 		r.Header.Del("X-User-Scopes")
-		next.ServeHTTP(w, r.WithContext(caller.With(r.Context(), caller.Caller{RequestID: id})))
+		ctx, _ := caller.NewRequest(r.Context(), caller.Caller{RequestID: id})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -67,8 +71,14 @@ func operationScope(d time.Duration, n int64, src *sources.Sources) func(http.Ha
 			}
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
-			ctx = sources.WithLoaders(ctx, src.NewLoaders())
-			ctx, _ = withStaleCollector(ctx)
+			if req := caller.RequestOf(ctx); req != nil {
+				c := &staleCollector{}
+				req.Set(staleSlot, c)
+				sources.Attach(req, src.NewLoaders(), &c.tally, c.record)
+			} else {
+				ctx = sources.WithLoaders(ctx, src.NewLoaders())
+				ctx, _ = withStaleCollector(ctx)
+			}
 			r = r.WithContext(ctx)
 			r.Body = http.MaxBytesReader(w, r.Body, n)
 			next.ServeHTTP(w, r)

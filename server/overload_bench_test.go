@@ -22,7 +22,7 @@ func BenchmarkOverloadedRefusal(b *testing.B) {
 	defer l.Release(start, true)
 	h := admit(l)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { b.Fatal("admitted past a full limit") }))
 	r := httptest.NewRequest(http.MethodPost, "/graphql", http.NoBody)
-	r = r.WithContext(context.WithValue(r.Context(), recordKey{}, &record{}))
+	r = r.WithContext(withRecord(r.Context(), &record{}))
 	b.ReportAllocs()
 	for b.Loop() {
 		w := httptest.NewRecorder()

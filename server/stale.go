@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/gqlbff/gqlbff/caller"
 	"github.com/gqlbff/gqlbff/engine"
 	"github.com/gqlbff/gqlbff/sources"
 )
@@ -39,19 +40,21 @@ type staleCollector struct {
 	seen      map[string]bool
 }
 
-type staleCollectorKey struct{}
+// staleSlot holds the request's collector in its caller.Request
+// (operationScope puts it there in place).
+var staleSlot = caller.NewSlot()
 
 // withStaleCollector returns a context whose source lookups report their
 // stale records to a new collector, and the collector.
 func withStaleCollector(ctx context.Context) (context.Context, *staleCollector) {
 	c := &staleCollector{}
-	ctx = context.WithValue(ctx, staleCollectorKey{}, c)
+	ctx = caller.WithValue(ctx, staleSlot, c)
 	ctx = sources.WithTally(ctx, &c.tally)
 	return sources.WithStaleRecorder(ctx, c.record), c
 }
 
 func staleCollectorFrom(ctx context.Context) *staleCollector {
-	c, _ := ctx.Value(staleCollectorKey{}).(*staleCollector)
+	c, _ := caller.Value(ctx, staleSlot).(*staleCollector)
 	return c
 }
 

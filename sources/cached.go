@@ -81,16 +81,39 @@ type Stale struct {
 // with, with the context of the lookup that used it.
 type StaleRecorder func(ctx context.Context, s Stale)
 
-type staleKey struct{}
+// The request's values of this package, in its caller.Request: one
+// context value for all of them (Attach).
+var (
+	loadersSlot = caller.NewSlot()
+	staleSlot   = caller.NewSlot()
+	tallySlot   = caller.NewSlot()
+)
+
+// Attach puts a request's loaders, the tally of its record lookups and
+// its stale recorder (each nil for none) in its Request, in place: the
+// server does it at the request's edge, before the request's work starts
+// (caller.Request). The With functions do the same for a part of a
+// request, in a context of its own.
+func Attach(r *caller.Request, l *Loaders, t *Tally, rec StaleRecorder) {
+	if l != nil {
+		r.Set(loadersSlot, l)
+	}
+	if t != nil {
+		r.Set(tallySlot, t)
+	}
+	if rec != nil {
+		r.Set(staleSlot, rec)
+	}
+}
 
 // WithStaleRecorder returns a context whose lookups tell r of the stale
 // records they answer with.
 func WithStaleRecorder(ctx context.Context, r StaleRecorder) context.Context {
-	return context.WithValue(ctx, staleKey{}, r)
+	return caller.WithValue(ctx, staleSlot, r)
 }
 
 func recordStale(ctx context.Context, s Stale) {
-	if r, ok := ctx.Value(staleKey{}).(StaleRecorder); ok && r != nil {
+	if r, ok := caller.Value(ctx, staleSlot).(StaleRecorder); ok && r != nil {
 		r(ctx, s)
 	}
 }
@@ -121,11 +144,9 @@ type Tally struct {
 	Hits, Misses atomic.Int64
 }
 
-type tallyKey struct{}
-
 // WithTally returns a context whose record lookups are counted in t.
 func WithTally(ctx context.Context, t *Tally) context.Context {
-	return context.WithValue(ctx, tallyKey{}, t)
+	return caller.WithValue(ctx, tallySlot, t)
 }
 
 type bypassKey struct{}
@@ -211,7 +232,7 @@ func cached[V any](ctx context.Context, c *client, endpoint, params string, ids 
 	if len(own) == 0 && !anyFill(fills) {
 		c.cache.Saved()
 	}
-	if t, ok := ctx.Value(tallyKey{}).(*Tally); ok {
+	if t, ok := caller.Value(ctx, tallySlot).(*Tally); ok {
 		var missed int64
 		for _, f := range fills {
 			if f != nil {

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/gqlbff/gqlbff/caller"
 )
 
 // Loaders batch and de-duplicate the by-id and by-customer lookups of one
@@ -449,17 +451,16 @@ func matchByID[V any](keys []string, items []V, err error, id func(*V) string) [
 	return results
 }
 
-type loadersKey struct{}
-
-// WithLoaders returns a context that carries l for the resolvers.
+// WithLoaders returns a context that carries l for the resolvers (the
+// server puts a request's in its caller.Request: Attach).
 func WithLoaders(ctx context.Context, l *Loaders) context.Context {
-	return context.WithValue(ctx, loadersKey{}, l)
+	return caller.WithValue(ctx, loadersSlot, l)
 }
 
 // For returns the request's loaders. It panics when the server did not
 // install them: that is a wiring bug, not a runtime condition.
 func For(ctx context.Context) *Loaders {
-	l, ok := ctx.Value(loadersKey{}).(*Loaders)
+	l, ok := caller.Value(ctx, loadersSlot).(*Loaders)
 	if !ok {
 		panic("sources: no loaders in context; wrap the handler with the loaders middleware")
 	}
