@@ -3,6 +3,7 @@ package resolvers
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"testing"
 	"time"
 
@@ -120,5 +121,47 @@ func BenchmarkToOrder(b *testing.B) {
 				_ = toOrder(o, tc.parts)
 			}
 		})
+	}
+}
+
+// TestToOrdersMapsEachOrderAsToOrder: a list's orders are mapped as each
+// alone (the old toOrder's values), whatever the parts and items, and a
+// page of them costs three allocations however long: the amounts, the
+// Money values and the items, each shared.
+func TestToOrdersMapsEachOrderAsToOrder(t *testing.T) {
+	os := []sources.Order{order(3, 250), order(0, 1), order(40, math.MaxInt64/2), order(1, -7)}
+	for i := range os {
+		os[i].ID, os[i].TotalCents, os[i].Currency = fmt.Sprint("o", i), int64(i*1000+7), fmt.Sprint("C", i)
+	}
+	for _, parts := range []orderParts{allParts, {total: true}, {items: true}, {}} {
+		got := toOrders(os, parts)
+		for i, o := range os {
+			want := model.Order{ID: o.ID, Status: model.OrderStatus(o.Status), CreatedAt: o.CreatedAt, CustomerID: o.CustomerID}
+			if parts.total || parts.items {
+				want.Total = &model.Money{Amount: string(appendAmount(nil, o.TotalCents)), Currency: o.Currency}
+			}
+			if parts.items {
+				want.Items = []model.OrderItem{}
+				for _, it := range o.Items {
+					want.Items = append(want.Items, model.OrderItem{Sku: it.SKU, Name: it.Name, Quantity: it.Quantity,
+						UnitPrice: &model.Money{Amount: string(appendAmount(nil, it.UnitPriceCents)), Currency: o.Currency}})
+				}
+			}
+			if !reflect.DeepEqual(got[i], want) {
+				t.Errorf("%+v, order %d: got %+v, want %+v", parts, i, got[i], want)
+			}
+			if parts.items && (got[i].Items == nil || cap(got[i].Items) != len(got[i].Items)) {
+				t.Errorf("%+v, order %d: items %v (cap %d): want a non-nil window with no room past its end", parts, i, got[i].Items, cap(got[i].Items))
+			}
+		}
+	}
+	page := make([]sources.Order, 50)
+	for i := range page {
+		page[i] = order(2, int64(i))
+	}
+	for parts, want := range map[orderParts]float64{{}: 1, {total: true}: 3, allParts: 4} {
+		if n := testing.AllocsPerRun(20, func() { _ = toOrders(page, parts) }); n != want {
+			t.Errorf("%+v: %v allocations for 50 orders, want %v", parts, n, want)
+		}
 	}
 }

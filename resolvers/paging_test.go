@@ -1,6 +1,9 @@
 package resolvers
 
 import (
+	"encoding/base64"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -62,6 +65,24 @@ func TestPageSizeIsTheConfiguredMaxPage(t *testing.T) {
 		r := &Resolver{MaxPage: tc.maxPage}
 		if _, err := r.pageSize(n(tc.first), 10); (err == nil) != tc.ok {
 			t.Errorf("MaxPage %d, first %d: got error %v, want ok %v", tc.maxPage, tc.first, err, tc.ok)
+		}
+	}
+}
+
+// TestCursorsAreTheirTextInBase64: a cursor is base64 (URL alphabet, no
+// padding) of v1|status|skip|rest, and encodedLen its length, which
+// orderPage uses to cut a page's cursors out of one string.
+func TestCursorsAreTheirTextInBase64(t *testing.T) {
+	for _, p := range []position{
+		{}, {skip: 9}, {skip: 10}, {skip: 100}, {status: "PAID", skip: 1, rest: "eyJzIjoiUEFJRCJ9"},
+		{status: "SHIPPED", rest: "a|b|c/+="}, {skip: 12345, rest: strings.Repeat("r", 300)},
+	} {
+		want := base64.RawURLEncoding.EncodeToString([]byte("v1|" + p.status + "|" + strconv.Itoa(p.skip) + "|" + p.rest))
+		if got := p.encode(); got != want {
+			t.Errorf("%+v: got %q, want %q", p, got, want)
+		}
+		if got := p.encodedLen(); got != len(want) {
+			t.Errorf("%+v: encodedLen %d, want %d", p, got, len(want))
 		}
 	}
 }
