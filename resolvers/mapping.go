@@ -91,8 +91,10 @@ func mapOrders(out []model.Order, os []sources.Order, parts orderParts) {
 		}
 	}
 	var (
-		space [1024]byte
-		ends  [256]int32 // where each amount ends in space
+		// A page of 50 totals fits; more goes to the heap. (Larger arrays
+		// made the frame large enough to grow a request's stack.)
+		space [512]byte
+		ends  [64]int32 // where each amount ends
 	)
 	b, end := space[:0], ends[:0]
 	for i := range os {
