@@ -10,13 +10,15 @@ import (
 )
 
 // appendAmount appends cents as a decimal string: 1250 → "12.50".
+// The magnitude is unsigned: math.MinInt64's has no int64.
 func appendAmount(b []byte, cents int64) []byte {
+	u := uint64(cents)
 	if cents < 0 {
 		b = append(b, '-')
-		cents = -cents
+		u = -u
 	}
-	b = strconv.AppendInt(b, cents/100, 10)
-	frac := cents % 100
+	b = strconv.AppendUint(b, u/100, 10)
+	frac := u % 100
 	return append(b, '.', byte('0'+frac/10), byte('0'+frac%10))
 }
 

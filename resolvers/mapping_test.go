@@ -20,6 +20,8 @@ func TestAppendAmount(t *testing.T) {
 	}{
 		{0, "0.00"}, {5, "0.05"}, {10, "0.10"}, {99, "0.99"}, {100, "1.00"}, {1250, "12.50"},
 		{-1, "-0.01"}, {-1250, "-12.50"}, {math.MaxInt64, "92233720368547758.07"},
+		// The one negative whose magnitude is no int64: a source may send it.
+		{math.MinInt64, "-92233720368547758.08"}, {math.MinInt64 + 1, "-92233720368547758.07"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
