@@ -119,13 +119,18 @@ func (r *Resolver) PrefetchLevel(ctxs []context.Context, parents []any) {
 			acc.customersWith(ctx, r, fc.Field.Selections, ids)
 		case "Customer.stats":
 			if c, ok := parents[i].(*model.Customer); ok {
+				if acc.stats == nil {
+					// One call per customer of the level: room for the
+					// rest of the level's calls, not grown one by one.
+					acc.stats = make([]string, 0, len(ctxs)-i)
+				}
 				acc.stats = append(acc.stats, c.ID)
 			}
 		case "Customer.orders":
 			first, _ := fc.Args["first"].(*int)
 			if n, err := r.pageSize(first, 10); err == nil && n > 0 {
 				if c, ok := parents[i].(*model.Customer); ok {
-					acc.addOrdersOf(n, c.ID)
+					acc.addOrdersOf(n, len(ctxs)-i, c.ID)
 				}
 			}
 		}
@@ -155,17 +160,23 @@ func (a *levelKeys) customerParts(ctx context.Context, r *Resolver, set ast.Sele
 	for _, f := range r.childFields(ctx, set, "Customer", "orders") {
 		first, ok := cost.Int(f.ArgumentMap(vars)["first"])
 		if ok && first > 0 && first <= int64(r.maxPage()) {
-			a.addOrdersOf(int(first), ids...)
+			a.addOrdersOf(int(first), len(ids), ids...)
 		}
 	}
 }
 
-// addOrdersOf queues the n newest orders of customers ids.
-func (a *levelKeys) addOrdersOf(n int, ids ...string) {
+// addOrdersOf queues the n newest orders of customers ids; room is how
+// many ids of this page size are likely to come, the first list's
+// capacity.
+func (a *levelKeys) addOrdersOf(n, room int, ids ...string) {
 	if a.ordersOf == nil {
 		a.ordersOf = map[int][]string{}
 	}
-	a.ordersOf[n] = append(a.ordersOf[n], ids...)
+	list := a.ordersOf[n]
+	if list == nil {
+		list = make([]string, 0, max(room, len(ids)))
+	}
+	a.ordersOf[n] = append(list, ids...)
 }
 
 func (a *levelKeys) start(ctx context.Context) {
