@@ -81,7 +81,7 @@ func (m *metrics) registerLimiter(l *admission.Limiter) {
 				}
 				return 0
 			}),
-		gauge("gqlbff_http_cpu_busy", "The share of its CPUs gqlbff's threads ran, or waited to run while another process had the CPU, in the adaptive limit's last window (1: all of GOMAXPROCS); below 5/6 a slowdown is not taken for queueing. -1 where unknown.",
+		gauge("gqlbff_http_cpu_busy", "The share of its CPUs gqlbff's threads ran or waited to run in the adaptive limit's last window (1: all of GOMAXPROCS); below 5/6 a slowdown is not taken for queueing. -1 where unknown.",
 			func(s admission.Stats) float64 { return s.CPUBusy }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "gqlbff_http_shed_total",

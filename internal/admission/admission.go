@@ -83,9 +83,7 @@ type Options struct {
 	OverloadHold time.Duration
 	// CPUTime, when set, is the CPU time the process's threads have run
 	// so far and the time they were ready to run but waited for a CPU
-	// that was not the process's own threads' (ProcessCPUTime for a
-	// server: the threads' wait behind each other is the process's own
-	// work, not a shortage of CPU); with it, a window that ran slower
+	// (ProcessCPUTime for a server); with it, a window that ran slower
 	// than the tolerance while the CPU had headroom retakes the baseline
 	// instead of shrinking the limit (see the package comment). Nil: the
 	// latency alone decides.
@@ -374,12 +372,9 @@ func (l *Limiter) dropStale(now time.Time) {
 func (l *Limiter) Release(start time.Time, sample bool) {
 	now := l.now()
 	var cpu time.Duration
-	// One reader a window: the release that finds the reading due and
-	// moves it on reads it.
-	next := l.cpuNext.Load()
-	readCPU := l.opts.CPUTime != nil && sample && now.UnixNano() >= next &&
-		l.cpuNext.CompareAndSwap(next, now.Add(l.opts.Window).UnixNano())
+	readCPU := l.opts.CPUTime != nil && sample && now.UnixNano() >= l.cpuNext.Load()
 	if readCPU {
+		l.cpuNext.Store(now.Add(l.opts.Window).UnixNano())
 		used, waited := l.opts.CPUTime()
 		cpu = used + waited
 	}

@@ -19,11 +19,6 @@ type clock struct {
 	t             time.Time
 	busy, starved float64
 	used, waited  time.Duration
-	// threads, when set, are the shares of the time each of the
-	// process's threads runs and waits for a CPU from now on, and
-	// threadCPU their times so far (readThreads, for a cpuAccount).
-	threads   [][2]float64
-	threadCPU [][2]time.Duration
 }
 
 func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
@@ -33,41 +28,6 @@ func (c *clock) add(d time.Duration) {
 	c.t = c.t.Add(d)
 	c.used += time.Duration(c.busy * float64(d))
 	c.waited += time.Duration(c.starved * float64(d))
-	for i, th := range c.threads {
-		c.threadCPU[i][0] += time.Duration(th[0] * float64(d))
-		c.threadCPU[i][1] += time.Duration(th[1] * float64(d))
-	}
-}
-
-// setThreads sets the shares of the time each thread runs and waits for a
-// CPU from now on.
-func (c *clock) setThreads(shares ...[2]float64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.threads = shares
-	for len(c.threadCPU) < len(shares) {
-		c.threadCPU = append(c.threadCPU, [2]time.Duration{})
-	}
-}
-
-// readThreads is a cpuAccount's read of the threads' times so far.
-func (c *clock) readThreads(buf []threadCPU) ([]threadCPU, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i, t := range c.threadCPU {
-		buf = append(buf, threadCPU{id: i + 1, run: t[0], wait: t[1]})
-	}
-	return buf, len(buf) > 0
-}
-
-// accountCPU is Options.CPUTime from the threads' times (setThreads), as
-// ProcessCPUTime reads a real process's.
-func (c *clock) accountCPU() func() (used, waited time.Duration) {
-	a := &cpuAccount{read: c.readThreads, procs: 1}
-	return func() (used, waited time.Duration) {
-		used, waited, _ = a.time()
-		return used, waited
-	}
 }
 
 // cpu is the CPU time run and waited for so far (Options.CPUTime).
@@ -835,54 +795,5 @@ func TestAHeavierMixWithTheCPUNearFiveSixths(t *testing.T) {
 	}
 	if st := l.Stats(); st.Limit < 24 || st.BaselineRTT != 3900*time.Microsecond {
 		t.Errorf("after 3 s of the heavier mix: limit %d, baseline %s; want at least 24 (of 32 clients; 31 fit the tolerance) and 3.9ms", st.Limit, st.BaselineRTT)
-	}
-}
-
-// heavierMixThreads runs a light mix (2 ms) with the CPU busy, then a
-// heavier one (6 ms, past the tolerance of the light baseline) with the
-// process's threads as given, and returns the limit and the baseline
-// after 3 s of it.
-func heavierMixThreads(t *testing.T, threads ...[2]float64) (int, time.Duration) {
-	t.Helper()
-	c := &clock{t: time.Unix(0, 0)}
-	c.setThreads([2]float64{1, 0})
-	l := New(Options{Now: c.now, Initial: 40, CPUTime: c.accountCPU(), Procs: 1})
-	run(t, l, c, 30, 1000, 2*time.Millisecond)
-	if b := l.Stats().BaselineRTT; b != 2*time.Millisecond {
-		t.Fatalf("baseline of the light mix: got %s, want 2ms", b)
-	}
-	c.setThreads(threads...)
-	got := run(t, l, c, 30, 1000, 6*time.Millisecond)
-	return got, l.Stats().BaselineRTT
-}
-
-// TestThreadsWaitingBehindEachOtherAreNotABusyCPU: make bench's open loop
-// at 2,000 req/s, the server on one CPU with GOMAXPROCS=1: the thread
-// running Go code ran 0.40 of the time and waited 0.02, the runtime's
-// other threads ran 0.02 and waited behind it 0.5 in all. Their summed
-// wait read the CPU as 0.94 busy while it idled over half the time, so a
-// heavier mix never retook its baseline and the limit sat at its floor.
-// Their wait is the process's own: the CPU has headroom.
-func TestThreadsWaitingBehindEachOtherAreNotABusyCPU(t *testing.T) {
-	limit, base := heavierMixThreads(t, [2]float64{0.40, 0.02}, [2]float64{0.01, 0.2}, [2]float64{0.005, 0.15}, [2]float64{0.005, 0.15})
-	if base != 6*time.Millisecond || limit <= 40 {
-		t.Errorf("own run 0.42, the threads' summed wait 0.52 (their own): limit %d, baseline %s; want the baseline retaken (6ms) and the limit grown past 40", limit, base)
-	}
-}
-
-// TestAThreadWaitingForAnotherProcessIsABusyCPU: the same run and waits,
-// but the thread running Go code was ready to run the whole window and
-// waited half of it for a CPU another process had: the CPU is short, not
-// idle, and the limit shrinks as without the CPU's share. So it does
-// when the process itself keeps the CPU busy.
-func TestAThreadWaitingForAnotherProcessIsABusyCPU(t *testing.T) {
-	for _, threads := range [][][2]float64{
-		{{0.45, 0.55}, {0.01, 0.2}, {0.005, 0.15}},
-		{{0.92, 0.03}, {0.02, 0.4}},
-	} {
-		limit, base := heavierMixThreads(t, threads...)
-		if base != 2*time.Millisecond || limit != DefaultMin {
-			t.Errorf("threads %v: limit %d, baseline %s; want the floor %d and the light baseline kept (2ms)", threads, limit, base, DefaultMin)
-		}
 	}
 }

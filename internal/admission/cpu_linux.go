@@ -8,49 +8,31 @@ import (
 )
 
 // ProcessCPUTime is Options.CPUTime for a server: the CPU time this
-// process's threads have run, and the time they were ready to run while
-// a CPU was taken by another process or a CPU quota held them back, from
-// /proc/self/task/*/schedstat (see cpuAccount: the threads' wait behind
-// each other is not counted); without /proc, the CPU time of getrusage
-// and no wait. Safe for concurrent use.
+// process's threads have run and the time they were ready to run but
+// waited for a CPU (another process had it, or a CPU quota throttled
+// them), from /proc/self/task/*/schedstat; without it (no /proc), the
+// CPU time of getrusage and no wait.
 func ProcessCPUTime() (used, waited time.Duration) {
-	used, waited, ok := processCPU.time()
-	if !ok {
-		return rusageCPU(), 0
-	}
-	return used, waited
-}
-
-// processCPU is this process's account, shared by every caller: the
-// threads are the process's, whoever asks.
-var processCPU = cpuAccount{read: readThreads}
-
-// readThreads appends the CPU time of each of this process's threads so
-// far to buf: ok is false when /proc/self/task cannot be read.
-func readThreads(buf []threadCPU) (_ []threadCPU, ok bool) {
 	d, err := os.Open("/proc/self/task")
 	if err != nil {
-		return buf, false
+		return rusageCPU(), 0
 	}
 	names, err := d.Readdirnames(-1)
 	d.Close()
 	if err != nil {
-		return buf, false
+		return rusageCPU(), 0
 	}
-	var b [128]byte
+	var buf [128]byte
+	read := 0
 	for _, name := range names {
-		id, err := strconv.Atoi(name)
-		if err != nil {
-			continue
-		}
 		f, err := os.Open("/proc/self/task/" + name + "/schedstat")
 		if err != nil {
 			continue // the thread exited meanwhile
 		}
-		n, _ := f.Read(b[:])
+		n, _ := f.Read(buf[:])
 		f.Close()
 		// "run-ns wait-ns timeslices\n"
-		fields := bytes.Fields(b[:n])
+		fields := bytes.Fields(buf[:n])
 		if len(fields) < 2 {
 			continue
 		}
@@ -59,7 +41,12 @@ func readThreads(buf []threadCPU) (_ []threadCPU, ok bool) {
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		buf = append(buf, threadCPU{id: id, run: time.Duration(run), wait: time.Duration(wait)})
+		used += time.Duration(run)
+		waited += time.Duration(wait)
+		read++
 	}
-	return buf, len(buf) > 0
+	if read == 0 {
+		return rusageCPU(), 0
+	}
+	return used, waited
 }
