@@ -71,15 +71,7 @@ func operationScope(d time.Duration, n int64, src *sources.Sources) func(http.Ha
 			}
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
-			if req := caller.RequestOf(ctx); req != nil {
-				c := &staleCollector{}
-				req.Set(staleSlot, c)
-				sources.Attach(req, src.NewLoaders(), &c.tally, c.record)
-			} else {
-				ctx = sources.WithLoaders(ctx, src.NewLoaders())
-				ctx, _ = withStaleCollector(ctx)
-			}
-			r = r.WithContext(ctx)
+			r = r.WithContext(withLoadersAndStale(ctx, src.NewLoaders()))
 			r.Body = http.MaxBytesReader(w, r.Body, n)
 			next.ServeHTTP(w, r)
 		})

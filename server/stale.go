@@ -44,13 +44,21 @@ type staleCollector struct {
 // (operationScope puts it there in place).
 var staleSlot = caller.NewSlot()
 
-// withStaleCollector returns a context whose source lookups report their
-// stale records to a new collector, and the collector.
-func withStaleCollector(ctx context.Context) (context.Context, *staleCollector) {
+// withLoadersAndStale returns a context whose resolvers use loaders l and
+// whose source lookups report their stale records to a new collector: in
+// place, in the request's caller.Request when it has one (requestMeta made
+// it), in contexts of their own otherwise.
+func withLoadersAndStale(ctx context.Context, l *sources.Loaders) context.Context {
 	c := &staleCollector{}
+	if req := caller.RequestOf(ctx); req != nil {
+		req.Set(staleSlot, c)
+		sources.Attach(req, l, &c.tally, c.record)
+		return ctx
+	}
+	ctx = sources.WithLoaders(ctx, l)
 	ctx = caller.WithValue(ctx, staleSlot, c)
 	ctx = sources.WithTally(ctx, &c.tally)
-	return sources.WithStaleRecorder(ctx, c.record), c
+	return sources.WithStaleRecorder(ctx, c.record)
 }
 
 func staleCollectorFrom(ctx context.Context) *staleCollector {
