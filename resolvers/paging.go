@@ -145,17 +145,21 @@ func (r *Resolver) orderPage(ctx context.Context, src *sources.Orders, status st
 		for j := range take {
 			size += after(j).encodedLen()
 		}
-		var cursors strings.Builder
+		var (
+			cursors strings.Builder
+			space   [maxPageCeiling]int32
+		)
 		cursors.Grow(size)
+		ends := space[:0] // where each cursor ends
 		for j := range take {
-			var space [256]byte
-			cursors.Write(after(j).appendEncoded(space[:0]))
+			var b [256]byte
+			cursors.Write(after(j).appendEncoded(b[:0]))
+			ends = append(ends, int32(cursors.Len()))
 		}
-		all := cursors.String()
-		for j := range take {
-			n := after(j).encodedLen()
-			conn.Edges = append(conn.Edges, model.OrderEdge{Cursor: all[:n], Node: &orders[j]})
-			all = all[n:]
+		all, start := cursors.String(), int32(0)
+		for j, end := range ends {
+			conn.Edges = append(conn.Edges, model.OrderEdge{Cursor: all[start:end], Node: &orders[j]})
+			start = end
 		}
 		need -= take
 		if take < len(rest) {
